@@ -1,0 +1,266 @@
+"""The ``gdsim`` command line.
+
+``gdsim``                   launch the desktop app (``gdsim FILE`` opens a saved session)
+``gdsim list WHAT``         list surfaces, optimizers or schedules with their parameters
+``gdsim run ...``           run headless and write the trajectory as CSV
+
+``run`` and ``list`` never import Qt. Bad arguments exit with status 2 and one line on standard
+error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from gdsim import __version__
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad command-line argument; printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _key_values(items: Sequence[str] | None, option: str) -> dict[str, Any]:
+    from gdsim.core.params import parse_value
+
+    result: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"gdsim run: {option} expects KEY=VALUE, got {item!r}")
+        result[key.strip()] = parse_value(value.strip())
+    return result
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _start(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected X or X,Y (numbers separated by a comma), got {text!r}") from None
+
+
+def _batch(text: str) -> int | None:
+    if text.strip().lower() == "full":
+        return None
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 'full' or at least 1, got {text!r}")
+    return value
+
+
+def _run_parser() -> _Parser:
+    p = _Parser(prog="gdsim run", description="Run an optimizer on a surface, headless, and "
+                "write the trajectory as CSV.")
+    p.add_argument("--surface", help="surface name (see 'gdsim list surfaces')")
+    p.add_argument("--optimizer", help="optimizer name (see 'gdsim list optimizers')")
+    p.add_argument("--lr", type=_float, help="learning rate (default: the surface's choice "
+                   "for this optimizer)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="an optimizer hyperparameter, e.g. momentum=0.8 (repeatable)")
+    p.add_argument("--surface-param", action="append", metavar="KEY=VALUE",
+                   help="a surface parameter, e.g. condition=50 (repeatable)")
+    p.add_argument("--schedule", help="learning-rate schedule (default: constant)")
+    p.add_argument("--schedule-param", action="append", metavar="KEY=VALUE",
+                   help="a schedule parameter, e.g. gamma=0.9 (repeatable)")
+    p.add_argument("--batch-size", type=_batch, default=argparse.SUPPRESS, metavar="B",
+                   help="examples per step: 'full' (default), 1 (SGD) or a mini-batch size")
+    p.add_argument("--start", type=_start, metavar="X[,Y]",
+                   help="start point (use --start=-1,2 for negative numbers)")
+    p.add_argument("--steps", type=_int, help="number of updates (the step limit)")
+    p.add_argument("--seed", type=_int, help="random seed for data and batches")
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="a saved session or config JSON; other options override it")
+    p.add_argument("--csv", metavar="PATH", help="write the trajectory as CSV ('-' = stdout)")
+    return p
+
+
+def _list_parser() -> _Parser:
+    p = _Parser(prog="gdsim list", description="List what gdsim offers.")
+    p.add_argument("what", choices=["surfaces", "optimizers", "schedules"])
+    return p
+
+
+def _app_parser() -> _Parser:
+    p = _Parser(prog="gdsim", description="Watch gradient descent work. Sub-commands: "
+                "'gdsim run --help', 'gdsim list --help'.")
+    p.add_argument("--version", action="version", version=f"gdsim {__version__}")
+    p.add_argument("--reset-settings", action="store_true",
+                   help="forget the remembered window layout and last configuration")
+    p.add_argument("file", nargs="?", type=Path, help="a saved session to open")
+    return p
+
+
+def _join_negative_start(argv: list[str]) -> list[str]:
+    """Accept ``--start -1,2`` as well as ``--start=-1,2``."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--start" and i + 1 < len(argv) and argv[i + 1][:1] == "-" \
+                and argv[i + 1][1:2].isdigit() | (argv[i + 1][1:2] == "."):
+            out.append(f"--start={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
+# --- list -------------------------------------------------------------------------------------
+def _default_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}"
+
+
+def _format_specs(specs: Sequence[Any]) -> list[str]:
+    return [f"      {s.name} = {_default_text(s.default):<10} {s.interval():<14} {s.description}"
+            for s in specs]
+
+
+def cmd_list(what: str, out: Any = None) -> int:
+    out = out or sys.stdout
+    lines: list[str] = []
+    if what == "surfaces":
+        from gdsim.core.surfaces import SURFACES
+
+        for name, cls in SURFACES.items():
+            lines.append(f"{name:<20} {cls.title}: L({', '.join(cls.param_names)}) = "
+                         f"{cls.formula}")
+            lines.append(f"    {cls.summary}")
+            lines += _format_specs(cls.specs)
+    elif what == "optimizers":
+        from gdsim.core.optimizers import OPTIMIZERS
+
+        for name, opt in OPTIMIZERS.items():
+            lines.append(f"{name:<20} {opt.title}: {opt.summary}")
+            lines.append(f"    = {opt.torch_equivalent}")
+            lines += _format_specs(opt.specs)
+    else:
+        from gdsim.core.schedules import SCHEDULES
+
+        for name, sched in SCHEDULES.items():
+            lines.append(f"{name:<20} {sched.title}: {sched.summary}")
+            lines.append(f"    = {sched.torch_equivalent}")
+            lines += _format_specs(sched.specs)
+    print("\n".join(lines), file=out)
+    return 0
+
+
+# --- run --------------------------------------------------------------------------------------
+def build_config(args: argparse.Namespace) -> Any:
+    """The :class:`RunConfig` the ``run`` options describe (a config file, then overrides)."""
+    from gdsim.core.config import RunConfig
+
+    base = RunConfig()
+    if args.config is not None:
+        from gdsim.core.session import load_session
+
+        base = load_session(args.config).configs[0]
+    changes: dict[str, Any] = {}
+    if args.surface is not None:
+        changes["surface"] = args.surface
+        if args.surface != base.surface:
+            changes.setdefault("surface_params", {})
+            changes.setdefault("start", None)
+    if args.optimizer is not None:
+        changes["optimizer"] = args.optimizer
+        if args.optimizer != base.optimizer:
+            changes["optimizer_params"] = {}
+            changes["lr"] = None
+    if args.schedule is not None:
+        changes["schedule"] = args.schedule
+        if args.schedule != base.schedule:
+            changes["schedule_params"] = {}
+    if args.lr is not None:
+        changes["lr"] = args.lr
+    for option, key in (("param", "optimizer_params"), ("surface_param", "surface_params"),
+                        ("schedule_param", "schedule_params")):
+        given = _key_values(getattr(args, option), "--" + option.replace("_", "-"))
+        if given:
+            changes[key] = {**changes.get(key, getattr(base, key)), **given}
+    if hasattr(args, "batch_size"):
+        changes["batch_size"] = args.batch_size
+    for option, key in (("start", "start"), ("steps", "max_steps"), ("seed", "seed")):
+        value = getattr(args, option)
+        if value is not None:
+            changes[key] = value
+    if args.config is None:
+        return RunConfig(**{**base.to_dict(), **changes})
+    return base.with_changes(**changes)
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    args = _run_parser().parse_args(_join_negative_start(list(argv)))
+    from gdsim.core.config import ConfigError
+    from gdsim.core.csvio import write_csv
+    from gdsim.core.run import Run
+    from gdsim.core.session import SessionError
+
+    try:
+        config = build_config(args)
+    except (ConfigError, SessionError) as exc:
+        raise UsageError(f"gdsim run: {exc}") from None
+    run = Run(config)
+    run.advance(config.max_steps)
+    if args.csv == "-":
+        write_csv(run, sys.stdout)
+    elif args.csv is not None:
+        try:
+            with open(args.csv, "w", newline="", encoding="utf-8") as stream:
+                write_csv(run, stream)
+        except OSError as exc:
+            print(f"gdsim run: cannot write {args.csv}: {exc.strerror}", file=sys.stderr)
+            return 1
+    print(f"{config.surface} / {config.optimizer}: {run.summary()}", file=sys.stderr)
+    return 0
+
+
+# --- app --------------------------------------------------------------------------------------
+def cmd_app(argv: Sequence[str]) -> int:
+    args = _app_parser().parse_args(list(argv))
+    if args.file is not None and not args.file.exists():
+        raise UsageError(f"gdsim: no such file: {args.file}")
+    from gdsim.app.main import launch
+
+    return launch(session_file=args.file, reset_settings=args.reset_settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gdsim`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["run"]:
+            return cmd_run(argv[1:])
+        if argv[:1] == ["list"]:
+            return cmd_list(_list_parser().parse_args(argv[1:]).what)
+        return cmd_app(argv)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,132 @@
+"""Adam and AMSGrad (``torch.optim.Adam``); :mod:`.adamw` reuses this rule with decoupled decay.
+
+With learning rate γ, decay rates β₁, β₂, ε and weight decay λ, for t = 1, 2, …
+(m_0 = v_0 = v^max_0 = 0)::
+
+    θ_{t-1} ← θ_{t-1}(1 − γλ)                   (if λ ≠ 0 and decoupled, i.e. AdamW)
+    g_t ← g_t + λ θ_{t-1}                       (if λ ≠ 0 and not decoupled)
+    m_t ← β₁ m_{t-1} + (1 − β₁) g_t
+    v_t ← β₂ v_{t-1} + (1 − β₂) g_t²
+    m̂_t ← m_t / (1 − β₁^t)
+    v^max_t ← max(v^max_{t-1}, v_t)
+    v̂_t ← v^max_t / (1 − β₂^t)   (amsgrad)    or    v̂_t ← v_t / (1 − β₂^t)   (otherwise)
+    θ_t ← θ_{t-1} − γ m̂_t / (√v̂_t + ε)
+
+As in torch's implementation the last line is evaluated as
+``θ − (γ / (1 − β₁^t)) · m_t / (√v_t / √(1 − β₂^t) + ε)``. The running maximum v^max is kept
+even when ``amsgrad`` is off (torch keeps it only with amsgrad), so toggling ``amsgrad`` keeps the
+state's fields and shapes.
+
+``scale`` is ``1 / (√v̂_t + ε)``: the update was ``θ_t = θ_{t-1} − γ · scale · m̂_t``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from gdsim.core.optimizers._common import (
+    L2_WEIGHT_DECAY,
+    any_nonzero,
+    beta1_spec,
+    beta2_spec,
+    eps_spec,
+    fpow,
+    lerp,
+    lr_spec,
+    not_started,
+)
+from gdsim.core.optimizers.base import Hyper, Optimizer
+from gdsim.core.params import ParamSpec
+
+
+class AdamState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray  # (runs, params): m_t
+    exp_avg_sq: np.ndarray  # (runs, params): v_t
+    max_exp_avg_sq: np.ndarray  # (runs, params): v^max_t = max_{s ≤ t} v_s
+
+
+def adam_init(theta: np.ndarray, hp: Hyper) -> AdamState:
+    """Zero state for ``theta`` of shape ``(runs, params)``."""
+    zeros = np.zeros_like(theta)
+    return AdamState(step=0, exp_avg=zeros, exp_avg_sq=zeros, max_exp_avg_sq=zeros)
+
+
+def _denominator(state: AdamState, hp: Hyper) -> np.ndarray:
+    """``√v̂_t + ε`` (evaluated as ``√v_t / √(1 − β₂^t) + ε``), shape ``(runs, params)``."""
+    bias_correction2 = 1 - fpow(hp.get("beta2", 0.999), float(state.step))
+    second = state.max_exp_avg_sq if hp.get("amsgrad", False) else state.exp_avg_sq
+    return np.sqrt(second) / fpow(bias_correction2, 0.5) + hp.get("eps", 1e-8)
+
+
+def adam_update(
+    grad: np.ndarray, state: AdamState, theta: np.ndarray, hp: Hyper
+) -> tuple[np.ndarray, AdamState]:
+    """One Adam step; ``grad``, ``theta`` and the state arrays have shape ``(runs, params)``."""
+    lr = hp["lr"]
+    beta1 = hp.get("beta1", 0.9)
+    beta2 = hp.get("beta2", 0.999)
+    weight_decay = hp.get("weight_decay", 0.0)
+    if any_nonzero(weight_decay):
+        if hp.get("decoupled_weight_decay", False):
+            theta = theta * (1 - lr * weight_decay)
+        else:
+            grad = grad + weight_decay * theta
+    exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
+    exp_avg_sq = state.exp_avg_sq * beta2 + (1 - beta2) * grad * grad
+    new_state = AdamState(
+        step=state.step + 1,
+        exp_avg=exp_avg,
+        exp_avg_sq=exp_avg_sq,
+        max_exp_avg_sq=np.maximum(state.max_exp_avg_sq, exp_avg_sq),
+    )
+    step_size = lr / (1 - fpow(beta1, float(new_state.step)))
+    new_theta = theta + -step_size * exp_avg / _denominator(new_state, hp)
+    return new_theta, new_state
+
+
+def adam_scale(state: AdamState, hp: Hyper) -> np.ndarray:
+    """``1 / (√v̂_t + ε)``, shape ``(runs, params)``; ones before any step."""
+    if state.step == 0:
+        return not_started(state.exp_avg)
+    return 1.0 / _denominator(state, hp)
+
+
+ADAM_LABELS = {
+    "exp_avg": "first moment m",
+    "exp_avg_sq": "second moment v",
+    "max_exp_avg_sq": "running max of v (used by amsgrad)",
+}
+
+AMSGRAD_FLAG = ParamSpec("amsgrad", False, "Use the running maximum of the second moment "
+                         "(AMSGrad) so the effective step size never grows.", kind="bool")
+
+ADAM = Optimizer(
+    name="adam",
+    title="Adam",
+    summary="Momentum on the gradient, divided by the RMS of recent gradients, bias-corrected.",
+    torch_equivalent="torch.optim.Adam(params, lr=1e-3)",
+    specs=(lr_spec(1e-3), beta1_spec(), beta2_spec(), eps_spec(1e-8, "to √v̂"),
+           L2_WEIGHT_DECAY, AMSGRAD_FLAG),
+    init=adam_init,
+    update=adam_update,
+    fixed={"decoupled_weight_decay": False},
+    state_labels=ADAM_LABELS,
+    scale=adam_scale,
+)
+
+AMSGRAD = Optimizer(
+    name="amsgrad",
+    title="AMSGrad",
+    summary="Adam dividing by the running maximum of the second moment.",
+    torch_equivalent="torch.optim.Adam(params, lr=1e-3, amsgrad=True)",
+    specs=(lr_spec(1e-3), beta1_spec(), beta2_spec(), eps_spec(1e-8, "to √v̂"),
+           L2_WEIGHT_DECAY),
+    init=adam_init,
+    update=adam_update,
+    fixed={"amsgrad": True, "decoupled_weight_decay": False},
+    state_labels=ADAM_LABELS,
+    scale=adam_scale,
+)

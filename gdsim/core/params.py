@@ -1,0 +1,131 @@
+"""Typed, validated parameter specifications.
+
+One :class:`ParamSpec` describes one hyperparameter of an optimizer, a schedule or a surface:
+its name (the keyword used on the command line, in JSON and in code), its default, its valid
+range and a one-sentence description. The same table validates user input, documents
+``gdsim list`` and generates the desktop app's controls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["float", "int", "bool"]
+
+
+class ParamError(ValueError):
+    """A parameter is unknown or has an invalid value. The message names both."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Specification of one scalar parameter.
+
+    Attributes:
+        name: keyword name, e.g. ``"lr"`` or ``"beta1"``.
+        default: value used when the parameter is omitted.
+        description: one sentence, shown in ``gdsim list`` and as a tooltip.
+        kind: ``"float"``, ``"int"`` or ``"bool"``.
+        low, high: the valid interval (``None`` = unbounded on that side).
+        low_open, high_open: whether the interval excludes that end.
+        log: the parameter is naturally edited on a logarithmic scale (learning rates, eps).
+        ui_low, ui_high: a sensible range for a slider (defaults to ``low``/``high``).
+    """
+
+    name: str
+    default: float | int | bool
+    description: str
+    kind: Kind = "float"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    log: bool = False
+    ui_low: float | None = None
+    ui_high: float | None = None
+
+    def interval(self) -> str:
+        """The valid range as text, e.g. ``[0, 1)``."""
+        if self.kind == "bool":
+            return "true or false"
+        lo = "-inf" if self.low is None else _fmt(self.low)
+        hi = "inf" if self.high is None else _fmt(self.high)
+        left = "(" if (self.low is None or self.low_open) else "["
+        right = ")" if (self.high is None or self.high_open) else "]"
+        return f"{left}{lo}, {hi}{right}"
+
+    def validate(self, value: Any, owner: str = "") -> float | int | bool:
+        """Return ``value`` converted to this parameter's kind, or raise :class:`ParamError`."""
+        where = f"{owner} " if owner else ""
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+                return _BOOL_WORDS[value.strip().lower()]
+            if isinstance(value, (int, float)) and value in (0, 1):
+                return bool(value)
+            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected true or false)")
+        if isinstance(value, bool):
+            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected a number)")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected a number)") from None
+        if not math.isfinite(number):
+            raise ParamError(f"Invalid {where}{self.name}: {value!r} (must be finite)")
+        if self.kind == "int":
+            if number != int(number):
+                raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected an integer)")
+            number = int(number)
+        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
+            raise ParamError(f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})")
+        if self.high is not None and (
+            number > self.high or (self.high_open and number == self.high)
+        ):
+            raise ParamError(f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})")
+        return number
+
+
+_BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
+               "false": False, "0": False, "no": False, "off": False}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def resolve_params(
+    specs: Iterable[ParamSpec], given: Mapping[str, Any], owner: str
+) -> dict[str, float | int | bool]:
+    """Merge ``given`` over the specs' defaults, validating every value.
+
+    Raises:
+        ParamError: for an unknown name (the message lists the known ones) or a bad value.
+    """
+    table = {spec.name: spec for spec in specs}
+    unknown = sorted(set(given) - set(table))
+    if unknown:
+        known = ", ".join(table) or "none"
+        raise ParamError(f"Unknown {owner} parameter {unknown[0]!r} (known: {known})")
+    return {
+        name: spec.validate(given[name], owner) if name in given else spec.default
+        for name, spec in table.items()
+    }
+
+
+def parse_value(text: str) -> float | int | bool | str:
+    """Parse a command-line ``KEY=VALUE`` value: bool words, integers, floats, else the text."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text

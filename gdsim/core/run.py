@@ -1,0 +1,407 @@
+"""The run loop: a batch of runs advancing together on one surface.
+
+One :class:`Run` holds R runs ("lanes") that share a surface and its data. Each lane has its own
+optimizer, hyperparameters, schedule, batch size, start point and limits. State is kept as arrays
+shaped ``(runs, params)``: lanes with the same optimizer (and the same boolean switches) update in
+one vectorized call of its pure rule, so a single run, a comparison of a few optimizers and a
+sweep of thousands of learning rates take the same code path.
+
+Each update t → t+1 of a lane:
+
+1. the batch of update t (:class:`~gdsim.core.sampling.BatchSampler`) gives the gradient used;
+2. the schedule gives η_t;
+3. the optimizer's rule maps (θ_t, state) to (θ_{t+1}, state');
+4. the full-batch loss and gradient at θ_{t+1} are recorded and the lane's status is checked:
+   *diverged* (a non-finite value, or |θ| beyond the surface's bound), *converged* (|∇L| ≤
+   grad_tol, or |ΔL| ≤ loss_tol), or *step limit* reached. A lane that stops keeps its last θ.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gdsim.core.config import RunConfig
+from gdsim.core.optimizers import OPTIMIZERS, Optimizer, state_arrays
+from gdsim.core.sampling import BatchSampler
+from gdsim.core.schedules import SCHEDULES, Schedule
+from gdsim.core.surfaces import Surface, make_surface
+from gdsim.core.trajectory import Trajectory
+
+
+class Status(str, enum.Enum):
+    """A lane's status; the value is the text the app and the command line show."""
+
+    RUNNING = "running"
+    CONVERGED = "converged"
+    DIVERGED = "diverged"
+    STEP_LIMIT = "step limit"
+
+
+_STATUS_BY_CODE = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.STEP_LIMIT)
+_RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT = range(4)
+
+
+def _rows(indices: np.ndarray) -> slice | np.ndarray:
+    """A slice when the lanes are contiguous (a view, no copy), else the index array."""
+    if len(indices) and np.all(np.diff(indices) == 1):
+        return slice(int(indices[0]), int(indices[-1]) + 1)
+    return indices
+
+
+@dataclass
+class _OptimizerGroup:
+    optimizer: Optimizer
+    rows: slice | np.ndarray
+    hp: dict[str, Any]  # numeric: (rows, 1) arrays; bools: bool; "lr" filled per step
+    state: Any
+
+
+@dataclass
+class _BatchGroup:
+    sampler: BatchSampler
+    rows: slice | np.ndarray
+
+
+@dataclass
+class _ScheduleGroup:
+    schedule: Schedule
+    params: dict[str, Any]
+    rows: slice | np.ndarray
+
+
+class Run:
+    """R runs on one surface, advanced together.
+
+    Args:
+        configs: one :class:`RunConfig` or several; all must share the surface, its parameters
+            and the seed (they share the data set).
+        lr, starts: optional per-lane overrides for a sweep of one config: ``lr`` of shape
+            ``(R,)`` and/or ``starts`` of shape ``(R, params)``; the config is repeated R times.
+        record: keep the full per-step history (:attr:`trajectory`). Without it only the
+            current state is kept — for sweeps of thousands of lanes.
+    """
+
+    def __init__(
+        self,
+        configs: RunConfig | Sequence[RunConfig],
+        *,
+        lr: np.ndarray | None = None,
+        starts: np.ndarray | None = None,
+        record: bool = True,
+    ) -> None:
+        configs = [configs] if isinstance(configs, RunConfig) else list(configs)
+        if not configs:
+            raise ValueError("a run needs at least one configuration")
+        base = configs[0]
+        for other in configs[1:]:
+            if (other.surface, other.surface_params, other.seed) != (
+                base.surface, base.surface_params, base.seed
+            ):
+                raise ValueError("runs compared together must share the surface, its "
+                                 "parameters and the seed")
+        self.surface: Surface = make_surface(base.surface, base.surface_params, base.seed)
+        sweep = lr is not None or starts is not None
+        if sweep and len(configs) != 1:
+            raise ValueError("a sweep (lr= or starts=) repeats exactly one configuration")
+        n = len(configs)
+        if lr is not None:
+            n = len(np.atleast_1d(lr))
+        if starts is not None:
+            n = max(n, len(starts)) if lr is None else n
+        self.lane_config = np.zeros(n, dtype=int) if sweep else np.arange(n)
+        self.configs: tuple[RunConfig, ...] = tuple(configs)
+        self.record = record
+        dim = self.surface.dim
+        if starts is not None:
+            start = np.broadcast_to(np.asarray(starts, dtype=float), (n, dim)).copy()
+        else:
+            start = np.array([c.start or self.surface.default_start for c in configs], float)
+            start = start[self.lane_config]
+        self.start: np.ndarray = start  # (runs, params)
+        self._lr_override = None if lr is None else np.broadcast_to(
+            np.asarray(lr, dtype=float), (n,)).copy()
+        self._batch_groups = self._group_batches()
+        self._configure()
+        self.reset()
+
+    @classmethod
+    def sweep(cls, config: RunConfig, *, lr: np.ndarray | None = None,
+              starts: np.ndarray | None = None, record: bool = False) -> Run:
+        """Many lanes of one configuration, differing in learning rate and/or start."""
+        return cls(config, lr=lr, starts=starts, record=record)
+
+    # --- structure ------------------------------------------------------------------------
+    @property
+    def runs(self) -> int:
+        return len(self.lane_config)
+
+    @property
+    def dim(self) -> int:
+        return self.surface.dim
+
+    @property
+    def config(self) -> RunConfig:
+        """The first lane's configuration (the only one for a single run)."""
+        return self.configs[0]
+
+    def lanes_of(self, config_index: int) -> np.ndarray:
+        return np.flatnonzero(self.lane_config == config_index)
+
+    def _group_batches(self) -> list[_BatchGroup]:
+        groups: dict[int, list[int]] = {}
+        n = self.surface.n_examples
+        for lane, ci in enumerate(self.lane_config):
+            size = self.configs[ci].batch_size
+            groups.setdefault(n if size is None else min(size, n), []).append(lane)
+        seed = self.config.seed
+        return [_BatchGroup(BatchSampler(n, size, seed), _rows(np.array(lanes)))
+                for size, lanes in groups.items()]
+
+    def _configure(self) -> None:
+        """(Re)build everything derived from the configs that may change without a reset."""
+        cfgs = self.configs
+        lc = self.lane_config
+        self.lr0 = np.array([c.resolved_lr() for c in cfgs])[lc]
+        if self._lr_override is not None:
+            self.lr0 = self._lr_override.copy()
+        self.max_steps = np.array([c.max_steps for c in cfgs])[lc]
+        self.grad_tol = np.array([c.grad_tol for c in cfgs])[lc]
+        self.loss_tol = np.array([c.loss_tol for c in cfgs])[lc]
+        self._check_loss_change = bool(np.any(self.loss_tol > 0))
+        resolved = [OPTIMIZERS[c.optimizer].resolve(c.optimizer_params) for c in cfgs]
+        # Optimizer groups: same rule, same boolean switches.
+        keyed: dict[tuple, list[int]] = {}
+        for ci, (c, hp) in enumerate(zip(cfgs, resolved, strict=True)):
+            flags = tuple(sorted((k, v) for k, v in hp.items() if isinstance(v, bool)))
+            keyed.setdefault((c.optimizer, flags), []).append(ci)
+        old_groups = getattr(self, "_opt_groups", [])
+        self._opt_groups = []
+        for (name, flags), cis in keyed.items():
+            lanes = np.flatnonzero(np.isin(lc, cis))
+            rows = _rows(lanes)
+            hp: dict[str, Any] = dict(flags)
+            for key in resolved[cis[0]]:
+                if key == "lr" or key in hp:
+                    continue
+                values = np.array([resolved[ci][key] for ci in range(len(cfgs))], float)[lc[lanes]]
+                hp[key] = float(values[0]) if np.all(values == values[0]) else values[:, None]
+            group = _OptimizerGroup(OPTIMIZERS[name], rows, hp, None)
+            for old in old_groups:  # a live change keeps the optimizer's state
+                if old.optimizer.name == name and np.array_equal(
+                        np.arange(self.runs)[old.rows], lanes):
+                    group.state = old.state
+            self._opt_groups.append(group)
+        sched: dict[tuple, list[int]] = {}
+        for ci, c in enumerate(cfgs):
+            params = SCHEDULES[c.schedule].resolve(c.schedule_params)
+            sched.setdefault((c.schedule, tuple(sorted(params.items()))), []).append(ci)
+        self._schedule_groups = [
+            _ScheduleGroup(SCHEDULES[name], dict(params),
+                           _rows(np.flatnonzero(np.isin(lc, cis))))
+            for (name, params), cis in sched.items()
+        ]
+        self._constant_lr = all(g.schedule.name == "constant" and g.params["warmup_iters"] == 0
+                                for g in self._schedule_groups)
+
+    def update_configs(self, configs: RunConfig | Sequence[RunConfig]) -> None:
+        """Apply hyperparameter, schedule and limit changes from the next step, keeping θ,
+        the optimizer state and the history. Changes of surface, seed, batch size, start or
+        optimizer variant need a new :class:`Run` instead (:meth:`needs_reset`)."""
+        configs = [configs] if isinstance(configs, RunConfig) else list(configs)
+        if self.needs_reset(configs):
+            raise ValueError("this change needs a reset: build a new Run")
+        self.configs = tuple(configs)
+        self._configure()
+        self._status[(self._status == _STEP_LIMIT) & (self.steps_done < self.max_steps)] = _RUNNING
+        self._active = self._status == _RUNNING
+
+    def needs_reset(self, configs: Sequence[RunConfig]) -> bool:
+        """Whether going from the current configs to ``configs`` must restart the run."""
+        if len(configs) != len(self.configs):
+            return True
+        return any((a.surface, a.surface_params, a.seed, a.batch_size, a.start, a.optimizer)
+                   != (b.surface, b.surface_params, b.seed, b.batch_size, b.start, b.optimizer)
+                   for a, b in zip(self.configs, configs, strict=True))
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the start points with fresh optimizer state; replays identically."""
+        for group in self._opt_groups:
+            group.state = group.optimizer.init(self.start[group.rows], group.hp)
+        self.theta = self.start.copy()
+        self.steps = 0
+        self.trajectory = Trajectory(self.runs, self.dim) if self.record else None
+        self._status = np.zeros(self.runs, dtype=np.int8)
+        self.steps_done = np.zeros(self.runs, dtype=np.int64)
+        with np.errstate(all="ignore"):
+            self.loss, self.grad = self.surface.loss_and_grad(self.theta)
+            if self.trajectory is not None:
+                self.trajectory.append_point(self.theta, self.loss, self.grad)
+            self._active = np.ones(self.runs, dtype=bool)
+            self._update_status(self.theta, self.loss, self.grad, None, 0)
+
+    def step(self) -> bool:
+        """Make one update of every running lane; ``False`` if none was running."""
+        return self.advance(1) == 1
+
+    def advance(self, n: int) -> int:
+        """Make up to ``n`` updates; stop early when no lane is running. Returns how many."""
+        done = 0
+        with np.errstate(all="ignore"):
+            while done < n and self._any_active:
+                self._step()
+                done += 1
+        return done
+
+    @property
+    def running(self) -> bool:
+        """Whether any lane is still running."""
+        return self._any_active
+
+    # --- the update -----------------------------------------------------------------------
+    def _lr_at(self, t: int) -> np.ndarray:
+        if self._constant_lr:
+            return self.lr0
+        lr = np.empty(self.runs)
+        for g in self._schedule_groups:
+            lr[g.rows] = g.schedule(t, self.lr0[g.rows], g.params)
+        return lr
+
+    def _batch_gradient(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self._batch_groups) == 1 and self._batch_groups[0].sampler.full:
+            return self.grad, self.loss
+        used_grad = np.empty_like(self.theta)
+        used_loss = np.empty(self.runs)
+        for g in self._batch_groups:
+            if g.sampler.full:
+                used_grad[g.rows], used_loss[g.rows] = self.grad[g.rows], self.loss[g.rows]
+            else:
+                used_loss[g.rows], used_grad[g.rows] = self.surface.batch_loss_and_grad(
+                    self.theta[g.rows], g.sampler.batch(t))
+        return used_grad, used_loss
+
+    def _step(self) -> None:
+        t = self.steps
+        theta = self.theta
+        used_grad, used_loss = self._batch_gradient(t)
+        lr = self._lr_at(t)
+        if len(self._opt_groups) == 1:
+            g = self._opt_groups[0]
+            new_theta, new_state = g.optimizer.update(used_grad, g.state, theta,
+                                                      {**g.hp, "lr": lr[:, None]})
+            g.state = self._keep_stopped(g.state, new_state, g.rows)
+        else:
+            new_theta = np.empty_like(theta)
+            for g in self._opt_groups:
+                new_theta[g.rows], new_state = g.optimizer.update(
+                    used_grad[g.rows], g.state, theta[g.rows],
+                    {**g.hp, "lr": lr[g.rows][:, None]})
+                g.state = self._keep_stopped(g.state, new_state, g.rows)
+        if not self._all_active:
+            new_theta = np.where(self._active[:, None], new_theta, theta)
+        loss, grad = self.surface.loss_and_grad(new_theta)
+        if self.trajectory is not None:
+            self.trajectory.record_step(used_grad, used_loss, lr)
+            self.trajectory.append_point(new_theta, loss, grad)
+        previous_loss = self.loss
+        self.theta, self.loss, self.grad = new_theta, loss, grad
+        self.steps = t + 1
+        self.steps_done[self._active] = t + 1
+        self._update_status(new_theta, loss, grad, previous_loss, t + 1)
+
+    def _keep_stopped(self, old: Any, new: Any, rows: slice | np.ndarray) -> Any:
+        """Optimizer state of stopped lanes stays as it was when they stopped."""
+        if self._all_active:
+            return new
+        active = self._active[rows][:, None]
+        fields = {name: np.where(active, new_value, getattr(old, name))
+                  for name, new_value in state_arrays(new).items()}
+        return new._replace(**fields)
+
+    def _update_status(self, theta: np.ndarray, loss: np.ndarray, grad: np.ndarray,
+                       previous_loss: np.ndarray | None, t: int) -> None:
+        active = self._active
+        gnorm2 = np.einsum("rd,rd->r", grad, grad)
+        # ~(x <= bound) is also true for NaN.
+        diverged = ~(np.abs(theta).max(axis=1) <= self.surface.bound) | ~np.isfinite(loss) \
+            | ~np.isfinite(gnorm2)
+        converged = gnorm2 <= self.grad_tol**2
+        if self._check_loss_change and previous_loss is not None:
+            converged |= np.abs(loss - previous_loss) <= self.loss_tol
+        limit = self.max_steps <= t
+        stopping = active & (diverged | converged | limit)
+        if stopping.any():
+            status = np.where(diverged, _DIVERGED, np.where(converged, _CONVERGED, _STEP_LIMIT))
+            self._status[stopping] = status[stopping]
+            self._active = active & ~stopping
+        self._all_active = bool(self._active.all())
+        self._any_active = self._all_active or bool(self._active.any())
+
+    # --- reading the run ------------------------------------------------------------------
+    def status(self, lane: int = 0) -> Status:
+        return _STATUS_BY_CODE[int(self._status[lane])]
+
+    def statuses(self) -> list[Status]:
+        return [_STATUS_BY_CODE[int(c)] for c in self._status]
+
+    def status_counts(self) -> dict[Status, int]:
+        counts = np.bincount(self._status, minlength=4)
+        return {s: int(counts[i]) for i, s in enumerate(_STATUS_BY_CODE)}
+
+    def lr_at(self, t: int) -> np.ndarray:
+        """η_t for every lane, shape ``(runs,)``."""
+        return self._lr_at(t).copy()
+
+    def batch_indices(self, t: int, lane: int = 0) -> np.ndarray:
+        """The examples update ``t`` of ``lane`` used (all of them for the full batch)."""
+        for g in self._batch_groups:
+            if lane in np.arange(self.runs)[g.rows]:
+                return g.sampler.batch(t)
+        raise IndexError(lane)
+
+    def batch_size(self, lane: int = 0) -> int:
+        for g in self._batch_groups:
+            if lane in np.arange(self.runs)[g.rows]:
+                return g.sampler.batch_size
+        raise IndexError(lane)
+
+    def _group_of(self, lane: int) -> tuple[_OptimizerGroup, int]:
+        for g in self._opt_groups:
+            lanes = np.arange(self.runs)[g.rows]
+            if lane in lanes:
+                return g, int(np.flatnonzero(lanes == lane)[0])
+        raise IndexError(lane)
+
+    def optimizer_of(self, lane: int = 0) -> Optimizer:
+        return self._group_of(lane)[0].optimizer
+
+    def optimizer_state(self, lane: int = 0) -> dict[str, np.ndarray]:
+        """The lane's optimizer state arrays (velocity, moments, ...), each ``(params,)``."""
+        group, i = self._group_of(lane)
+        return {name: value[i].copy() for name, value in state_arrays(group.state).items()}
+
+    def adaptive_scale(self, lane: int = 0) -> np.ndarray | None:
+        """Per-parameter factor the last update multiplied η by (adaptive methods), else None."""
+        group, i = self._group_of(lane)
+        if group.optimizer.scale is None or group.state.step == 0:
+            return None
+        hp = {**group.hp, "lr": self._lr_at(max(self.steps - 1, 0))[group.rows][:, None]}
+        return np.asarray(group.optimizer.scale(group.state, hp))[i].copy()
+
+    def label(self, lane: int = 0) -> str:
+        config = self.configs[self.lane_config[lane]]
+        if config.label:
+            return config.label
+        return f"{self.optimizer_of(lane).title}, η = {self.lr0[lane]:g}"
+
+    def summary(self, lane: int = 0) -> str:
+        """One line: final point, loss, status and steps."""
+        names = self.surface.param_names
+        point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, self.theta[lane], strict=True))
+        return (f"{self.status(lane).value} after {int(self.steps_done[lane])} steps: "
+                f"{point}, loss={self.loss[lane]:.6g}, |grad|={np.linalg.norm(self.grad[lane]):.3g}")

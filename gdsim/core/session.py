@@ -1,0 +1,129 @@
+"""Sessions: a versioned JSON file holding everything needed to reproduce runs.
+
+Format (version 1)::
+
+    {
+      "format": "gdsim-session",
+      "version": 1,
+      "title": "…",             # optional, lessons show it
+      "explanation": "…",       # optional, lessons show it
+      "runs": [ {RunConfig fields}, … ],   # one or more (a comparison)
+      "view": {"x_range": [lo, hi], "y_range": [lo, hi], …}   # optional, the app's view
+    }
+
+A plain :class:`~gdsim.core.config.RunConfig` object is accepted too. Every problem is reported
+as a :class:`SessionError` naming the field (``runs[0].optimizer_params.beta1``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gdsim.core.config import ConfigError, RunConfig
+
+FORMAT = "gdsim-session"
+VERSION = 1
+
+
+class SessionError(ValueError):
+    """A session file cannot be read; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Session:
+    configs: tuple[RunConfig, ...]
+    view: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+        if self.title:
+            data["title"] = self.title
+        if self.explanation:
+            data["explanation"] = self.explanation
+        data["runs"] = [c.to_dict() for c in self.configs]
+        if self.view:
+            data["view"] = dict(self.view)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def parse_session(text: str, source: str = "session") -> Session:
+    """Parse a session (or a bare config) from JSON text."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SessionError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise SessionError(f"{source}: expected a JSON object")
+    try:
+        if "runs" not in data and "format" not in data:
+            return Session(configs=(RunConfig.from_dict(data),))
+        if data.get("format") != FORMAT:
+            raise ConfigError("format", f"expected {FORMAT!r}, got {data.get('format')!r}")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ConfigError("version", f"expected an integer, got {version!r}")
+        if version > VERSION:
+            raise ConfigError("version", f"written by a newer gdsim (version {version}; this "
+                              f"one reads up to {VERSION})")
+        unknown = sorted(set(data) - {"format", "version", "title", "explanation", "runs",
+                                      "view"})
+        if unknown:
+            raise ConfigError(unknown[0], "unknown field")
+        runs = data.get("runs")
+        if not isinstance(runs, list) or not runs:
+            raise ConfigError("runs", "expected a non-empty list of run configurations")
+        configs = tuple(RunConfig.from_dict(r, where=f"runs[{i}]") for i, r in enumerate(runs))
+        first = configs[0]
+        for i, c in enumerate(configs[1:], start=1):
+            for name in ("surface", "surface_params", "seed"):
+                if getattr(c, name) != getattr(first, name):
+                    raise ConfigError(f"runs[{i}].{name}",
+                                      "every run of a session must share it with runs[0]")
+        view = data.get("view", {})
+        if not isinstance(view, dict):
+            raise ConfigError("view", "expected a JSON object")
+        for key in ("title", "explanation"):
+            if not isinstance(data.get(key, ""), str):
+                raise ConfigError(key, "expected text")
+        return Session(configs, view, data.get("title", ""), data.get("explanation", ""))
+    except ConfigError as exc:
+        raise SessionError(f"{source}: {exc.field}: {exc.reason}") from None
+
+
+def load_session(path: str | os.PathLike[str]) -> Session:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SessionError(f"{path}: not a text file") from None
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_session(text, str(path))
+
+
+def save_session(session: Session, path: str | os.PathLike[str]) -> None:
+    """Write atomically: a failed write leaves no partial file and keeps any old one."""
+    write_atomic(Path(path), session.to_json().encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

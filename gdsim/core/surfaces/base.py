@@ -1,0 +1,230 @@
+"""Loss surfaces: L(θ) over one or two parameters, vectorized, with analytic gradients.
+
+Every surface is the mean of N per-example losses, L(θ) = 1/N Σᵢ lᵢ(θ), so that a batch size
+means the same thing everywhere:
+
+* a :class:`DataSurface` has a real (synthetic, seeded) data set and a model; its per-example
+  losses and their gradients come from an explicit forward and backward pass;
+* an :class:`AnalyticSurface` (a test function such as Rosenbrock) gets N synthetic examples
+  lᵢ(θ) = L(θ) + nᵢ·θ, where the tilts nᵢ are zero-mean Gaussian vectors with standard
+  deviation ``example_noise``, centred so that Σ nᵢ = 0. The full-batch loss is exactly the test
+  function; a mini-batch gradient ∇L(θ) + mean(n_B) is noisy but unbiased.
+
+Shapes: ``theta`` is ``(..., dim)``; losses are ``(...)``; gradients ``(..., dim)``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from gdsim.core.params import ParamSpec, resolve_params
+
+PointKind = Literal["global minimum", "local minimum", "saddle"]
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A known stationary point: where ∇L = 0."""
+
+    theta: tuple[float, ...]
+    loss: float
+    kind: PointKind
+
+
+N_EXAMPLES = ParamSpec(
+    "n_examples", 100, "Number of examples N; the loss is the mean of their losses.",
+    kind="int", low=1, high=100_000, ui_high=2000,
+)
+EXAMPLE_NOISE = ParamSpec(
+    "example_noise", 1.0, "Spread of each example's random tilt: how noisy a "
+    "mini-batch gradient is.", low=0.0, ui_high=20.0,
+)
+
+# Fallback learning rates when a surface names none for an optimizer: a rate that makes
+# adaptive methods move about 0.01–0.1 per step, the order of a unit-scale view box.
+_FAMILY_DEFAULT_LR = {
+    "gd": 0.01, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5, "rmsprop": 0.01,
+    "adadelta": 1.0, "adam": 0.05, "amsgrad": 0.05, "adamw": 0.05, "nadam": 0.05,
+    "radam": 0.05, "adamax": 0.05,
+}
+
+
+class Surface(ABC):
+    """A loss surface: the mean of ``n_examples`` per-example losses.
+
+    Class attributes describe the surface; instances hold its resolved parameters and data.
+
+    Attributes:
+        name: command-line name (``"rosenbrock"``).
+        title: display name.
+        formula: the loss as Unicode text, e.g. ``"(1−x)² + 100(y−x²)²"``.
+        summary: one line for ``gdsim list``.
+        param_names: names of θ's components (``("x", "y")``, ``("w", "b")``, ``("w",)``).
+        specs: the surface's own parameters (shape constants, N, noise, ...).
+        view: default view box, one ``(low, high)`` per component of θ.
+        default_start: the default start point.
+        lrs: instructive default learning rates by optimizer name (see :meth:`default_lr`).
+        log_scale: whether the loss spans decades (the contour map uses a log colour scale).
+        bound: |θ| beyond which a run counts as diverged.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    formula: ClassVar[str]
+    summary: ClassVar[str]
+    param_names: ClassVar[tuple[str, ...]]
+    specs: ClassVar[tuple[ParamSpec, ...]] = ()
+    view: ClassVar[tuple[tuple[float, float], ...]]
+    default_start: ClassVar[tuple[float, ...]]
+    lrs: ClassVar[Mapping[str, float]] = {}
+    log_scale: ClassVar[bool] = False
+    data_driven: ClassVar[bool] = False
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        self.params: dict[str, Any] = resolve_params(self.specs, params, owner=self.name)
+        self.seed = int(seed)
+        self._rng_seed = np.random.SeedSequence([self.seed, 0x5EED])
+
+    @property
+    def dim(self) -> int:
+        return len(self.param_names)
+
+    @property
+    def n_examples(self) -> int:
+        return int(self.params["n_examples"])
+
+    @property
+    def bound(self) -> float:
+        """|θ| (max norm) beyond which a run counts as diverged: 1000 view-box widths."""
+        width = max(hi - lo for lo, hi in self.view)
+        return 1000.0 * width
+
+    @classmethod
+    def default_lr(cls, optimizer: str) -> float:
+        """A learning rate for ``optimizer`` that makes the default run instructive."""
+        return float(cls.lrs.get(optimizer, _FAMILY_DEFAULT_LR.get(optimizer, 0.01)))
+
+    def rng(self) -> np.random.Generator:
+        """A fresh generator for this surface's data, determined by its seed."""
+        return np.random.default_rng(self._rng_seed)
+
+    # --- full-batch evaluation -------------------------------------------------------------
+    def loss(self, theta: np.ndarray) -> np.ndarray:
+        """Full-batch loss L(θ), shape ``theta.shape[:-1]``."""
+        return self.loss_and_grad(theta)[0]
+
+    def grad(self, theta: np.ndarray) -> np.ndarray:
+        """Full-batch gradient ∇L(θ), shape ``theta.shape``."""
+        return self.loss_and_grad(theta)[1]
+
+    @abstractmethod
+    def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Full-batch loss and gradient at ``theta`` of shape ``(..., dim)``."""
+
+    @abstractmethod
+    def batch_loss_and_grad(
+        self, theta: np.ndarray, idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean loss and gradient over the examples ``idx`` (int array ``(B,)``).
+
+        ``theta`` is ``(runs, dim)``; returns ``(runs,)`` and ``(runs, dim)``.
+        """
+
+    def critical_points(self) -> list[CriticalPoint]:
+        """Known minima and saddle points (may be computed from the data)."""
+        return []
+
+    def minima(self) -> list[CriticalPoint]:
+        return [p for p in self.critical_points() if p.kind != "saddle"]
+
+    def describe(self) -> str:
+        return f"{self.title}: L = {self.formula}"
+
+
+class AnalyticSurface(Surface):
+    """A closed-form test function with N synthetic, zero-mean tilted examples.
+
+    Subclasses implement :meth:`f` (loss and gradient of the test function itself).
+    """
+
+    specs: ClassVar[tuple[ParamSpec, ...]] = (N_EXAMPLES, EXAMPLE_NOISE)
+    points: ClassVar[tuple[CriticalPoint, ...]] = ()
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        super().__init__(seed, **params)
+        tilts = self.rng().normal(0.0, self.params["example_noise"], (self.n_examples, self.dim))
+        self.tilts: np.ndarray = tilts - tilts.mean(axis=0)  # (N, dim), Σ nᵢ = 0
+
+    @abstractmethod
+    def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The test function and its analytic gradient at ``theta`` ``(..., dim)``."""
+
+    def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.f(np.asarray(theta, dtype=float))
+
+    def batch_loss_and_grad(
+        self, theta: np.ndarray, idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        loss, grad = self.f(theta)
+        tilt = self.tilts[idx].mean(axis=0)  # (dim,)
+        return loss + theta @ tilt, grad + tilt
+
+    def critical_points(self) -> list[CriticalPoint]:
+        return list(self.points)
+
+
+class DataSurface(Surface):
+    """The mean loss of a small model over a synthetic, seeded data set.
+
+    Subclasses set ``x``, ``y`` (arrays ``(N,)``) in :meth:`make_data` and implement the
+    per-example forward and backward pass in :meth:`example_loss_and_grad`.
+    """
+
+    data_driven: ClassVar[bool] = True
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        super().__init__(seed, **params)
+        self.x, self.y = self.make_data(self.rng())
+
+    @abstractmethod
+    def make_data(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draw the data set: inputs and targets, each ``(N,)``."""
+
+    @abstractmethod
+    def example_loss_and_grad(
+        self, theta: np.ndarray, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-example losses and gradients by a forward and a backward pass.
+
+        ``theta`` is ``(M, dim)``, ``x`` and ``y`` are ``(B,)``; returns ``(M, B)`` losses and
+        ``(M, B, dim)`` gradients.
+        """
+
+    @abstractmethod
+    def predict(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The model's output for inputs ``x`` ``(B,)`` at ``theta`` ``(M, dim)``: ``(M, B)``."""
+
+    def batch_loss_and_grad(
+        self, theta: np.ndarray, idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        loss, grad = self.example_loss_and_grad(theta, self.x[idx], self.y[idx])
+        return loss.mean(axis=1), grad.mean(axis=1)
+
+    def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean over all N examples, in chunks so a contour grid never holds M×N×dim at once."""
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, self.dim)
+        loss = np.empty(len(flat))
+        grad = np.empty_like(flat)
+        chunk = max(1, 2_000_000 // max(1, self.n_examples))
+        for start in range(0, len(flat), chunk):
+            part = slice(start, start + chunk)
+            l_i, g_i = self.example_loss_and_grad(flat[part], self.x, self.y)
+            loss[part] = l_i.mean(axis=1)
+            grad[part] = g_i.mean(axis=1)
+        return loss.reshape(theta.shape[:-1]), grad.reshape(theta.shape)

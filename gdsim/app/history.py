@@ -1,0 +1,96 @@
+"""The GUI's copy of the trajectories, stitched together from frames (Qt-free).
+
+The plots draw from these buffers: they grow by doubling, so a run of a million steps costs
+O(log n) reallocations and every redraw is a ``setData`` on views of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdsim.app.frame import Frame, LaneInfo
+
+_FIELDS = ("theta", "loss", "grad", "used_grad", "batch_loss", "lr")
+
+
+class History:
+    """All rows received so far for ``runs`` lanes of ``dim`` parameters."""
+
+    def __init__(self, runs: int, dim: int, capacity: int = 1024) -> None:
+        self.runs, self.dim = runs, dim
+        self.length = 0
+        self.generation = -1
+        self.lanes: tuple[LaneInfo, ...] = ()
+        self.steps = 0
+        self.playing = False
+        self.steps_per_second = 0.0
+        self._capacity = 0
+        self._grow(capacity)
+
+    def _grow(self, capacity: int) -> None:
+        shapes = {"theta": (self.runs, self.dim), "loss": (self.runs,),
+                  "grad": (self.runs, self.dim), "used_grad": (self.runs, self.dim),
+                  "batch_loss": (self.runs,), "lr": (self.runs,)}
+        for name, shape in shapes.items():
+            buf = np.full((capacity, *shape), np.nan)
+            if self._capacity:
+                buf[: self.length] = getattr(self, "_" + name)[: self.length]
+            setattr(self, "_" + name, buf)
+        self._capacity = capacity
+
+    def clear(self, generation: int) -> None:
+        self.length = 0
+        self.generation = generation
+        self.steps = 0
+
+    def add(self, frame: Frame) -> bool:
+        """Merge a frame; returns False (and ignores it) if it is stale or does not fit."""
+        if frame.generation < self.generation:
+            return False
+        if frame.generation > self.generation:
+            self.clear(frame.generation)
+        if frame.theta.shape[1:] != (self.runs, self.dim) or frame.first_row > self.length:
+            return False
+        end = frame.first_row + frame.rows
+        if end > self._capacity:
+            self._grow(max(2 * self._capacity, end))
+        rows = slice(frame.first_row, end)
+        for name in _FIELDS:
+            getattr(self, "_" + name)[rows] = getattr(frame, name)
+        self.length = end
+        self.lanes = frame.lanes
+        self.steps = frame.steps
+        self.playing = frame.playing
+        self.steps_per_second = frame.steps_per_second
+        return True
+
+    # Views of the received rows: (rows, runs, ...) --------------------------------------------
+    @property
+    def theta(self) -> np.ndarray:
+        return self._theta[: self.length]
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self._loss[: self.length]
+
+    @property
+    def grad(self) -> np.ndarray:
+        return self._grad[: self.length]
+
+    @property
+    def used_grad(self) -> np.ndarray:
+        return self._used_grad[: self.length]
+
+    @property
+    def batch_loss(self) -> np.ndarray:
+        return self._batch_loss[: self.length]
+
+    @property
+    def lr(self) -> np.ndarray:
+        return self._lr[: self.length]
+
+    def lane_rows(self, lane: int) -> int:
+        """Rows that belong to ``lane``'s own trajectory (it may have stopped earlier)."""
+        if lane < len(self.lanes):
+            return min(self.length, self.lanes[lane].steps_done + 1)
+        return self.length

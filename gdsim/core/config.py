@@ -16,7 +16,7 @@ from typing import Any
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.params import ParamError
 from gdsim.core.schedules import SCHEDULES
-from gdsim.core.surfaces import SURFACES
+from gdsim.core.surfaces import SURFACES, Surface, make_surface
 
 
 class ConfigError(ValueError):
@@ -132,10 +132,13 @@ class RunConfig:
             raise ConfigError("label", f"expected text, got {self.label!r}")
 
     # --- defaults -------------------------------------------------------------------------
-    def resolved_lr(self) -> float:
+    def resolved_lr(self, surface: Surface | None = None) -> float:
+        """``lr``, or the surface's default for the optimizer (``surface`` saves building it)."""
         if self.lr is not None:
             return float(self.lr)
-        return SURFACES[self.surface].default_lr(self.optimizer)
+        if surface is None:
+            surface = make_surface(self.surface, self.surface_params, self.seed)
+        return surface.default_lr(self.optimizer)
 
     def with_changes(self, **changes: Any) -> RunConfig:
         """A validated copy with some fields replaced."""

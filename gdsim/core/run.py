@@ -166,7 +166,7 @@ class Run:
         """(Re)build everything derived from the configs that may change without a reset."""
         cfgs = self.configs
         lc = self.lane_config
-        self.lr0 = np.array([c.resolved_lr() for c in cfgs])[lc]
+        self.lr0 = np.array([c.resolved_lr(self.surface) for c in cfgs])[lc]
         if self._lr_override is not None:
             self.lr0 = self._lr_override.copy()
         self.max_steps = np.array([c.max_steps for c in cfgs])[lc]
@@ -188,7 +188,8 @@ class Run:
             for key in resolved[cis[0]]:
                 if key == "lr" or key in hp:
                     continue
-                values = np.array([resolved[ci][key] for ci in range(len(cfgs))], float)[lc[lanes]]
+                per_config = {ci: float(resolved[ci][key]) for ci in cis}
+                values = np.array([per_config[ci] for ci in lc[lanes]])
                 hp[key] = float(values[0]) if np.all(values == values[0]) else values[:, None]
             group = _OptimizerGroup(OPTIMIZERS[name], rows, hp, None)
             for old in old_groups:  # a live change keeps the optimizer's state
@@ -219,6 +220,8 @@ class Run:
         self._configure()
         self._status[(self._status == _STEP_LIMIT) & (self.steps_done < self.max_steps)] = _RUNNING
         self._active = self._status == _RUNNING
+        self._all_active = bool(self._active.all())
+        self._any_active = bool(self._active.any())
 
     def needs_reset(self, configs: Sequence[RunConfig]) -> bool:
         """Whether going from the current configs to ``configs`` must restart the run."""

@@ -104,10 +104,9 @@ class Surface(ABC):
         width = max(hi - lo for lo, hi in self.view)
         return 1000.0 * width
 
-    @classmethod
-    def default_lr(cls, optimizer: str) -> float:
+    def default_lr(self, optimizer: str) -> float:
         """A learning rate for ``optimizer`` that makes the default run instructive."""
-        return float(cls.lrs.get(optimizer, _FAMILY_DEFAULT_LR.get(optimizer, 0.01)))
+        return float(self.lrs.get(optimizer, _FAMILY_DEFAULT_LR.get(optimizer, 0.01)))
 
     def rng(self) -> np.random.Generator:
         """A fresh generator for this surface's data, determined by its seed."""

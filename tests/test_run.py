@@ -1,0 +1,195 @@
+"""The run loop: the seeds' worked examples, statuses, replay, comparisons and sweeps."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gdsim.core import Run, RunConfig, Status
+
+
+def test_seeds_bowl_example() -> None:
+    """Bowl x² + y² from (3, 4), η = 0.1: ∇J = (6, 8), |∇J| = 10, next (2.4, 3.2), 25 → 16."""
+    run = Run(RunConfig(surface="bowl", optimizer="gd", lr=0.1, start=(3, 4)))
+    np.testing.assert_allclose(run.grad[0], [6, 8])
+    assert np.linalg.norm(run.grad[0]) == pytest.approx(10)
+    assert run.step()
+    np.testing.assert_allclose(run.trajectory.theta[:, 0], [[3, 4], [2.4, 3.2]], rtol=1e-15)
+    np.testing.assert_allclose(run.trajectory.loss[:, 0], [25, 16], rtol=1e-15)
+    np.testing.assert_allclose(run.trajectory.used_grad[0, 0], [6, 8])
+    assert run.trajectory.lr[0, 0] == 0.1
+
+
+def test_seeds_parabola_example() -> None:
+    """J(w) = w² from w = 4 with η = 0.2: 4 → 2.4 → 1.44 → 0.864."""
+    run = Run(RunConfig(surface="parabola", optimizer="gd", lr=0.2, start=(4,)))
+    run.advance(3)
+    np.testing.assert_allclose(run.trajectory.theta[:, 0, 0], [4, 2.4, 1.44, 0.864], rtol=1e-14)
+
+
+def test_every_step_records_point_loss_gradients_rate_and_batch() -> None:
+    run = Run(RunConfig(surface="linear-regression", optimizer="momentum", batch_size=10,
+                        lr=0.05, max_steps=20))
+    run.advance(20)
+    traj, s = run.trajectory, run.surface
+    assert traj.length == 21
+    for t in (0, 7, 20):
+        loss, grad = s.loss_and_grad(traj.theta[t, 0])
+        assert traj.loss[t, 0] == loss and np.array_equal(traj.grad[t, 0], grad)
+    for t in (0, 11, 19):
+        bl, bg = s.batch_loss_and_grad(traj.theta[t], run.batch_indices(t))
+        np.testing.assert_array_equal(traj.used_grad[t], bg)
+        np.testing.assert_array_equal(traj.batch_loss[t], bl)
+    assert np.all(traj.lr[:20] == 0.05)
+
+
+def test_divergence_is_detected_and_stops_cleanly() -> None:
+    run = Run(RunConfig(surface="bowl", optimizer="gd", lr=1.5, max_steps=10_000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no flood of numpy overflow warnings
+        done = run.advance(10_000)
+    assert run.status() is Status.DIVERGED
+    assert done < 100 and not run.running
+    assert not run.step()  # a stopped run does not move
+    assert run.steps == done
+
+
+def test_overflow_to_nan_is_divergence_without_warnings() -> None:
+    run = Run(RunConfig(surface="rosenbrock", optimizer="gd", lr=0.5, start=(-1.5, 2),
+                        max_steps=1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run.advance(1000)
+    assert run.status() is Status.DIVERGED
+
+
+def test_convergence_and_step_limit() -> None:
+    run = Run(RunConfig(surface="bowl", optimizer="gd", lr=0.1, grad_tol=1e-6, max_steps=500))
+    run.advance(500)
+    assert run.status() is Status.CONVERGED
+    assert np.linalg.norm(run.grad[0]) <= 1e-6
+    # |g_t| = 10·0.8^t ≤ 1e-6  ⇔  t ≥ log(1e-7)/log(0.8) ≈ 72.2
+    assert run.steps == 73
+    slow = Run(RunConfig(surface="bowl", optimizer="gd", lr=1e-4, max_steps=40))
+    slow.advance(1000)
+    assert slow.status() is Status.STEP_LIMIT and slow.steps == 40
+
+
+def test_loss_change_tolerance() -> None:
+    run = Run(RunConfig(surface="bowl", optimizer="gd", lr=0.1, grad_tol=0, loss_tol=1e-3,
+                        max_steps=500))
+    run.advance(500)
+    assert run.status() is Status.CONVERGED
+    assert abs(run.trajectory.loss[-1, 0] - run.trajectory.loss[-2, 0]) <= 1e-3
+    assert abs(run.trajectory.loss[-2, 0] - run.trajectory.loss[-3, 0]) > 1e-3
+
+
+def test_reset_replays_identically() -> None:
+    run = Run(RunConfig(surface="linear-regression", optimizer="adam", batch_size=5,
+                        max_steps=80))
+    run.advance(80)
+    first = run.trajectory.theta.copy()
+    run.reset()
+    assert run.steps == 0 and run.status() is Status.RUNNING
+    run.advance(80)
+    np.testing.assert_array_equal(run.trajectory.theta, first)
+
+
+def test_full_batch_gd_reaches_least_squares() -> None:
+    run = Run(RunConfig(surface="linear-regression", optimizer="gd", lr=0.1, grad_tol=1e-12,
+                        max_steps=20_000))
+    run.advance(20_000)
+    s = run.surface
+    design = np.stack([s.x, np.ones_like(s.x)], axis=1)
+    expected, *_ = np.linalg.lstsq(design, s.y, rcond=None)
+    assert run.status() is Status.CONVERGED
+    np.testing.assert_allclose(run.theta[0], expected, rtol=1e-9, atol=1e-10)
+
+
+def test_comparison_lanes_equal_single_runs() -> None:
+    configs = [
+        RunConfig(surface="rosenbrock", optimizer="gd", lr=1e-3, max_steps=60),
+        RunConfig(surface="rosenbrock", optimizer="momentum", lr=5e-4, max_steps=60),
+        RunConfig(surface="rosenbrock", optimizer="adam", lr=0.05, max_steps=30),
+        RunConfig(surface="rosenbrock", optimizer="rmsprop", lr=0.01, batch_size=3,
+                  max_steps=60),
+    ]
+    together = Run(configs)
+    together.advance(100)
+    for lane, config in enumerate(configs):
+        alone = Run(config)
+        alone.advance(100)
+        n = alone.trajectory.length
+        np.testing.assert_array_equal(together.trajectory.theta[:n, lane],
+                                      alone.trajectory.theta[:, 0])
+        assert together.status(lane) == alone.status()
+        # a stopped lane keeps its last point
+        assert np.array_equal(together.theta[lane], alone.theta[0])
+
+
+def test_sweep_is_one_vectorized_batch_equal_to_single_runs() -> None:
+    cfg = RunConfig(surface="himmelblau", optimizer="adam", max_steps=50)
+    lrs = np.array([1e-3, 1e-2, 0.1, 0.3])
+    sweep = Run.sweep(cfg, lr=lrs, record=False)
+    assert len(sweep._opt_groups) == 1  # one vectorized update for every lane
+    sweep.advance(50)
+    for lane, lr in enumerate(lrs):
+        alone = Run(cfg.with_changes(lr=float(lr)))
+        alone.advance(50)
+        np.testing.assert_allclose(sweep.theta[lane], alone.theta[0], rtol=1e-13)
+    starts = np.random.default_rng(0).uniform(-4, 4, (1000, 2))
+    many = Run.sweep(cfg, starts=starts, record=True)
+    many.advance(50)
+    assert many.theta.shape == (1000, 2)
+    assert many.trajectory.theta.shape == (51, 1000, 2)
+
+
+def test_live_hyperparameter_change_keeps_state_and_history() -> None:
+    cfg = RunConfig(surface="bowl", optimizer="momentum", lr=0.01, max_steps=100)
+    run = Run(cfg)
+    run.advance(10)
+    state = run.optimizer_state()["momentum_buffer"].copy()
+    new = cfg.with_changes(lr=0.02, optimizer_params={"momentum": 0.5})
+    assert not run.needs_reset([new])
+    run.update_configs(new)
+    assert run.steps == 10
+    np.testing.assert_array_equal(run.optimizer_state()["momentum_buffer"], state)
+    theta = run.theta[0].copy()
+    run.step()
+    buf = 0.5 * state + 2 * theta
+    np.testing.assert_allclose(run.theta[0], theta - 0.02 * buf, rtol=1e-14)
+    assert run.trajectory.lr[10, 0] == 0.02
+    assert run.needs_reset([cfg.with_changes(batch_size=3)])
+    assert run.needs_reset([cfg.with_changes(optimizer="adam", optimizer_params={})])
+
+
+def test_raising_the_step_limit_resumes() -> None:
+    cfg = RunConfig(surface="bowl", optimizer="gd", lr=0.01, max_steps=5)
+    run = Run(cfg)
+    run.advance(100)
+    assert run.status() is Status.STEP_LIMIT
+    run.update_configs(cfg.with_changes(max_steps=8))
+    assert run.status() is Status.RUNNING
+    assert run.advance(100) == 3
+
+
+def test_optimizer_state_and_adaptive_scale_are_readable() -> None:
+    run = Run(RunConfig(surface="bowl", optimizer="adam", lr=0.1, start=(3, 4)))
+    assert run.adaptive_scale() is None
+    run.step()
+    state = run.optimizer_state()
+    np.testing.assert_allclose(state["exp_avg"], 0.1 * np.array([6, 8]))
+    np.testing.assert_allclose(state["exp_avg_sq"], 0.001 * np.array([36, 64]))
+    scale = run.adaptive_scale()
+    assert scale is not None and scale.shape == (2,)
+    # first Adam step: m̂ = g, v̂ = g², so the step is lr·g/(|g| + eps) ≈ lr per coordinate
+    np.testing.assert_allclose(run.theta[0], [2.9, 3.9], rtol=1e-7)
+
+
+def test_comparison_must_share_surface_and_seed() -> None:
+    with pytest.raises(ValueError, match="share"):
+        Run([RunConfig(surface="bowl"), RunConfig(surface="booth")])
+    with pytest.raises(ValueError, match="share"):
+        Run([RunConfig(seed=1), RunConfig(seed=2)])

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from gdsim.core.optimizers.adadelta import ADADELTA
+from gdsim.core.optimizers.adagrad import ADAGRAD
+from gdsim.core.optimizers.adam import ADAM, AMSGRAD
+from gdsim.core.optimizers.adamax import ADAMAX
+from gdsim.core.optimizers.adamw import ADAMW
 from gdsim.core.optimizers.base import Hyper, Optimizer, state_arrays
+from gdsim.core.optimizers.nadam import NADAM
+from gdsim.core.optimizers.radam import RADAM
+from gdsim.core.optimizers.rmsprop import RMSPROP
 from gdsim.core.optimizers.sgd import GD, MOMENTUM_SGD, NESTEROV
 
 OPTIMIZERS: dict[str, Optimizer] = {
     opt.name: opt
-    for opt in (GD, MOMENTUM_SGD, NESTEROV)
+    for opt in (
+        GD, MOMENTUM_SGD, NESTEROV, ADAGRAD, RMSPROP, ADADELTA,
+        ADAM, AMSGRAD, ADAMW, NADAM, RADAM, ADAMAX,
+    )
 }
 
 

@@ -27,7 +27,7 @@ Num = Union[float, np.ndarray]
 
 
 def lerp(start: np.ndarray, end: np.ndarray, weight: Num) -> np.ndarray:
-    """``torch.lerp(start, end, weight)``: ``start + weight·(end − start)``, evaluated as torch does.
+    """``torch.lerp(start, end, weight)`` = ``start + weight·(end − start)``, as torch evaluates it.
 
     For ``|weight| < 0.5`` torch computes ``start + weight·(end − start)``, otherwise
     ``end − (end − start)·(1 − weight)``. Shapes broadcast; the result is a new array.
@@ -49,8 +49,16 @@ def fpow(base: Num, exponent: Num) -> Num:
     if np.ndim(base) == 0 and np.ndim(exponent) == 0:
         return float(base) ** float(exponent)
     b, e = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
-    flat = [float(x) ** float(y) for x, y in zip(b.ravel().tolist(), e.ravel().tolist())]
-    return np.asarray(flat, dtype=float).reshape(b.shape)
+    if b.size == 0:
+        return np.empty(b.shape)
+    b0, e0 = float(b.flat[0]), float(e.flat[0])
+    if np.all(b == b0) and np.all(e == e0):  # the usual case: every run shares its betas
+        return np.full(b.shape, b0 ** e0)
+    # Otherwise raise each distinct (base, exponent) pair once.
+    pairs, inverse = np.unique(np.stack([b.ravel(), e.ravel()], axis=1), axis=0,
+                               return_inverse=True)
+    values = np.asarray([x ** y for x, y in pairs.tolist()], dtype=float)
+    return values[inverse.reshape(-1)].reshape(b.shape)
 
 
 def any_nonzero(value: Num) -> bool:

@@ -11,7 +11,7 @@ With learning rate γ, decay ρ, ε and weight decay λ, for t = 1, 2, … (v_0 
 ε sits inside both square roots; at t = 1 the numerator is √ε.
 
 ``scale`` is ``√(u_{t-1} + ε) / √(v_t + ε)``: the update was ``θ_t = θ_{t-1} − γ · scale · g_t``.
-To report it after the step the state keeps ``prev_acc_delta`` = u_{t-1} (not part of torch's state).
+To report it after the step, the state also keeps ``prev_acc_delta`` = u_{t-1} (torch does not).
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import L2_WEIGHT_DECAY, any_nonzero, eps_spec, lr_spec, not_started
+from gdsim.core.optimizers._common import (
+    L2_WEIGHT_DECAY,
+    any_nonzero,
+    eps_spec,
+    lr_spec,
+    not_started,
+)
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.params import ParamSpec
 

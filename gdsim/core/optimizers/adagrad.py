@@ -1,6 +1,7 @@
-"""Adagrad: per-parameter steps shrinking with the accumulated squared gradient (``torch.optim.Adagrad``).
+"""Adagrad: steps shrinking with the summed squared gradient (``torch.optim.Adagrad``).
 
-With learning rate γ, lr decay η, weight decay λ, initial accumulator value τ and ε, for t = 1, 2, …::
+With learning rate γ, lr decay η, weight decay λ, initial accumulator value τ and ε,
+for t = 1, 2, …::
 
     s_0 ← τ
     γ̃_t ← γ / (1 + (t − 1) η)
@@ -8,7 +9,8 @@ With learning rate γ, lr decay η, weight decay λ, initial accumulator value �
     s_t ← s_{t-1} + g_t²
     θ_t ← θ_{t-1} − γ̃_t g_t / (√s_t + ε)         (ε outside the square root)
 
-``scale`` is ``1 / ((1 + (t − 1) η)(√s_t + ε))``: the update was ``θ_t = θ_{t-1} − γ · scale · g_t``.
+``scale`` is ``1 / ((1 + (t − 1) η)(√s_t + ε))``: the update was
+``θ_t = θ_{t-1} − γ · scale · g_t``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import L2_WEIGHT_DECAY, any_nonzero, eps_spec, lr_spec, not_started
+from gdsim.core.optimizers._common import (
+    L2_WEIGHT_DECAY,
+    any_nonzero,
+    eps_spec,
+    lr_spec,
+    not_started,
+)
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.params import ParamSpec
 

@@ -25,7 +25,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import L2_WEIGHT_DECAY, any_nonzero, eps_spec, lerp, lr_spec, not_started
+from gdsim.core.optimizers._common import (
+    L2_WEIGHT_DECAY,
+    any_nonzero,
+    eps_spec,
+    lerp,
+    lr_spec,
+    not_started,
+)
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.optimizers.sgd import MOMENTUM
 from gdsim.core.params import ParamSpec

@@ -19,6 +19,7 @@ Each update t → t+1 of a lane:
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ class _OptimizerGroup:
     rows: slice | np.ndarray
     hp: dict[str, Any]  # numeric: (rows, 1) arrays; bools: bool; "lr" filled per step
     state: Any
+    fixed_lr: float | None = None  # the group's rate when it is constant and shared
 
 
 @dataclass
@@ -173,6 +175,9 @@ class Run:
         self.grad_tol = np.array([c.grad_tol for c in cfgs])[lc]
         self.loss_tol = np.array([c.loss_tol for c in cfgs])[lc]
         self._check_loss_change = bool(np.any(self.loss_tol > 0))
+        self._grad_tol2 = self.grad_tol**2
+        self._min_max_steps = int(self.max_steps.min())
+        self._bound2 = self.surface.bound**2
         resolved = [OPTIMIZERS[c.optimizer].resolve(c.optimizer_params) for c in cfgs]
         # Optimizer groups: same rule, same boolean switches.
         keyed: dict[tuple, list[int]] = {}
@@ -208,6 +213,9 @@ class Run:
         ]
         self._constant_lr = all(g.schedule.name == "constant" and g.params["warmup_iters"] == 0
                                 for g in self._schedule_groups)
+        for g in self._opt_groups:  # a shared constant rate is passed as a float: cheaper
+            lr = self.lr0[g.rows]
+            g.fixed_lr = float(lr[0]) if self._constant_lr and np.all(lr == lr[0]) else None
 
     def update_configs(self, configs: RunConfig | Sequence[RunConfig]) -> None:
         """Apply hyperparameter, schedule and limit changes from the next step, keeping θ,
@@ -246,6 +254,7 @@ class Run:
             if self.trajectory is not None:
                 self.trajectory.append_point(self.theta, self.loss, self.grad)
             self._active = np.ones(self.runs, dtype=bool)
+            self._all_active = self._any_active = True
             self._update_status(self.theta, self.loss, self.grad, None, 0)
 
     def step(self) -> bool:
@@ -295,15 +304,16 @@ class Run:
         lr = self._lr_at(t)
         if len(self._opt_groups) == 1:
             g = self._opt_groups[0]
+            step_lr = lr[:, None] if g.fixed_lr is None else g.fixed_lr
             new_theta, new_state = g.optimizer.update(used_grad, g.state, theta,
-                                                      {**g.hp, "lr": lr[:, None]})
+                                                      {**g.hp, "lr": step_lr})
             g.state = self._keep_stopped(g.state, new_state, g.rows)
         else:
             new_theta = np.empty_like(theta)
             for g in self._opt_groups:
                 new_theta[g.rows], new_state = g.optimizer.update(
                     used_grad[g.rows], g.state, theta[g.rows],
-                    {**g.hp, "lr": lr[g.rows][:, None]})
+                    {**g.hp, "lr": lr[g.rows][:, None] if g.fixed_lr is None else g.fixed_lr})
                 g.state = self._keep_stopped(g.state, new_state, g.rows)
         if not self._all_active:
             new_theta = np.where(self._active[:, None], new_theta, theta)
@@ -328,22 +338,39 @@ class Run:
 
     def _update_status(self, theta: np.ndarray, loss: np.ndarray, grad: np.ndarray,
                        previous_loss: np.ndarray | None, t: int) -> None:
-        active = self._active
+        if self.runs == 1 and self._all_active:
+            # One lane: the same tests on Python floats (numpy reductions of two numbers cost
+            # microseconds each, more than the update itself).
+            g2 = math.fsum(v * v for v in grad[0].tolist())
+            t2 = math.fsum(v * v for v in theta[0].tolist())
+            value = loss.item()
+            if t2 <= self._bound2 and math.isfinite(value + g2) and g2 > self._grad_tol2[0] \
+                    and t < self._min_max_steps and not (
+                        self._check_loss_change and previous_loss is not None
+                        and abs(value - previous_loss.item()) <= self.loss_tol[0]):
+                return
+        # Row-wise sums of squares with einsum: a reduction over a short last axis is slow.
         gnorm2 = np.einsum("rd,rd->r", grad, grad)
-        # ~(x <= bound) is also true for NaN.
-        diverged = ~(np.abs(theta).max(axis=1) <= self.surface.bound) | ~np.isfinite(loss) \
-            | ~np.isfinite(gnorm2)
-        converged = gnorm2 <= self.grad_tol**2
+        tnorm2 = np.einsum("rd,rd->r", theta, theta)
+        # ~(x <= bound) is also true for NaN; loss + |g|² is non-finite if either is.
+        stopping = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
+        stopping |= gnorm2 <= self._grad_tol2
         if self._check_loss_change and previous_loss is not None:
-            converged |= np.abs(loss - previous_loss) <= self.loss_tol
-        limit = self.max_steps <= t
-        stopping = active & (diverged | converged | limit)
+            stopping |= np.abs(loss - previous_loss) <= self.loss_tol
+        if t >= self._min_max_steps:
+            stopping |= self.max_steps <= t
+        if not self._all_active:
+            stopping &= self._active
         if stopping.any():
+            diverged = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
+            converged = gnorm2 <= self._grad_tol2
+            if self._check_loss_change and previous_loss is not None:
+                converged |= np.abs(loss - previous_loss) <= self.loss_tol
             status = np.where(diverged, _DIVERGED, np.where(converged, _CONVERGED, _STEP_LIMIT))
             self._status[stopping] = status[stopping]
-            self._active = active & ~stopping
-        self._all_active = bool(self._active.all())
-        self._any_active = self._all_active or bool(self._active.any())
+            self._active = self._active & ~stopping
+            self._all_active = bool(self._active.all())
+            self._any_active = self._all_active or bool(self._active.any())
 
     # --- reading the run ------------------------------------------------------------------
     def status(self, lane: int = 0) -> Status:

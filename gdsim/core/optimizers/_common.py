@@ -19,7 +19,7 @@ from typing import Union
 
 import numpy as np
 
-from gdsim.core.optimizers.sgd import LR, WEIGHT_DECAY
+from gdsim.core.optimizers.sgd import LR, WEIGHT_DECAY, any_nonzero
 from gdsim.core.params import ParamSpec
 
 Num = Union[float, np.ndarray]
@@ -33,7 +33,7 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: Num) -> np.ndarray:
     ``end − (end − start)·(1 − weight)``. Shapes broadcast; the result is a new array.
     """
     diff = end - start
-    if np.ndim(weight) == 0:
+    if not isinstance(weight, np.ndarray):
         if abs(float(weight)) < 0.5:
             return start + weight * diff
         return end - diff * (1.0 - weight)
@@ -46,7 +46,7 @@ def fpow(base: Num, exponent: Num) -> Num:
 
     Returns a float when both arguments are scalars, else an array of their broadcast shape.
     """
-    if np.ndim(base) == 0 and np.ndim(exponent) == 0:
+    if not isinstance(base, np.ndarray) and not isinstance(exponent, np.ndarray):
         return float(base) ** float(exponent)
     b, e = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
     if b.size == 0:
@@ -59,11 +59,6 @@ def fpow(base: Num, exponent: Num) -> Num:
                                return_inverse=True)
     values = np.asarray([x ** y for x, y in pairs.tolist()], dtype=float)
     return values[inverse.reshape(-1)].reshape(b.shape)
-
-
-def any_nonzero(value: Num) -> bool:
-    """Whether a hyperparameter is non-zero for at least one run (torch's ``if x != 0``)."""
-    return bool(np.any(value != 0))
 
 
 def not_started(state_field: np.ndarray) -> np.ndarray:

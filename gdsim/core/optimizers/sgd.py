@@ -18,6 +18,13 @@ from typing import NamedTuple
 import numpy as np
 
 from gdsim.core.optimizers.base import Hyper, Optimizer
+
+
+def any_nonzero(value: float | np.ndarray) -> bool:
+    """Whether a hyperparameter is non-zero for at least one run (torch's ``if x != 0``)."""
+    if isinstance(value, np.ndarray):
+        return bool(np.any(value != 0))
+    return value != 0
 from gdsim.core.params import ParamSpec
 
 
@@ -35,10 +42,10 @@ def sgd_update(
 ) -> tuple[np.ndarray, SGDState]:
     weight_decay = hp.get("weight_decay", 0.0)
     momentum = hp.get("momentum", 0.0)
-    if np.any(weight_decay != 0):
+    if any_nonzero(weight_decay):
         grad = grad + weight_decay * theta
     buf = state.momentum_buffer
-    if np.any(momentum != 0):
+    if any_nonzero(momentum):
         if state.step == 0:
             buf = grad
         else:

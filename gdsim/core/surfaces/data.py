@@ -8,12 +8,14 @@ Shapes follow :mod:`gdsim.core.surfaces.base`: in :meth:`~DataSurface.example_lo
 ``theta`` is ``(M, dim)`` and ``x``, ``y`` are ``(B,)``; per-example losses are ``(M, B)`` and
 per-example gradients ``(M, B, dim)``. The full-batch :meth:`~Surface.loss_and_grad` takes
 ``theta`` of shape ``(..., dim)``. Where the full-batch loss has sufficient statistics (the
-moments of a quadratic), it is evaluated in O(1) per point instead of O(N), so a 200×200 contour
-grid stays fast for any N.
+moments of a quadratic: linear regression, the neuron), it is evaluated in O(1) per point instead
+of O(N), so a 200×200 contour grid stays fast for any N; the tiny network needs O(N) per distinct
+w1 only, and logistic regression O(N) per point (≈ 35 ms for the grid at N = 100).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,10 +28,46 @@ DATA_N = ParamSpec("n_examples", 100, "Number of data points N.", kind="int", lo
 DATA_NOISE = ParamSpec("noise", 0.5, "Standard deviation of the noise added to the targets.",
                        low=0.0, ui_high=5.0)
 
+# Elements per (points × examples) block in the full-batch loops below: small enough that the
+# temporaries stay in cache and are recycled by the allocator (a 200×200 grid over 100 logistic
+# examples takes ~30 ms in 64k blocks against ~280 ms in 2M blocks, which fault in fresh pages).
+_BLOCK = 65_536
+
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """σ(z) = 1 / (1 + e⁻ᶻ), computed as exp(−softplus(−z)) so it never overflows."""
     return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _damped_newton(
+    loss_and_grad: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    hessian: Callable[[np.ndarray], np.ndarray],
+    theta: np.ndarray,
+    tol: float = 1e-12,
+    max_steps: int = 100,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimize from ``theta`` ``(dim,)`` by Newton steps θ ← θ − t·H⁻¹∇L with backtracking.
+
+    Where the Hessian is not positive definite the step is −t·∇L instead; t is halved until the
+    loss does not increase, so every step goes downhill. Stops when max |∇L| < ``tol`` or no
+    step decreases the loss. Returns the final θ and its gradient.
+    """
+    loss, grad = loss_and_grad(theta)
+    for _ in range(max_steps):
+        if np.max(np.abs(grad)) < tol:
+            break
+        hess = hessian(theta)
+        step = np.linalg.solve(hess, grad) if np.all(np.linalg.eigvalsh(hess) > 0) else grad
+        t = 1.0
+        while True:
+            new_loss, new_grad = loss_and_grad(theta - t * step)
+            if new_loss <= loss:
+                break
+            t *= 0.5
+            if t < 1e-12:  # no descent left at floating-point precision
+                return theta, grad
+        theta, loss, grad = theta - t * step, new_loss, new_grad
+    return theta, grad
 
 
 class LinearRegression(DataSurface):
@@ -57,10 +95,14 @@ class LinearRegression(DataSurface):
     )
     view = ((-4.0, 6.0), (-5.0, 5.0))
     default_start = (-3.0, 4.0)
-    # Curvatures ≈ 2 and 2.7: gd is stable below η = 2/2.7 ≈ 0.74; 0.1 takes ~60 steps to
-    # 1e-6 of the start's error. Momentum/Nesterov at 0.05 spiral in over ~150 steps.
-    lrs = {"gd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0, "rmsprop": 0.05,
-           "adadelta": 1.0, "adam": 0.2, "amsgrad": 0.2, "adamw": 0.2, "nadam": 0.2,
+    # Curvatures ≈ 2 and 2.7: gd is stable below η = 2/2.7 ≈ 0.74; at 0.1 it comes within 0.05
+    # of the minimum in ~30 steps, momentum (which overshoots and spirals in) in ~60, every other
+    # method in 30–110. Adadelta's steps start at ~√ε·η and grow slowly: at η = 2 it arrives in
+    # ~700 steps (|∇L| < 1e-6 by ~760); kept running past that it drifts into a ~0.06 wobble,
+    # since its step tends to η·∇L as the gradients vanish and η·2.7 > 2. torch's η = 1 settles
+    # for good but needs ~1150 steps, beyond the default 1000.
+    lrs = {"gd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0, "rmsprop": 0.1,
+           "adadelta": 2.0, "adam": 0.2, "amsgrad": 0.2, "adamw": 0.2, "nadam": 0.2,
            "radam": 0.2, "adamax": 0.3}
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
@@ -136,10 +178,11 @@ class Neuron(DataSurface):
     view = ((-4.0, 6.0),)
     default_start = (-3.0,)
     # L'' ≈ 2.7: gd diverges above η ≈ 0.75 and zig-zags across the minimum above ≈ 0.37;
-    # η = 0.1 walks down one side, shrinking the distance to w* by ≈ 0.73 a step.
-    lrs = {"gd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0, "rmsprop": 0.05,
-           "adadelta": 1.0, "adam": 0.2, "amsgrad": 0.2, "adamw": 0.2, "nadam": 0.2,
-           "radam": 0.2, "adamax": 0.3}
+    # η = 0.1 walks down one side, shrinking the distance to w* by ≈ 0.73 a step (within 0.05
+    # in ~16 steps). The others arrive in 20–110 steps, Adadelta (slow start) in ~220.
+    lrs = {"gd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0, "rmsprop": 0.1,
+           "adadelta": 10.0, "adam": 0.2, "amsgrad": 0.2, "adamw": 0.2, "nadam": 0.2,
+           "radam": 0.1, "adamax": 0.3}
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
         super().__init__(seed, **params)
@@ -194,8 +237,11 @@ class LogisticRegression(DataSurface):
     Data: xᵢ ~ U(−3, 3); yᵢ ~ Bernoulli(σ(true_w·xᵢ + true_b)), then each label flipped with
     probability ``noise``. The loss is convex; it has a finite minimum exactly when the two
     classes overlap (no threshold on x separates them), which the defaults make all but certain
-    (about 30 of 100 points lie where σ is between 0.1 and 0.9). The minimum is found by Newton's
-    method on the analytic gradient and Hessian, H = 1/N Σ σ(zᵢ)(1 − σ(zᵢ))·(xᵢ, 1)(xᵢ, 1)ᵀ.
+    (about 30 of 100 points lie where σ is between 0.1 and 0.9; none of seeds 0–299 is
+    separable at N = 100, while at N = 10 about 40% are, and then no minimum is listed). The
+    flipped labels pull the fitted weights towards 0: for seed 0 the minimum is at about
+    (1.33, −0.75). It is found by Newton's method on the analytic gradient and Hessian,
+    H = 1/N Σ σ(zᵢ)(1 − σ(zᵢ))·(xᵢ, 1)(xᵢ, 1)ᵀ.
     """
 
     name = "logistic-regression"
@@ -215,11 +261,44 @@ class LogisticRegression(DataSurface):
     )
     view = ((-2.0, 5.0), (-4.0, 3.0))
     default_start = (-1.5, 2.5)
-    # Curvature ≤ 0.25·(mean x² + 1) ≈ 1 near w = 0 and smaller near the minimum, so gd is
-    # stable up to η ≈ 2; η = 1 crosses the flat plateau and settles in ~200 steps.
-    lrs = {"gd": 1.0, "momentum": 0.3, "nesterov": 0.3, "adagrad": 1.0, "rmsprop": 0.05,
-           "adadelta": 1.0, "adam": 0.1, "amsgrad": 0.1, "adamw": 0.1, "nadam": 0.1,
-           "radam": 0.1, "adamax": 0.2}
+    # The curvature is at most 0.25·(mean x² + 1) ≈ 1 (at w = 0) and ≈ 0.75 over the view, so
+    # gd is stable up to η ≈ 2; at η = 1 it comes within 0.05 of the minimum in ~40 steps, the
+    # others in 25–110 steps, Adadelta (slow start) in ~260. Momentum's η is kept low enough that
+    # its overshoot stays in the view.
+    lrs = {"gd": 1.0, "momentum": 0.15, "nesterov": 0.2, "adagrad": 1.0, "rmsprop": 0.05,
+           "adadelta": 5.0, "adam": 0.1, "amsgrad": 0.1, "adamw": 0.1, "nadam": 0.1,
+           "radam": 0.5, "adamax": 0.3}
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        super().__init__(seed, **params)
+        # The loss's linear part has sufficient statistics: mean(y·z) = w·mean(xy) + b·mean(y).
+        self._sxy, self._sy = float(np.mean(self.x * self.y)), float(np.mean(self.y))
+
+    def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mean over all N examples, in chunks of the ``(M, N)`` logits.
+
+        Same forward and backward pass as :meth:`example_loss_and_grad`, reduced early:
+        L = mean softplus(zᵢ) − (w·mean(xy) + b·mean(y)) and ∇L = (mean σ(zᵢ)xᵢ − mean(xy),
+        mean σ(zᵢ) − mean(y)), with softplus(z) = max(z, 0) + log1p(e^−|z|) and
+        σ(z) = (1 + tanh(z/2))/2, both free of overflow.
+        """
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, 2)
+        loss = np.empty(len(flat))
+        grad = np.empty_like(flat)
+        n = self.n_examples
+        chunk = max(1, _BLOCK // n)
+        for start in range(0, len(flat), chunk):
+            part = slice(start, start + chunk)
+            w, b = flat[part, 0], flat[part, 1]
+            z = w[:, None] * self.x + b[:, None]  # (K, N) logits
+            e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+            loss[part] = (np.maximum(z, 0.0) + np.log1p(e)).mean(axis=1) - (
+                w * self._sxy + b * self._sy)
+            sig = 0.5 + 0.5 * np.tanh(0.5 * z)  # σ(z), the cheapest stable form
+            grad[part, 0] = sig @ self.x / n - self._sxy
+            grad[part, 1] = sig.mean(axis=1) - self._sy
+        return loss.reshape(theta.shape[:-1]), grad.reshape(theta.shape)
 
     def make_data(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         n = self.n_examples
@@ -259,36 +338,23 @@ class LogisticRegression(DataSurface):
         dl_db = dl_dz  # ∂z/∂b = 1
         return loss, np.stack([dl_dw, dl_db], axis=-1)
 
-    def _newton_minimum(self) -> np.ndarray | None:
-        """Minimize the convex full-batch loss by damped Newton steps; None if separable."""
-        if self.separable:
-            return None
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The analytic full-batch Hessian at ``theta`` ``(2,)``: ``(2, 2)``.
+
+        H = 1/N Σ σ(zᵢ)(1 − σ(zᵢ))·(xᵢ, 1)(xᵢ, 1)ᵀ: the derivative of ∇l = (σ(z) − y)·(x, 1).
+        """
         design = np.stack([self.x, np.ones_like(self.x)], axis=1)  # (N, 2): ∂z/∂θ = (x, 1)
-        theta = np.zeros(2)
-        loss = float(self.loss(theta))
-        for _ in range(100):
-            p = _sigmoid(design @ theta)
-            grad = design.T @ (p - self.y) / len(self.y)
-            hess = (design * (p * (1.0 - p))[:, None]).T @ design / len(self.y)
-            if np.max(np.abs(grad)) < 1e-13:
-                break
-            step = np.linalg.solve(hess, grad)
-            t = 1.0  # backtracking keeps every step downhill, so Newton cannot overshoot
-            while t > 1e-8:
-                new_loss = float(self.loss(theta - t * step))
-                if new_loss <= loss:
-                    break
-                t *= 0.5
-            theta, loss = theta - t * step, new_loss
-            if t * np.max(np.abs(step)) < 1e-15:
-                break
-        return theta
+        p = _sigmoid(design @ theta)
+        return (design * (p * (1.0 - p))[:, None]).T @ design / self.n_examples
 
     def critical_points(self) -> list[CriticalPoint]:
-        """The unique minimum (the loss is strictly convex); empty if the data are separable."""
-        theta = self._newton_minimum()
-        if theta is None:
+        """The unique minimum (the loss is strictly convex), by Newton's method from θ = 0.
+
+        Empty if the data are separable: then the loss keeps falling as |w| → ∞.
+        """
+        if self.separable:
             return []
+        theta, _ = _damped_newton(self.loss_and_grad, self.hessian, np.zeros(2))
         loss = float(self.loss(theta))
         return [CriticalPoint((float(theta[0]), float(theta[1])), loss, "global minimum")]
 
@@ -326,10 +392,18 @@ class TinyNetwork(DataSurface):
                   ui_low=-5.0, ui_high=5.0),
     )
     view = ((-3.0, 3.0), (-3.5, 3.5))
-    default_start = (0.05, 0.02)
-    lrs = {"gd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.2, "rmsprop": 0.01,
+    # Just off the saddle, mostly along its unstable direction w1 = w2. Gradient descent
+    # (η = 0.1) stays on the plateau L ≈ mean y² for ~11 steps while the offset grows by
+    # 1 + η·2·mean(xy) ≈ 1.3 a step, drops to the valley by step ~23, then creeps along the
+    # valley floor (curvatures ≈ 0.11 and 1.5 at the minimum) to within 0.05 by step ~160.
+    # Adaptive methods normalize the tiny gradient and leave the saddle at once.
+    default_start = (0.02, 0.01)
+    # The largest curvature in the view is ≈ 33 (at w1 = 0, |w2| = 3.5), so η = 0.1 oscillates
+    # there; the default path never goes near it. Adadelta at torch's η = 1 arrives in ~260 steps
+    # (at η > 1.4 it would hover around the minimum instead of settling).
+    lrs = {"gd": 0.1, "momentum": 0.02, "nesterov": 0.02, "adagrad": 0.5, "rmsprop": 0.02,
            "adadelta": 1.0, "adam": 0.05, "amsgrad": 0.05, "adamw": 0.05, "nadam": 0.05,
-           "radam": 0.05, "adamax": 0.05}
+           "radam": 0.3, "adamax": 0.1}
 
     def make_data(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         n = self.n_examples
@@ -378,7 +452,7 @@ class TinyNetwork(DataSurface):
         flat = theta.reshape(-1, 2)
         w1_values, which = np.unique(flat[:, 0], return_inverse=True)
         hh, yh, hg, yg = (np.empty(len(w1_values)) for _ in range(4))
-        chunk = max(1, 2_000_000 // self.n_examples)
+        chunk = max(1, _BLOCK // self.n_examples)
         for start in range(0, len(w1_values), chunk):
             part = slice(start, start + chunk)
             h = np.tanh(w1_values[part, None] * self.x)  # (K, N)
@@ -403,33 +477,19 @@ class TinyNetwork(DataSurface):
     def critical_points(self) -> list[CriticalPoint]:
         """The saddle at the origin and the two mirror-image minima ±(w₁*, w₂*).
 
-        The minima come from Newton's method started at the teacher's weights (b, a), with
-        backtracking; they are listed only if Newton reaches a point with ∇L ≈ 0 and a
-        positive-definite Hessian away from the origin (not, e.g., for a zero teacher).
+        The minima come from damped Newton steps (Hessian by central differences of the analytic
+        gradient) started at the teacher's weights (b, a); they are listed only if Newton
+        reaches a point with ∇L ≈ 0 and a positive-definite Hessian away from the origin (not,
+        e.g., for a teacher with b = 0, whose targets are pure noise).
         """
-        origin = np.zeros(2)
         mean_y2 = float(np.mean(self.y * self.y))
         points = [CriticalPoint((0.0, 0.0), mean_y2, "saddle")]
-        theta = np.array([self.params["true_w1"], self.params["true_w2"]], dtype=float)
-        loss, grad = self.loss_and_grad(theta)
-        for _ in range(100):
-            if np.max(np.abs(grad)) < 1e-12:
-                break
-            hess = self.hessian(theta)
-            if np.all(np.linalg.eigvalsh(hess) > 0):
-                step = np.linalg.solve(hess, grad)
-            else:  # not yet in the convex basin: a gradient step, sized by the backtracking
-                step = grad
-            t = 1.0
-            while t > 1e-10:
-                new_loss, new_grad = self.loss_and_grad(theta - t * step)
-                if new_loss <= loss:
-                    break
-                t *= 0.5
-            theta, loss, grad = theta - t * step, float(new_loss), new_grad
-        if (np.max(np.abs(grad)) < 1e-8 and np.linalg.norm(theta - origin) > 1e-6
+        teacher = np.array([self.params["true_w1"], self.params["true_w2"]], dtype=float)
+        theta, grad = _damped_newton(self.loss_and_grad, self.hessian, teacher)
+        if (np.max(np.abs(grad)) < 1e-8 and np.linalg.norm(theta) > 1e-6
                 and np.all(np.linalg.eigvalsh(self.hessian(theta)) > 0)):
             w1, w2 = float(theta[0]), float(theta[1])
+            loss = float(self.loss(theta))
             points += [CriticalPoint((w1, w2), loss, "global minimum"),
                        CriticalPoint((-w1, -w2), loss, "global minimum")]
         return points

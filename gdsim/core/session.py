@@ -76,8 +76,9 @@ def parse_session(text: str, source: str = "session") -> Session:
         if version > VERSION:
             raise ConfigError("version", f"written by a newer gdsim (version {version}; this "
                               f"one reads up to {VERSION})")
+        # "trajectories" is what a run export adds to a session; reading it back ignores it.
         unknown = sorted(set(data) - {"format", "version", "title", "explanation", "runs",
-                                      "view"})
+                                      "view", "trajectories"})
         if unknown:
             raise ConfigError(unknown[0], "unknown field")
         runs = data.get("runs")

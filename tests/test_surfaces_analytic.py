@@ -138,7 +138,7 @@ def test_description_is_complete(cls: type[AnalyticSurface]) -> None:
     assert {"n_examples", "example_noise"} <= {spec.name for spec in surface.specs}
     for point in surface.critical_points():
         assert len(point.theta) == surface.dim
-        assert point.kind in ("global minimum", "local minimum", "saddle")
+        assert point.kind in ("global minimum", "local minimum", "saddle", "local maximum")
         assert all(isinstance(v, float) for v in point.theta)
 
 
@@ -214,9 +214,10 @@ def test_listed_points_are_critical_with_their_loss_and_kind(cls: type[AnalyticS
             continue  # the cone is not differentiable at its minimum
         eigenvalues = np.linalg.eigvalsh(hessian(surface, theta))
         scale = max(1.0, float(np.abs(eigenvalues).max()))
-        if point.kind == "saddle":
-            # Indefinite; the monkey saddle's Hessian vanishes, the 1-D double well's "saddle"
-            # is the hump between its wells (negative curvature).
+        if point.kind == "local maximum":
+            assert eigenvalues.max() < -1e-6 * scale, (point, eigenvalues)
+        elif point.kind == "saddle":
+            # Indefinite; the monkey saddle's Hessian vanishes.
             assert eigenvalues.min() <= 1e-6 * scale
             assert eigenvalues.min() < 0 or np.abs(eigenvalues).max() < 1e-4
         else:
@@ -333,9 +334,9 @@ def test_double_well_points_are_the_cubic_roots(tilt: float) -> None:
     np.testing.assert_allclose([p.theta[0] for p in points], real, atol=1e-9)
     for point in points:
         curvature = 12 * point.theta[0] ** 2 - 4
-        assert (point.kind == "saddle") == (curvature < 0)
+        assert (point.kind == "local maximum") == (curvature < 0)
     if len(points) == 3:
-        assert points[1].kind == "saddle"  # the hump between the wells
+        assert points[1].kind == "local maximum"  # the hump between the wells
         deeper = points[0] if tilt > 0 else points[2]
         assert deeper.kind == "global minimum" or tilt == 0
 

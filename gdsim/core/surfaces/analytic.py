@@ -26,7 +26,12 @@ def _xy(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _stack(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
-    return np.stack(np.broadcast_arrays(gx, gy), axis=-1)
+    """The gradient ``(..., 2)`` from its components (filled in place: np.stack costs more)."""
+    shape = np.broadcast_shapes(np.shape(gx), np.shape(gy))
+    out = np.empty((*shape, 2))
+    out[..., 0] = gx
+    out[..., 1] = gy
+    return out
 
 
 def depressed_cubic_roots(p: float, q: float) -> tuple[float, ...]:

@@ -24,7 +24,7 @@ import numpy as np
 
 from gdsim.core.params import ParamSpec, resolve_params
 
-PointKind = Literal["global minimum", "local minimum", "saddle"]
+PointKind = Literal["global minimum", "local minimum", "saddle", "local maximum"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Surface(ABC):
         return []
 
     def minima(self) -> list[CriticalPoint]:
-        return [p for p in self.critical_points() if p.kind != "saddle"]
+        return [p for p in self.critical_points() if p.kind.endswith("minimum")]
 
     def describe(self) -> str:
         return f"{self.title}: L = {self.formula}"

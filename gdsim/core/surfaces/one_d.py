@@ -33,9 +33,8 @@ class Parabola(AnalyticSurface):
 def _double_well_points(c: float) -> tuple[CriticalPoint, ...]:
     """Critical points of (w² − 1)² + c·w: the real roots of 4w³ − 4w + c, in closed form.
 
-    For |c| < 8/(3√3) ≈ 1.54 there are two minima and, between them, a local maximum. The
-    critical-point kinds have no "maximum", so the maximum is listed as a ``"saddle"``: it is
-    the 1-D mountain pass between the basins, the point a run must cross to change well.
+    For |c| < 8/(3√3) ≈ 1.54 there are two minima and, between them, a local maximum: the
+    hump a run must cross to change well.
     """
     points = []
     for w in depressed_cubic_roots(-1.0, c / 4.0):  # w³ − w + c/4 = 0
@@ -45,7 +44,7 @@ def _double_well_points(c: float) -> tuple[CriticalPoint, ...]:
     lowest = min(loss for _, loss, is_min in points if is_min)
     out = []
     for w, loss, is_min in points:
-        kind: PointKind = "saddle"
+        kind: PointKind = "local maximum"
         if is_min:
             kind = "global minimum" if loss <= lowest + 1e-12 else "local minimum"
         out.append(CriticalPoint((w,), loss, kind))

@@ -1,0 +1,94 @@
+"""What an edit in a side panel does to the list of run configurations (Qt-free).
+
+The panels edit the *selected* run's configuration, except what all runs share because they
+share one data set: the surface, its parameters and the seed — and the start point, which the
+Surface panel and a click on the map set for every run, so that compared runs race from the
+same place. Every function returns new, validated configurations or raises
+:class:`~gdsim.core.config.ConfigError`; nothing is changed in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gdsim.core.config import RunConfig
+from gdsim.core.surfaces import make_surface
+
+SHARED_FIELDS = frozenset({"surface", "surface_params", "seed", "start"})
+"""Fields that every run of a comparison has in common (edits apply to all runs)."""
+
+
+def apply_changes(configs: Sequence[RunConfig], selected: int,
+                  changes: Mapping[str, Any]) -> list[RunConfig]:
+    """Apply field ``changes``: shared fields to every run, the others to the selected one."""
+    shared = {k: v for k, v in changes.items() if k in SHARED_FIELDS}
+    own = {k: v for k, v in changes.items() if k not in SHARED_FIELDS}
+    out = []
+    for i, config in enumerate(configs):
+        fields = {**shared, **(own if i == selected else {})}
+        out.append(config.with_changes(**fields) if fields else config)
+    return out
+
+
+def choose_surface(configs: Sequence[RunConfig], name: str) -> list[RunConfig]:
+    """Every run on surface ``name`` with its default parameters and start.
+
+    An explicit learning rate keeps its ratio to the surface's recommended rate for that
+    optimizer, so "η too small / right / too large" stays so on the new surface.
+    """
+    if not configs:
+        return []
+    first = configs[0]
+    old_surface = make_surface(first.surface, first.surface_params, first.seed)
+    new_surface = make_surface(name, {}, first.seed)
+    out = []
+    for config in configs:
+        lr = config.lr
+        if lr is not None:
+            ratio = new_surface.default_lr(config.optimizer) / old_surface.default_lr(
+                config.optimizer)
+            lr = float(f"{lr * ratio:.3g}")
+        out.append(config.with_changes(surface=name, surface_params={}, start=None, lr=lr))
+    return out
+
+
+def choose_optimizer(configs: Sequence[RunConfig], selected: int,
+                     name: str) -> list[RunConfig]:
+    """The selected run uses optimizer ``name`` with its defaults and the surface's rate."""
+    return apply_changes(configs, selected,
+                         {"optimizer": name, "optimizer_params": {}, "lr": None})
+
+
+def choose_schedule(configs: Sequence[RunConfig], selected: int,
+                    name: str) -> list[RunConfig]:
+    """The selected run uses schedule ``name`` with its default parameters."""
+    return apply_changes(configs, selected, {"schedule": name, "schedule_params": {}})
+
+
+def set_param(configs: Sequence[RunConfig], selected: int, group: str, name: str,
+              value: Any) -> list[RunConfig]:
+    """Set one parameter of ``group`` (``"surface_params"``, ``"optimizer_params"``,
+    ``"schedule_params"``); surface parameters apply to every run."""
+    current = dict(getattr(configs[selected], group))
+    current[name] = value
+    return apply_changes(configs, selected, {group: current})
+
+
+def set_step_limit(configs: Sequence[RunConfig], max_steps: int) -> list[RunConfig]:
+    """Every run stops after ``max_steps`` updates."""
+    return [c.with_changes(max_steps=max_steps) for c in configs]
+
+
+def duplicate_run(configs: Sequence[RunConfig], selected: int) -> tuple[list[RunConfig], int]:
+    """Add a copy of the selected run after the last one; returns the list and its index."""
+    copy = configs[selected].with_changes(label="")
+    return [*configs, copy], len(configs)
+
+
+def remove_run(configs: Sequence[RunConfig], selected: int) -> tuple[list[RunConfig], int]:
+    """Remove the selected run (the last one stays); returns the list and the new selection."""
+    if len(configs) <= 1:
+        return list(configs), 0
+    out = [c for i, c in enumerate(configs) if i != selected]
+    return out, min(selected, len(out) - 1)

@@ -1,0 +1,90 @@
+"""The Runs dock: the runs compared on the same surface; add, remove, select."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdsim.app import style
+
+
+class RunsPanel(QWidget):
+    """A list of the runs, each in its lane colour with its status; the side panels edit the
+    selected one.
+
+    Signals:
+        sigSelected(int): the user selected run ``i``.
+        sigAddRequested(): duplicate the selected run.
+        sigRemoveRequested(): remove the selected run.
+    """
+
+    sigSelected = Signal(int)
+    sigAddRequested = Signal()
+    sigRemoveRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs_list = QListWidget(objectName="runs_list")
+        self.runs_list.setToolTip("The runs compared on this surface; the side panels edit "
+                                  "the selected one.")
+        self.runs_list.setIconSize(QSize(12, 12))
+        self.add_button = QPushButton("Add", objectName="add_run_button")
+        self.add_button.setToolTip("Add a copy of the selected run, to change one thing and "
+                                   "compare.")
+        self.remove_button = QPushButton("Remove", objectName="remove_run_button")
+        self.remove_button.setToolTip("Remove the selected run.")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.runs_list, 1)
+        layout.addLayout(buttons)
+        self.runs_list.currentRowChanged.connect(self._row_changed)
+        self.add_button.clicked.connect(self.sigAddRequested)
+        self.remove_button.clicked.connect(self.sigRemoveRequested)
+        self._rows: list[tuple[str, str]] = []
+
+    def set_runs(self, labels: Sequence[str], statuses: Sequence[str], selected: int) -> None:
+        """Show the runs (without emitting) unless nothing changed."""
+        rows = [(label, status) for label, status in zip(labels, statuses, strict=False)]
+        self.runs_list.blockSignals(True)
+        if rows != self._rows:
+            if len(rows) != self.runs_list.count():
+                self.runs_list.clear()
+                for i in range(len(rows)):
+                    QListWidgetItem(_swatch(style.lane_color(i)), "", self.runs_list)
+            for i, (label, status) in enumerate(rows):
+                item = self.runs_list.item(i)
+                item.setText(label if status in ("", "running") else f"{label} — {status}")
+                item.setToolTip(f"Run {i + 1}: {label} ({status or 'not started'})")
+            self._rows = rows
+        self.runs_list.setCurrentRow(selected)
+        self.runs_list.blockSignals(False)
+        self.remove_button.setEnabled(len(rows) > 1)
+
+    def _row_changed(self, row: int) -> None:
+        if row >= 0:
+            self.sigSelected.emit(row)
+
+
+def _swatch(color: QColor) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(color)
+    painter.setPen(color.darker(130))
+    painter.drawEllipse(1, 1, 10, 10)
+    painter.end()
+    return QIcon(pixmap)

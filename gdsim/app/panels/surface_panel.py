@@ -1,0 +1,114 @@
+"""The Surface dock: which loss surface, its parameters, the start point and the seed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdsim.app.panels.controls import NumberSpinBox, ParamForm, set_control_value
+from gdsim.core.config import RunConfig
+from gdsim.core.surfaces import SURFACES
+
+_SEED_TIP = "Seeds the data set, the examples' noise and the order of the mini-batches."
+_START_TIP = "Where the run starts, θ₀ (or click the contour map)."
+
+
+class SurfacePanel(QWidget):
+    """Edits what every run shares: the surface, its parameters, the start point, the seed.
+
+    Signals:
+        sigSurfaceChosen(str): a surface name.
+        sigParamEdited(str, object): a surface parameter (name, value).
+        sigStartEdited(object): a start point (tuple of floats), or ``None`` for the default.
+        sigSeedEdited(int)
+        sigInvalid(str): typed text was rejected.
+    """
+
+    sigSurfaceChosen = Signal(str)
+    sigParamEdited = Signal(str, object)
+    sigStartEdited = Signal(object)
+    sigSeedEdited = Signal(int)
+    sigInvalid = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.surface_combo = QComboBox(objectName="surface_combo")
+        self.surface_combo.setToolTip("The loss surface L(θ) that the runs descend.")
+        for i, (name, cls) in enumerate(SURFACES.items()):
+            self.surface_combo.addItem(cls.title, name)
+            self.surface_combo.setItemData(i, f"{cls.summary}\nL = {cls.formula}",
+                                           role=Qt.ItemDataRole.ToolTipRole)
+        self.formula = QLabel(objectName="surface_formula")
+        self.formula.setWordWrap(True)
+        self.formula.setToolTip("The loss function.")
+        self.params = ParamForm()
+
+        self.start_spins = [NumberSpinBox(name=f"start θ₀[{i}]") for i in range(2)]
+        self.start_labels = [QLabel() for _ in range(2)]
+        start_row = QHBoxLayout()
+        start_row.setSpacing(4)
+        for i, (label, spin) in enumerate(zip(self.start_labels, self.start_spins, strict=True)):
+            spin.setObjectName(f"start_{i}")
+            spin.setToolTip(_START_TIP)
+            spin.setSingleStep(0.1)
+            start_row.addWidget(label)
+            start_row.addWidget(spin, 1)
+        self.start_default = QPushButton("Default", objectName="start_default_button")
+        self.start_default.setToolTip("Start from the surface's usual start point.")
+        start_row.addWidget(self.start_default)
+        self.seed_spin = QSpinBox(objectName="seed_spin")
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setToolTip(_SEED_TIP)
+
+        self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
+        self.params.add_row("", self.formula)
+        self.params.add_row("Start θ₀", start_row, tip=_START_TIP, above=False)
+        self.params.add_row("Seed", self.seed_spin, tip=_SEED_TIP, above=False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.params)
+        layout.addStretch(1)
+
+        self.surface_combo.activated.connect(
+            lambda i: self.sigSurfaceChosen.emit(self.surface_combo.itemData(i)))
+        self.params.sigEdited.connect(self.sigParamEdited)
+        self.params.sigInvalid.connect(self.sigInvalid)
+        for spin in self.start_spins:
+            spin.valueChanged.connect(self._start_edited)
+            spin.sigInvalid.connect(self.sigInvalid)
+        self.start_default.clicked.connect(lambda: self.sigStartEdited.emit(None))
+        self.seed_spin.valueChanged.connect(self.sigSeedEdited)
+        self._dim = 2
+
+    def set_config(self, config: RunConfig) -> None:
+        """Show ``config``'s shared fields without emitting edits."""
+        cls = SURFACES[config.surface]
+        combo = self.surface_combo
+        combo.blockSignals(True)
+        combo.setCurrentIndex(combo.findData(config.surface))
+        combo.blockSignals(False)
+        self.formula.setText(f"L({', '.join(cls.param_names)}) = {cls.formula}")
+        self.params.set_specs(cls.specs, cls.name)
+        values = {s.name: s.default for s in cls.specs} | dict(config.surface_params)
+        self.params.set_values(values)
+        self._dim = len(cls.param_names)
+        start = config.start or cls.default_start
+        for i, (label, spin) in enumerate(zip(self.start_labels, self.start_spins, strict=True)):
+            visible = i < self._dim
+            label.setVisible(visible)
+            spin.setVisible(visible)
+            if visible:
+                label.setText(cls.param_names[i])
+                set_control_value(spin, start[i])
+        set_control_value(self.seed_spin, config.seed)
+
+    def _start_edited(self) -> None:
+        self.sigStartEdited.emit(tuple(s.value() for s in self.start_spins[: self._dim]))

@@ -27,7 +27,9 @@ def _xy(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _stack(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """The gradient ``(..., 2)`` from its components (filled in place: np.stack costs more)."""
-    shape = np.broadcast_shapes(np.shape(gx), np.shape(gy))
+    shape = gx.shape if (isinstance(gx, np.ndarray) and isinstance(gy, np.ndarray)
+                         and gx.shape == gy.shape) else np.broadcast_shapes(np.shape(gx),
+                                                                            np.shape(gy))
     out = np.empty((*shape, 2))
     out[..., 0] = gx
     out[..., 1] = gy
@@ -150,9 +152,10 @@ class Rosenbrock(AnalyticSurface):
 
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
+        one_minus_x = 1.0 - x
         valley = y - x * x
-        loss = (1.0 - x) ** 2 + 100.0 * valley**2
-        return loss, _stack(-2.0 * (1.0 - x) - 400.0 * x * valley, 200.0 * valley)
+        loss = one_minus_x * one_minus_x + 100.0 * (valley * valley)
+        return loss, _stack(-2.0 * one_minus_x - 400.0 * x * valley, 200.0 * valley)
 
 
 class Himmelblau(AnalyticSurface):

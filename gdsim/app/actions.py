@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QStyle,
@@ -24,16 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-AIDS: tuple[tuple[str, str, str, bool], ...] = (
-    ("gradient", "Gradient arrow", "Show the gradient ∇L at the current point: it points "
-     "uphill, the step goes against it.", True),
-    ("step", "Step taken", "Show the step Δθ the optimizer took last.", True),
-    ("state", "Optimizer state", "Show the optimizer's memory: the velocity or the moments "
-     "it carries from step to step.", False),
-    ("taylor", "Taylor prediction", "Show where the first-order Taylor expansion L(θ) − η|∇L|² "
-     "predicts the next loss.", False),
+AIDS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("gradient", "Gradient Arrow", "∇L", "Show the gradient ∇L at the current point: it "
+     "points uphill, the step goes against it.", True),
+    ("step", "Step Taken", "Δθ", "Show the step Δθ the optimizer took last.", True),
+    ("state", "Optimizer State", "State", "Show the optimizer's memory: the velocity or the "
+     "moments it carries from step to step.", False),
+    ("taylor", "Taylor Prediction", "Taylor", "Show the loss the first-order Taylor expansion "
+     "L(θ) − η|∇L|² predicted for the step, next to the loss reached.", False),
 )
-"""Visual aids of the map: (name for ``SurfaceView.set_aid``, title, tooltip, on by default)."""
+"""Visual aids of the map: (name for ``SurfaceView.set_aid``, menu title, toolbar text,
+tooltip, on by default)."""
 
 
 class SpeedControl(QWidget):
@@ -54,10 +56,10 @@ class SpeedControl(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName="speed_slider")
         self.slider.setRange(0, len(self.SPEEDS) - 1)
         self.slider.setPageStep(3)
-        self.slider.setFixedWidth(130)
+        self.slider.setFixedWidth(110)
         self.slider.setToolTip(tip)
         self.label = QLabel(objectName="speed_label")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("10000 steps/s"))
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("10000 steps/s") + 4)
         self.label.setToolTip(tip)
         title = QLabel("Speed")
         title.setToolTip(tip)
@@ -66,6 +68,7 @@ class SpeedControl(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.slider)
         layout.addWidget(self.label)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.slider.valueChanged.connect(self._moved)
         self.set_speed(self.DEFAULT)
 
@@ -100,7 +103,7 @@ def make_step_limit_spin() -> QSpinBox:
     spin.setKeyboardTracking(False)
     spin.setGroupSeparatorShown(True)
     spin.setToolTip("Step limit: every run stops after this many updates.")
-    spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance("1,000,000,000") + 24)
+    spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance("100,000,000") + 28)
     return spin
 
 
@@ -154,10 +157,12 @@ def create_actions(window: QMainWindow) -> WindowActions:
                          "Show the surface's whole view box again", ["Ctrl+0"])
     log_y = _action(window, "action_log_y", "&Logarithmic Loss Axis",
                     "Plot the loss on a logarithmic scale", ["Ctrl+L"])
+    log_y.setIconText("log L")
     log_y.setCheckable(True)
     aids = {}
-    for name, title, tip, default in AIDS:
+    for name, title, short, tip, default in AIDS:
         aid = _action(window, f"action_aid_{name}", title, tip)
+        aid.setIconText(short)
         aid.setCheckable(True)
         aid.setChecked(default)
         aids[name] = aid
@@ -204,7 +209,8 @@ def build_menus(window: QMainWindow, actions: WindowActions,
 
 def build_toolbar(window: QMainWindow, actions: WindowActions, speed: SpeedControl,
                   step_limit: QSpinBox) -> QToolBar:
-    """The main toolbar: run controls, speed, step limit, then the visual aids."""
+    """The main toolbar: run controls, speed, step limit, then the visual aids (the loss
+    plot's log scale has its own check box, and a View menu entry)."""
     bar = QToolBar("Simulation", window)
     bar.setObjectName("simulation_toolbar")
     bar.setMovable(False)
@@ -224,6 +230,5 @@ def build_toolbar(window: QMainWindow, actions: WindowActions, speed: SpeedContr
     bar.addWidget(show)
     for action in actions.aids.values():
         bar.addAction(action)
-    bar.addAction(actions.log_y)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     return bar

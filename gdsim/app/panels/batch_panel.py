@@ -54,7 +54,7 @@ class BatchPanel(QWidget):
         layout.addStretch(1)
         self._n = 100
         self._mini_size = 10
-        self.mode_combo.activated.connect(self._mode_chosen)
+        self.mode_combo.currentIndexChanged.connect(self._mode_chosen)
         self.batch_spin.valueChanged.connect(self._size_typed)
 
     def set_config(self, config: RunConfig, n_examples: int) -> None:

@@ -59,7 +59,7 @@ class OptimizerPanel(QWidget):
         layout.addWidget(self.params)
         layout.addStretch(1)
 
-        self.optimizer_combo.activated.connect(
+        self.optimizer_combo.currentIndexChanged.connect(
             lambda i: self.sigOptimizerChosen.emit(self.optimizer_combo.itemData(i)))
         self.lr_spin.valueChanged.connect(self._lr_typed)
         self.lr_spin.sigInvalid.connect(self.sigInvalid)

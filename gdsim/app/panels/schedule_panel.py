@@ -37,7 +37,7 @@ class SchedulePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.params)
         layout.addStretch(1)
-        self.schedule_combo.activated.connect(
+        self.schedule_combo.currentIndexChanged.connect(
             lambda i: self.sigScheduleChosen.emit(self.schedule_combo.itemData(i)))
         self.params.sigEdited.connect(self.sigParamEdited)
         self.params.sigInvalid.connect(self.sigInvalid)

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -59,9 +59,11 @@ class SurfacePanel(QWidget):
             spin.setObjectName(f"start_{i}")
             spin.setToolTip(_START_TIP)
             spin.setSingleStep(0.1)
+            spin.setMinimumWidth(40)
             start_row.addWidget(label)
             start_row.addWidget(spin, 1)
-        self.start_default = QPushButton("Default", objectName="start_default_button")
+        self.start_default = QToolButton(objectName="start_default_button")
+        self.start_default.setText("↺")
         self.start_default.setToolTip("Start from the surface's usual start point.")
         start_row.addWidget(self.start_default)
         self.seed_spin = QSpinBox(objectName="seed_spin")
@@ -77,7 +79,7 @@ class SurfacePanel(QWidget):
         layout.addWidget(self.params)
         layout.addStretch(1)
 
-        self.surface_combo.activated.connect(
+        self.surface_combo.currentIndexChanged.connect(
             lambda i: self.sigSurfaceChosen.emit(self.surface_combo.itemData(i)))
         self.params.sigEdited.connect(self.sigParamEdited)
         self.params.sigInvalid.connect(self.sigInvalid)

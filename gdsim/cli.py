@@ -98,6 +98,12 @@ def _run_parser() -> _Parser:
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="a saved session or config JSON; other options override it")
     p.add_argument("--csv", metavar="PATH", help="write the trajectory as CSV ('-' = stdout)")
+    p.add_argument("--plot", metavar="PATH", help="write the trajectory plot; the format "
+                   "follows the extension: .png, .svg, .pdf, or .gif (an animation)")
+    p.add_argument("--frames", type=_int, default=60, metavar="N",
+                   help="frames of a .gif animation (default 60)")
+    p.add_argument("--fps", type=_float, default=15.0, metavar="F",
+                   help="frames per second of a .gif animation (default 15)")
     return p
 
 
@@ -225,6 +231,13 @@ def cmd_run(argv: Sequence[str]) -> int:
         config = build_config(args)
     except (ConfigError, SessionError) as exc:
         raise UsageError(f"gdsim run: {exc}") from None
+    if args.plot is not None and Path(args.plot).suffix.lower() not in PLOT_FORMATS:
+        raise UsageError(f"gdsim run: --plot: unknown format {Path(args.plot).suffix or '(none)'!r}"
+                         f" for {args.plot}: use {', '.join(PLOT_FORMATS)}")
+    if not 1 <= args.frames <= 1000:
+        raise UsageError(f"gdsim run: --frames must be between 1 and 1000, got {args.frames}")
+    if not 0 < args.fps <= 100:
+        raise UsageError(f"gdsim run: --fps must be in (0, 100], got {args.fps:g}")
     run = Run(config)
     run.advance(config.max_steps)
     if args.csv == "-":
@@ -236,8 +249,37 @@ def cmd_run(argv: Sequence[str]) -> int:
         except OSError as exc:
             print(f"gdsim run: cannot write {args.csv}: {exc.strerror}", file=sys.stderr)
             return 1
+    if args.plot is not None:
+        try:
+            _write_plot(run, Path(args.plot), args.frames, args.fps)
+        except (OSError, ValueError) as exc:
+            print(f"gdsim run: cannot write {args.plot}: {exc}", file=sys.stderr)
+            return 1
     print(f"{config.surface} / {config.optimizer}: {run.summary()}", file=sys.stderr)
     return 0
+
+
+PLOT_FORMATS = (".png", ".svg", ".pdf", ".gif")
+
+
+def _write_plot(run: Any, path: Path, frames: int, fps: float) -> None:
+    """Render the plot with the app's own views, offscreen: no window, no display needed."""
+    import os
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from gdsim.app.export import ExportError
+    from gdsim.app.figure import plot_run
+
+    app = QApplication.instance() or QApplication(["gdsim"])
+    try:
+        plot_run(run, path, frames=frames, fps=fps)
+    except ExportError as exc:
+        raise ValueError(str(exc)) from None
+    finally:
+        del app
 
 
 # --- app --------------------------------------------------------------------------------------

@@ -12,9 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
@@ -23,6 +21,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from gdsim.core.csvio import write_csv
+from gdsim.core.fileio import atomic_path
 from gdsim.core.run import Run
 from gdsim.core.session import Session
 
@@ -59,21 +58,6 @@ def export_format(path: Path, allowed: dict[str, str] = ALL_FORMATS) -> str:
     if path.is_dir():
         raise ExportError(f"Cannot write {path}: it is a folder")
     return suffix
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it on success and vanishes on failure."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix,
-                                    dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _check_written(ok: bool, path: Path) -> None:

@@ -6,6 +6,9 @@ O(log n) reallocations and every redraw is a ``setData`` on views of them.
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
+
 import numpy as np
 
 from gdsim.app.frame import Frame, LaneInfo
@@ -88,6 +91,15 @@ class History:
     @property
     def lr(self) -> np.ndarray:
         return self._lr[: self.length]
+
+    def prefix(self, rows: int) -> History:
+        """A read-only view of the first ``rows`` rows (an animation's frame); shares buffers."""
+        view = copy.copy(self)
+        view.length = max(1, min(rows, self.length))
+        view.steps = view.length - 1
+        view.lanes = tuple(replace(lane, steps_done=min(lane.steps_done, view.steps))
+                           for lane in self.lanes)
+        return view
 
     def lane_rows(self, lane: int) -> int:
         """Rows that belong to ``lane``'s own trajectory (it may have stopped earlier)."""

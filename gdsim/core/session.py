@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gdsim.core.config import ConfigError, RunConfig
+from gdsim.core.fileio import write_atomic
 
 FORMAT = "gdsim-session"
 VERSION = 1
@@ -116,15 +116,3 @@ def load_session(path: str | os.PathLike[str]) -> Session:
 def save_session(session: Session, path: str | os.PathLike[str]) -> None:
     """Write atomically: a failed write leaves no partial file and keeps any old one."""
     write_atomic(Path(path), session.to_json().encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

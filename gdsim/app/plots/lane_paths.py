@@ -1,0 +1,186 @@
+"""Each lane's trajectory on the main view: its path, start marker and current marker.
+
+2-D: the path θ_0, θ_1, … as a polyline over the map. 1-D: the visited points (w_k, L(w_k))
+as small dots on the loss curve, joined by a faint line that shows overshoots.
+
+Items are made once per lane (:meth:`LanePaths.set_lanes`) and only fed new data afterwards.
+Long paths go through a :class:`~gdsim.app.plots.path_decimator.PathDecimator`: pyqtgraph's
+clip-to-view and downsampling assume x increases along the curve, which a path does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+
+from gdsim.app import style
+from gdsim.app.history import History
+from gdsim.app.plots.path_decimator import PathDecimator
+
+Z_HALO = 9
+Z_PATH = 10
+Z_START = 15
+Z_CURRENT = 40  # above the visual aids (30): the arrows start and end at this marker
+CLIP_SPANS = 1e4  # display coordinates are clipped to the view centre ± this many view spans
+CELLS_PER_SPAN = 1500  # decimation cells per visible view span (about a screen pixel)
+# Qt strokes wide antialiased polylines slowly (~15 ms per thousand points); longer paths are
+# drawn without antialiasing and opaque, which pyqtgraph paints as fast line segments.
+ANTIALIAS_LIMIT = 3000
+
+
+@dataclass
+class LaneGraphics:
+    """The items of one lane. ``legend_sample`` is not in the plot: it stands in the legend.
+
+    ``halo`` is a wide light line under a 2-D path (``None`` in 1-D) so the lane's colour
+    stands out on any part of the colour map.
+    """
+
+    path: pg.PlotDataItem
+    halo: pg.PlotDataItem | None
+    start: pg.ScatterPlotItem
+    current: pg.ScatterPlotItem
+    legend_sample: pg.PlotDataItem
+    decimator: PathDecimator = field(default_factory=PathDecimator)
+
+    def items(self) -> tuple[pg.GraphicsObject, ...]:
+        extra = () if self.halo is None else (self.halo,)
+        return (self.path, self.start, self.current, *extra)
+
+
+class LanePaths:
+    """The trajectories of all lanes, drawn from a :class:`History`."""
+
+    def __init__(self, plot_item: pg.PlotItem) -> None:
+        self._plot_item = plot_item
+        self.lanes: list[LaneGraphics] = []
+        self._labels: list[str] = []
+        self._dim = 2
+        self._generation: int | None = None
+        self._clip_lo = np.full(2, -np.inf)
+        self._clip_hi = np.full(2, np.inf)
+
+    # --- structure --------------------------------------------------------------------------
+    def set_lanes(self, labels: list[str], dim: int) -> None:
+        """Make the items of ``len(labels)`` lanes (removing the previous ones)."""
+        for lane in self.lanes:
+            for item in lane.items():
+                self._plot_item.removeItem(item)
+        self.lanes = [self._make_lane(i, label, dim) for i, label in enumerate(labels)]
+        self._labels = list(labels)
+        self._dim = dim
+        self._generation = None
+
+    def _make_lane(self, i: int, label: str, dim: int) -> LaneGraphics:
+        color = style.lane_color(i)
+        halo = None
+        if dim == 2:
+            path = pg.PlotDataItem(pen=pg.mkPen(color, width=style.PATH_WIDTH), antialias=True,
+                                   connect="finite", name=label)
+            halo = pg.PlotDataItem(pen=pg.mkPen(style.HALO_COLOR, width=style.HALO_WIDTH),
+                                   antialias=True, connect="finite")
+            halo.setZValue(Z_HALO)
+            self._plot_item.addItem(halo, ignoreBounds=True)
+        else:  # dots on the curve, joined by a faint line
+            path = pg.PlotDataItem(pen=pg.mkPen(style.with_alpha(color, 110), width=1.2),
+                                   symbol="o", symbolSize=style.PATH_DOT_SIZE,
+                                   symbolBrush=pg.mkBrush(color), symbolPen=None,
+                                   antialias=True, connect="finite", name=label)
+        path.setZValue(Z_PATH + 0.01 * i)
+        start = pg.ScatterPlotItem(**style.start_marker(i))
+        start.setZValue(Z_START + 0.01 * i)
+        current = pg.ScatterPlotItem(**style.current_marker(i))
+        current.setZValue(Z_CURRENT + 0.01 * i)
+        for item in (path, start, current):
+            item.setToolTip(label)
+            self._plot_item.addItem(item, ignoreBounds=True)
+        sample = pg.PlotDataItem(pen=pg.mkPen(color, width=style.PATH_WIDTH), **{
+            k if k == "symbol" else "symbol" + k.capitalize(): v
+            for k, v in style.current_marker(i).items()})
+        sample.visibleChanged.connect(lambda s=sample, n=i: self._mirror_visibility(n, s))
+        return LaneGraphics(path, halo, start, current, sample)
+
+    def _mirror_visibility(self, lane: int, sample: pg.PlotDataItem) -> None:
+        """A click on the legend entry hides or shows the whole lane."""
+        if lane < len(self.lanes):
+            for item in self.lanes[lane].items():
+                item.setVisible(sample.isVisible())
+
+    # --- geometry ---------------------------------------------------------------------------
+    def set_view(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        """The visible range: decides the decimation cells and the display clipping box."""
+        spans = np.array([x_range[1] - x_range[0], y_range[1] - y_range[0]], dtype=float)
+        spans = np.where(np.isfinite(spans) & (spans > 0), spans, 1.0)
+        centre = np.array([sum(x_range), sum(y_range)]) / 2.0
+        self._clip_lo, self._clip_hi = centre - CLIP_SPANS * spans, centre + CLIP_SPANS * spans
+        # Cells: a power of two near a pixel, so panning and small zooms keep the cache.
+        cell = 2.0 ** np.floor(np.log2(spans / CELLS_PER_SPAN))
+        block = cell * 8192
+        origin = np.floor(centre / block) * block
+        for lane in self.lanes:
+            lane.decimator.set_cells(origin, cell)
+
+    def _display(self, points: np.ndarray) -> np.ndarray:
+        """Clip far-away (diverged) coordinates so Qt never paints astronomically large paths."""
+        with np.errstate(all="ignore"):
+            return np.clip(points, self._clip_lo, self._clip_hi)
+
+    # --- data -------------------------------------------------------------------------------
+    def update(self, history: History) -> None:
+        """Feed every lane its own rows of ``history``."""
+        if history.generation != self._generation:
+            for lane in self.lanes:
+                lane.decimator.reset()
+            self._generation = history.generation
+        for i, lane in enumerate(self.lanes):
+            if i >= history.runs or history.length == 0:
+                self._clear_lane(lane)
+                continue
+            rows = history.lane_rows(i)
+            if self._dim == 2:
+                points = history.theta[:rows, i, :2]
+            else:
+                points = np.stack([history.theta[:rows, i, 0], history.loss[:rows, i]], axis=1)
+            x, y, connect = lane.decimator.update(points)
+            shown = self._display(np.stack([x, y], axis=1)) if len(x) else np.empty((0, 2))
+            smooth = len(shown) <= ANTIALIAS_LIMIT
+            lane.path.setData(shown[:, 0], shown[:, 1], connect=connect, antialias=smooth)
+            if lane.halo is not None:
+                lane.halo.setData(shown[:, 0], shown[:, 1], connect=connect, antialias=smooth)
+            start = self._display(points[:1])
+            lane.start.setData(pos=start[np.isfinite(start).all(axis=1)])
+            lane.current.setData(pos=self._current_point(points))
+
+    def _current_point(self, points: np.ndarray) -> np.ndarray:
+        """The last row with a drawable point (a diverged run ends in NaN): ``(0 or 1, 2)``."""
+        finite = np.isfinite(self._display(points[-64:])).all(axis=1)
+        if finite.any():
+            last = np.flatnonzero(finite)[-1]
+            return self._display(points[-64:][last: last + 1])
+        return np.empty((0, 2))
+
+    @staticmethod
+    def _clear_lane(lane: LaneGraphics) -> None:
+        lane.path.setData(np.empty(0), np.empty(0))
+        if lane.halo is not None:
+            lane.halo.setData(np.empty(0), np.empty(0))
+        lane.start.setData(pos=np.empty((0, 2)))
+        lane.current.setData(pos=np.empty((0, 2)))
+
+    def clear(self) -> None:
+        for lane in self.lanes:
+            lane.decimator.reset()
+            self._clear_lane(lane)
+        self._generation = None
+
+    def path_data(self, lane: int) -> tuple[np.ndarray, np.ndarray]:
+        """The path data of ``lane`` as given to its item: ``(x, y)`` (1-D: ``(w, L)``)."""
+        x, y = self.lanes[lane].path.getOriginalDataset()
+        return (np.empty(0), np.empty(0)) if x is None else (x, y)
+
+    def current_point(self, lane: int) -> np.ndarray | None:
+        """Where ``lane``'s current marker is, ``(2,)``, or ``None``."""
+        x, y = self.lanes[lane].current.getData()
+        return None if x is None or len(x) == 0 else np.array([x[0], y[0]])

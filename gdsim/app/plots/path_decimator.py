@@ -1,0 +1,188 @@
+"""Pixel-level decimation of a growing 2-D polyline (Qt-free).
+
+pyqtgraph's clip-to-view and peak downsampling assume that x increases along the curve; a
+trajectory θ_0, θ_1, … in parameter space does not. So a long path is decimated here instead,
+in two passes over cells of about a third of a screen pixel:
+
+1. a point is kept only when it lies in another cell than the point before it (a converged
+   run that sits in one pixel for a million steps keeps one point) — exactly the sequential
+   "drop points in the same pixel as the last kept one", vectorized;
+2. a segment between kept points is drawn only the first time its pair of cells occurs (an
+   oscillating run that jumps between the same two pixels forever draws that segment once).
+   If that still leaves more than ``max_points`` (a long stochastic run fills a cloud with
+   ever new segments), pass 2 compares coarser cells — twice as large each time, rebuilt
+   from scratch — until it fits: the cloud stays inked, with fewer strokes.
+
+What is drawn is indistinguishable from the full path at the current zoom, and its size is
+bounded by the pixels the path touches, not by its steps. The result is a polyline with a
+per-point ``connect`` array (``connect[i]``: point i joins point i + 1); non-finite rows
+(a diverged run) break the line, as ``connect="finite"`` would.
+
+Below ``threshold`` rows the path is returned unchanged (``connect="finite"``). Above it the
+work is incremental: only rows added since the last call are examined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+THRESHOLD = 20_000
+MAX_POINTS = 30_000
+MAX_COARSENING = 10  # pass 2's cells grow at most 2^10 times
+_CELL_LIMIT = 2**15  # cell indices are clamped to ±2^15 and packed 2 × 16 bits per cell
+
+
+class PathDecimator:
+    """Turns a growing ``(rows, 2)`` path into drawable ``x, y`` and a ``connect`` mode."""
+
+    def __init__(self, threshold: int = THRESHOLD, max_points: int = MAX_POINTS) -> None:
+        self.threshold = threshold
+        self.max_points = max_points
+        self._origin = np.zeros(2)
+        self._cell = np.ones(2)
+        self.coarsening = 0  # pass 2 compares cells 2^coarsening times larger
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the examined rows (a new run, or a new cell grid)."""
+        self.coarsening = 0
+        self._clear()
+
+    def _clear(self) -> None:
+        self._done = 0  # rows examined
+        self._seen = np.empty(0, dtype=np.int64)  # sorted (cell, cell) ids of drawn segments
+        self._last_row_cell: int | None = None  # cell of the last examined row, None if NaN
+        self._prev: tuple[int, np.ndarray] | None = None  # last kept point: (cell, point)
+        self._prev_open = False  # whether the output ends at _prev with a drawn segment
+        self._pts = np.empty((1024, 2))
+        self._conn = np.zeros(1024, dtype=bool)
+        self._n = 0
+
+    def set_cells(self, origin: np.ndarray, cell: np.ndarray) -> None:
+        """Snap to cells of size ``cell`` (data units, per axis) from ``origin``."""
+        origin, cell = np.asarray(origin, float), np.maximum(np.asarray(cell, float), 1e-300)
+        if not (np.array_equal(origin, self._origin) and np.array_equal(cell, self._cell)):
+            self._origin, self._cell = origin, cell
+            self.reset()
+
+    def update(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | np.ndarray]:
+        """Drawable data for ``points`` ``(rows, 2)``, a prefix-extension of the last call's.
+
+        Returns ``(x, y, connect)`` for ``PlotDataItem.setData``.
+        """
+        n = len(points)
+        if n <= self.threshold:
+            if self._done:
+                self.reset()
+            return points[:, 0], points[:, 1], "finite"
+        if n < self._done:
+            self.reset()
+        if n > self._done:
+            self._examine(np.asarray(points[self._done: n], dtype=float))
+            self._done = n
+        while self._n > self.max_points and self.coarsening < MAX_COARSENING:
+            # Each level divides the segments by 2 (a path) to 16 (a cloud): guess between.
+            jump = max(1, int(np.log(self._n / self.max_points) / np.log(4.0)))
+            self.coarsening = min(MAX_COARSENING, self.coarsening + jump)
+            self._clear()
+            self._examine(np.asarray(points[:n], dtype=float))
+            self._done = n
+        pts = self._pts[: self._n]
+        return pts[:, 0], pts[:, 1], self._conn[: self._n]
+
+    # --- the two passes -----------------------------------------------------------------------
+    def _cells(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Packed cell ids (int64) and the finite-row mask of ``chunk``."""
+        finite = np.isfinite(chunk).all(axis=1)
+        with np.errstate(all="ignore"):
+            cells = np.floor((chunk - self._origin) / self._cell)
+        cells = np.clip(np.nan_to_num(cells), -_CELL_LIMIT, _CELL_LIMIT - 1) + _CELL_LIMIT
+        cells = cells.astype(np.int64)
+        return (cells[:, 0] << 16) | cells[:, 1], finite
+
+    def _coarse(self, packed: np.ndarray) -> np.ndarray:
+        """Packed cell ids at pass 2's resolution."""
+        if self.coarsening == 0:
+            return packed
+        k = self.coarsening
+        return (((packed >> 16) >> k) << 16) | ((packed & 0xFFFF) >> k)
+
+    def _examine(self, chunk: np.ndarray) -> None:
+        packed, finite = self._cells(chunk)
+        m = len(chunk)
+        prev_cell = np.empty(m, dtype=np.int64)
+        prev_finite = np.empty(m, dtype=bool)
+        prev_cell[1:], prev_finite[1:] = packed[:-1], finite[:-1]
+        prev_cell[0] = -1 if self._last_row_cell is None else self._last_row_cell
+        prev_finite[0] = self._last_row_cell is not None
+        self._last_row_cell = int(packed[-1]) if finite[-1] else None
+        # Pass 1: keep a finite row whose cell differs from the row before it.
+        kept = np.flatnonzero(finite & (~prev_finite | (packed != prev_cell)))
+        if kept.size == 0:
+            if not finite.all():
+                self._prev, self._prev_open = None, False
+            return
+        bad = np.cumsum(~finite)  # non-finite rows up to and including each row
+        cells, pts = packed[kept], chunk[kept]
+        # Each kept point joins the kept point before it unless a non-finite row lies between.
+        joined = np.empty(kept.size, dtype=bool)
+        joined[1:] = bad[kept[1:]] == bad[kept[:-1]]
+        joined[0] = self._prev is not None and bad[kept[0]] == 0
+        from_cells = np.empty(kept.size, dtype=np.int64)
+        from_pts = np.empty((kept.size, 2))
+        from_cells[1:], from_pts[1:] = cells[:-1], pts[:-1]
+        if self._prev is not None:
+            from_cells[0], from_pts[0] = self._prev
+        else:
+            from_cells[0], from_pts[0] = -1, np.nan
+        # Pass 2: draw a segment only the first time its pair of cells occurs.
+        new = np.zeros(kept.size, dtype=bool)
+        candidates = np.flatnonzero(joined)
+        if candidates.size:
+            ids = (self._coarse(from_cells[candidates]) << 32) | self._coarse(cells[candidates])
+            unique_ids, first = np.unique(ids, return_index=True)
+            where = np.searchsorted(self._seen, unique_ids)
+            known = where < self._seen.size
+            known[known] = self._seen[where[known]] == unique_ids[known]
+            fresh = ~known
+            if fresh.any():
+                self._seen = np.union1d(self._seen, unique_ids[fresh])
+            new[candidates[first[fresh]]] = True
+        self._emit(new, from_pts, pts)
+        self._prev = (int(cells[-1]), pts[-1].copy())
+        self._prev_open = bool(new[-1])
+        if not finite[kept[-1]:].all():  # the chunk ends in non-finite rows: a break
+            self._prev, self._prev_open = None, False
+
+    def _emit(self, new: np.ndarray, from_pts: np.ndarray, pts: np.ndarray) -> None:
+        """Append the new segments as runs of a polyline with per-point connect flags."""
+        if not new.any():
+            return
+        run_before = np.empty(new.size, dtype=bool)
+        run_before[1:] = new[:-1]
+        run_before[0] = self._prev_open
+        starts = new & ~run_before  # a run of new segments begins: emit its first point too
+        count = int(starts.sum() + new.sum())
+        out = np.empty((2 * new.size, 2))
+        out[0::2], out[1::2] = from_pts, pts
+        mask = np.empty(2 * new.size, dtype=bool)
+        mask[0::2], mask[1::2] = starts, new
+        conn = np.empty(2 * new.size, dtype=bool)
+        run_after = np.empty(new.size, dtype=bool)
+        run_after[:-1] = new[1:]
+        run_after[-1] = False  # decided by the next chunk
+        conn[0::2], conn[1::2] = True, run_after
+        if self._prev_open and new[0]:  # the last emitted point continues into this chunk
+            self._conn[self._n - 1] = True
+        self._reserve(self._n + count)
+        self._pts[self._n: self._n + count] = out[mask]
+        self._conn[self._n: self._n + count] = conn[mask]
+        self._n += count
+
+    def _reserve(self, size: int) -> None:
+        if size > len(self._pts):
+            capacity = max(size, 2 * len(self._pts))
+            pts = np.empty((capacity, 2))
+            conn = np.zeros(capacity, dtype=bool)
+            pts[: self._n], conn[: self._n] = self._pts[: self._n], self._conn[: self._n]
+            self._pts, self._conn = pts, conn

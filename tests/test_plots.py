@@ -1,0 +1,482 @@
+"""The plots draw what the history holds: paths, markers, aids, numbers, curves, data.
+
+Runs are real (:mod:`gdsim.core`), frames go through :func:`gdsim.app.frame.make_frame` into a
+:class:`~gdsim.app.history.History`, and the tests read back what the widgets hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from gdsim.app.frame import Frame, LaneInfo, make_frame
+from gdsim.app.history import History
+from gdsim.app.plots import DataView, LossPlot, StepInspector, SurfaceView
+from gdsim.app.plots.formatting import fmt_number, fmt_vector
+from gdsim.app.plots.loss_grid import ColorScale, contour_segments
+from gdsim.app.plots.path_decimator import PathDecimator
+from gdsim.core import Run, RunConfig
+
+# Qt's offscreen platform (headless CI) says this whenever a top-level window is shown; it is
+# about the platform plugin, not about the plots.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def make_run(surface: str, optimizers: tuple[str, ...] = ("gd",), steps: int = 0,
+             **config: object) -> Run:
+    run = Run([RunConfig(surface=surface, optimizer=name, **config) for name in optimizers])
+    run.advance(steps)
+    return run
+
+
+def history_of(run: Run, generation: int = 0) -> History:
+    history = History(run.runs, run.dim)
+    history.add(make_frame(run, generation, 0))
+    return history
+
+
+def labels_of(run: Run) -> list[str]:
+    return [run.label(i) for i in range(run.runs)]
+
+
+def surface_view(qtbot, run: Run, history: History | None = None) -> SurfaceView:
+    view = SurfaceView()
+    qtbot.addWidget(view)
+    view.set_surface(run.surface)
+    view.set_lanes(labels_of(run))
+    view.update_history(history if history is not None else history_of(run))
+    return view
+
+
+def shown(qtbot, widget, size: tuple[int, int] = (900, 700)):
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def scene_items(plot_item) -> int:
+    return len(plot_item.scene().items())
+
+
+# --- the main view ----------------------------------------------------------------------------
+def test_trajectory_and_current_marker_follow_the_run(qtbot) -> None:
+    run = make_run("bowl", lr=0.1, start=(3.0, 4.0), steps=20)
+    view = surface_view(qtbot, run)
+    x, y = view.lanes.path_data(0)
+    np.testing.assert_array_equal(x, run.trajectory.theta[:, 0, 0])
+    np.testing.assert_array_equal(y, run.trajectory.theta[:, 0, 1])
+    np.testing.assert_array_equal(view.lanes.current_point(0), run.theta[0])
+    assert view.objectName() == "surface_view"
+    assert view.surface_map.level_count() > 100  # level lines are drawn
+    assert not view.legend.isVisible() or "global minimum" in str(view.legend.items[0][1].text)
+
+
+def test_gradient_arrow_points_uphill_and_step_is_true_scale(qtbot) -> None:
+    run = make_run("bowl", lr=0.1, start=(3.0, 4.0), steps=1)
+    view = surface_view(qtbot, run)
+    arrow = view.aids.gradient
+    assert arrow.isVisible()
+    direction = arrow.tip - arrow.tail
+    grad = run.grad[0]  # ∇L at θ_1 = (2.4, 3.2): (4.8, 6.4)
+    np.testing.assert_allclose(arrow.tail, run.theta[0])
+    factor = direction @ grad / (grad @ grad)
+    assert factor > 0
+    np.testing.assert_allclose(direction, factor * grad, rtol=1e-9)
+    step = view.aids.step
+    np.testing.assert_allclose(step.tail, [3.0, 4.0])
+    np.testing.assert_allclose(step.tip - step.tail, [-0.6, -0.8], atol=1e-12)
+    assert "|∇L| = 8" in view.caption.text()
+
+
+def test_aids_toggle(qtbot) -> None:
+    run = make_run("bowl", lr=0.1, start=(3.0, 4.0), steps=2)
+    view = surface_view(qtbot, run)
+    for name in ("gradient", "step"):
+        view.set_aid(name, False)
+        assert not getattr(view.aids, name).isVisible()
+        view.set_aid(name, True)
+        assert getattr(view.aids, name).isVisible()
+    view.set_aid("taylor", True)
+    assert view.aids.taylor_text.isVisible()
+    assert "predicted ΔL" in view.aids.taylor_text.toPlainText()
+    with pytest.raises(ValueError, match="unknown visual aid"):
+        view.set_aid("hessian", True)
+
+
+def test_momentum_state_arrow_and_adaptive_scale(qtbot) -> None:
+    run = make_run("rosenbrock", ("momentum", "adam"), steps=30)
+    history = history_of(run)
+    view = surface_view(qtbot, run, history)
+    state = view.aids.state
+    assert state.isVisible()
+    velocity = history.lanes[0].optimizer_state["momentum_buffer"]
+    direction = state.tip - state.tail
+    factor = -(direction @ velocity) / (velocity @ velocity)  # drawn as −b: the push on θ
+    assert factor > 0
+    np.testing.assert_allclose(direction, -factor * velocity, rtol=1e-9)
+    assert not view.aids.scale_ellipse.isVisible()  # SGD has no adaptive scale
+    view.set_selected_lane(1)  # Adam: first moment m and the per-parameter scale
+    assert view.aids.state.isVisible()
+    assert view.aids.scale_ellipse.isVisible()
+    assert view.aids.scale_text.toPlainText().startswith("η·s = (")
+
+
+def test_click_on_the_map_requests_a_start(qtbot) -> None:
+    run = make_run("himmelblau", steps=5)
+    view = shown(qtbot, surface_view(qtbot, run))
+    vb = view.plot_item.getViewBox()
+    target = QPointF(1.5, -2.0)
+    pos = view.plot_widget.mapFromScene(vb.mapViewToScene(target))
+    with qtbot.waitSignal(view.sigStartRequested, timeout=2000) as blocker:
+        qtbot.mouseClick(view.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    (x, y), = blocker.args
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x == pytest.approx(1.5, abs=(x1 - x0) / 100)
+    assert y == pytest.approx(-2.0, abs=(y1 - y0) / 100)
+
+
+def test_click_on_the_curve_requests_a_1d_start(qtbot) -> None:
+    run = make_run("parabola", lr=0.2, steps=3)
+    view = shown(qtbot, surface_view(qtbot, run))
+    vb = view.plot_item.getViewBox()
+    pos = view.plot_widget.mapFromScene(vb.mapViewToScene(QPointF(-2.0, 10.0)))
+    with qtbot.waitSignal(view.sigStartRequested, timeout=2000) as blocker:
+        qtbot.mouseClick(view.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    (start,) = blocker.args
+    assert len(start) == 1 and start[0] == pytest.approx(-2.0, abs=0.1)
+
+
+def test_parabola_curve_dots_and_tangent(qtbot) -> None:
+    run = make_run("parabola", lr=0.2, start=(4.0,), steps=3)  # 4 → 2.4 → 1.44 → 0.864
+    view = surface_view(qtbot, run)
+    assert view.surface_curve.curve.isVisible()
+    assert not view.surface_map.image.isVisible()
+    w, loss = view.surface_curve.curve.getData()
+    np.testing.assert_allclose(loss, w**2)
+    x, y = view.lanes.path_data(0)
+    np.testing.assert_allclose(x, [4.0, 2.4, 1.44, 0.864])
+    np.testing.assert_allclose(y, x**2)
+    view.set_aid("taylor", True)
+    assert view.aids.tangent.isVisible()
+    tx, ty = view.aids.tangent.getData()
+    slope = (ty[1] - ty[0]) / (tx[1] - tx[0])
+    assert slope == pytest.approx(2 * 0.864)  # L'(w) = 2w at the current point
+    assert np.mean(tx) == pytest.approx(0.864)
+    assert np.interp(0.864, tx, ty) == pytest.approx(0.864**2)
+
+
+def test_diverged_run_draws_without_warnings(qtbot) -> None:
+    run = make_run("bowl", lr=1.5, start=(3.0, 4.0), max_steps=200, steps=200)
+    assert run.status(0).value == "diverged"
+    history = history_of(run)
+    # Push it further by hand: overflow to inf and NaN, as a run without a bound would.
+    theta = np.array([[[1e200, -1e300]], [[np.inf, -np.inf]], [[np.nan, np.nan]]])
+    more = Frame(generation=0, first_row=history.length, theta=theta,
+                 loss=np.array([[1e300], [np.inf], [np.nan]]), grad=theta * 2,
+                 used_grad=theta * 2, batch_loss=np.full((3, 1), np.inf),
+                 lr=np.full((3, 1), 1.5), steps=history.length + 2,
+                 lanes=(LaneInfo(**{**history.lanes[0].__dict__,
+                                    "steps_done": history.length + 2}),))
+    assert history.add(more)
+    view = shown(qtbot, surface_view(qtbot, run, history))
+    view.set_aid("taylor", True)
+    loss_plot = LossPlot()
+    qtbot.addWidget(loss_plot)
+    loss_plot.set_surface(run.surface)
+    loss_plot.set_lanes(labels_of(run))
+    loss_plot.update_history(history)
+    loss_plot.set_log_y(True)
+    inspector = StepInspector()
+    qtbot.addWidget(inspector)
+    inspector.update_history(history)
+    for widget in (view, shown(qtbot, loss_plot), inspector):
+        assert not widget.grab().isNull()
+    values = inspector.values()
+    assert values["theta_next"] == "(NaN, NaN)"
+    assert values["loss"] == "∞"
+
+
+# --- the step inspector -----------------------------------------------------------------------
+def test_inspector_reads_the_seeds_bowl_example(qtbot) -> None:
+    run = make_run("bowl", lr=0.1, start=(3.0, 4.0), steps=1)
+    inspector = StepInspector()
+    qtbot.addWidget(inspector)
+    inspector.update_history(history_of(run))
+    values = inspector.values()
+    assert inspector.objectName() == "step_inspector"
+    assert values["step"] == "1"
+    assert values["theta"] == "(3, 4)"
+    assert values["theta_next"] == "(2.4, 3.2)"
+    assert values["loss"] == "25"
+    assert values["loss_next"] == "16"
+    assert values["grad"] == "(6, 8)"
+    assert values["grad_norm"] == "10"
+    assert values["used_grad"] == "(6, 8)"
+    assert values["lr"] == "0.1"
+    assert values["delta_theta"] == "(-0.6, -0.8)"
+    assert values["predicted_dl"] == "-10"
+    assert values["actual_dl"] == "-9"
+
+
+def test_inspector_before_the_first_step_and_optimizer_state(qtbot) -> None:
+    inspector = StepInspector()
+    qtbot.addWidget(inspector)
+    run = make_run("bowl", lr=0.1, start=(3.0, 4.0))
+    inspector.update_history(history_of(run))
+    values = inspector.values()
+    assert values["theta"] == "(3, 4)" and values["grad"] == "(6, 8)"
+    assert values["theta_next"] == "—" and values["delta_theta"] == "—"
+    run = make_run("bowl", ("momentum",), lr=0.05, start=(3.0, 4.0), steps=1)
+    inspector.update_history(history_of(run))
+    values = inspector.values()
+    assert values["state.momentum_buffer"] == "(6, 8)"  # b_1 = g_0
+    assert values["batch"] == "full batch"
+    labels = {inspector.tree.topLevelItem(i).text(0)
+              for i in range(inspector.tree.topLevelItemCount())}
+    assert "velocity b" in labels
+    for i in range(inspector.tree.topLevelItemCount()):
+        assert inspector.tree.topLevelItem(i).toolTip(1)
+
+
+def test_inspector_shows_the_mini_batch_gradient(qtbot) -> None:
+    run = make_run("linear-regression", batch_size=10, steps=3)
+    history = history_of(run)
+    inspector = StepInspector()
+    qtbot.addWidget(inspector)
+    inspector.update_history(history)
+    values = inspector.values()
+    assert values["used_grad"].startswith(fmt_vector(history.used_grad[2, 0]))
+    assert "mini-batch of 10" in values["used_grad"]
+    assert values["grad"] == fmt_vector(history.grad[2, 0])
+
+
+# --- the loss plot ----------------------------------------------------------------------------
+def test_loss_plot_curves_and_log_toggle(qtbot) -> None:
+    run = make_run("rosenbrock", ("gd", "adam"), steps=50)
+    history = history_of(run)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_surface(run.surface)
+    plot.set_lanes(labels_of(run))
+    plot.update_history(history)
+    x, y = plot.lanes[1].loss.getOriginalDataset()
+    np.testing.assert_array_equal(x, np.arange(51))
+    np.testing.assert_array_equal(y, run.trajectory.loss[:, 1])
+    _, norms = plot.lanes[0].grad_norm.getOriginalDataset()
+    np.testing.assert_allclose(norms, np.linalg.norm(run.trajectory.grad[:, 0], axis=1))
+    _, lr = plot.lanes[0].lr.getOriginalDataset()
+    assert np.all(lr == run.lr0[0])
+    assert plot.legend.isVisible()
+    check = plot.findChild(type(plot.log_y_check), "log_y_check")
+    assert check is plot.log_y_check and not check.isChecked()
+    assert not plot.plot_item.getAxis("left").logMode
+    check.click()
+    assert plot.log_y() and plot.plot_item.getAxis("left").logMode
+    plot.set_log_y(False)
+    assert not check.isChecked() and not plot.plot_item.getAxis("left").logMode
+    assert plot.grad_plot.getAxis("left").logMode  # |∇L| is always on a log axis
+
+
+def test_loss_plot_shows_the_mini_batch_loss(qtbot) -> None:
+    run = make_run("linear-regression", ("gd", "gd"), steps=20, batch_size=10)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_lanes(labels_of(run))
+    plot.update_history(history_of(run))
+    _, batch = plot.lanes[0].batch_loss.getOriginalDataset()
+    np.testing.assert_array_equal(batch[:-1], run.trajectory.batch_loss[:-1, 0])
+    assert any(label.text == "mini-batch loss" for _, label in plot.legend.items)
+
+
+# --- the data view ----------------------------------------------------------------------------
+def test_data_view_highlights_the_mini_batch(qtbot) -> None:
+    run = make_run("linear-regression", batch_size=10, steps=4)
+    view = DataView()
+    qtbot.addWidget(view)
+    view.set_surface(run.surface)
+    view.set_lanes(labels_of(run))
+    view.update_history(history_of(run))
+    assert view.objectName() == "data_view"
+    highlighted = view.highlighted_indices()
+    assert len(highlighted) == 10
+    np.testing.assert_array_equal(highlighted, run.batch_indices(3))
+    assert len(view.batch_points.data) == 10
+    xs, ys = view.predictions[0].getData()
+    np.testing.assert_allclose(ys, run.surface.predict(run.theta[:1], xs)[0])
+
+
+def test_data_view_logistic_probability_and_placeholder(qtbot) -> None:
+    run = make_run("logistic-regression", steps=30)
+    view = DataView()
+    qtbot.addWidget(view)
+    view.set_surface(run.surface)
+    view.set_lanes(labels_of(run))
+    view.update_history(history_of(run))
+    _, p = view.predictions[0].getData()
+    assert np.all((p >= 0) & (p <= 1))
+    assert view.boundary.isVisible()
+    w, b = run.theta[0]
+    assert view.boundary.value() == pytest.approx(-b / w, abs=0.05)
+    assert len(view.highlighted_indices()) == 0  # full batch: nothing singled out
+    view.set_surface(make_run("bowl").surface)
+    assert view.placeholder.isVisibleTo(view) or view._stack.currentWidget() is view.placeholder
+    assert "no data set" in view.placeholder.text().lower()
+
+
+# --- scale: a long history is redrawn by setData on the same items ---------------------------
+def long_history(rows: int, runs: int = 2) -> History:
+    t = np.arange(rows, dtype=float)
+    theta = np.empty((rows, runs, 2))
+    for lane in range(runs):  # spirals into the minimum, plus a zigzag that never settles
+        r = 4.0 * np.exp(-t / (rows / 5)) + 0.05
+        theta[:, lane, 0] = r * np.cos(t / 50 + lane) + 0.01 * (-1) ** t
+        theta[:, lane, 1] = r * np.sin(t / 50 + lane)
+    loss = (theta**2).sum(axis=-1)
+    lanes = tuple(LaneInfo(label=f"lane {i}", optimizer="gd", status="running",
+                           steps_done=rows - 1, batch_size=100, n_examples=100,
+                           optimizer_state={}, state_labels={}, adaptive_scale=None,
+                           last_batch=None) for i in range(runs))
+    history = History(runs, 2)
+    frame = Frame(generation=0, first_row=0, theta=theta, loss=loss, grad=2 * theta,
+                  used_grad=2 * theta, batch_loss=loss, lr=np.full((rows, runs), 0.01),
+                  steps=rows - 1, lanes=lanes)
+    assert history.add(frame)
+    return history
+
+
+def truncated(history: History, rows: int) -> History:
+    short = History(history.runs, history.dim)
+    lanes = tuple(LaneInfo(**{**lane.__dict__, "steps_done": rows - 1})
+                  for lane in history.lanes)
+    short.add(Frame(0, 0, history.theta[:rows], history.loss[:rows], history.grad[:rows],
+                    history.used_grad[:rows], history.batch_loss[:rows], history.lr[:rows],
+                    rows - 1, lanes))
+    return short
+
+
+def test_200k_rows_redraw_with_the_same_items(qtbot) -> None:
+    full = long_history(200_000)
+    half = truncated(full, 100_000)
+    run = make_run("bowl", ("gd", "gd"))
+    view = SurfaceView()
+    qtbot.addWidget(view)
+    view.set_surface(run.surface)
+    view.set_lanes(["a", "b"])
+    loss_plot = LossPlot()
+    qtbot.addWidget(loss_plot)
+    loss_plot.set_lanes(["a", "b"])
+    view.update_history(half)
+    loss_plot.update_history(half)
+    before = (scene_items(view.plot_item), len(view.plot_item.items),
+              scene_items(loss_plot.plot_item), len(loss_plot.plot_item.items))
+    path_item = view.lanes.lanes[0].path
+    view.update_history(full)
+    loss_plot.update_history(full)
+    after = (scene_items(view.plot_item), len(view.plot_item.items),
+             scene_items(loss_plot.plot_item), len(loss_plot.plot_item.items))
+    assert before == after
+    assert view.lanes.lanes[0].path is path_item
+    x, _ = view.lanes.path_data(0)
+    assert 0 < len(x) < 200_000  # decimated to distinct pixel-to-pixel segments
+    np.testing.assert_array_equal(view.lanes.current_point(0), full.theta[-1, 0])
+    x, y = loss_plot.lanes[0].loss.getOriginalDataset()
+    assert len(x) == 200_000
+    shown(qtbot, view)
+    assert not view.grab().isNull()
+
+
+# --- Qt-free helpers --------------------------------------------------------------------------
+def test_number_formatting() -> None:
+    assert fmt_number(2.4000000000000004) == "2.4"
+    assert fmt_number(16.000000000000004) == "16"
+    assert fmt_number(1e-7) == "1e-7"
+    assert fmt_number(-0.0) == "0"
+    assert fmt_number(float("inf")) == "∞"
+    assert fmt_vector([6.0, 8.0]) == "(6, 8)"
+    assert fmt_vector([0.864]) == "0.864"
+
+
+def test_contours_of_a_bowl_are_circles() -> None:
+    xs = ys = np.linspace(-2, 2, 201)
+    z = xs[None, :] ** 2 + ys[:, None] ** 2
+    points = contour_segments(xs, ys, z, [1.0])
+    assert len(points) > 100 and len(points) % 2 == 0
+    np.testing.assert_allclose(np.hypot(points[:, 0], points[:, 1]), 1.0, atol=2e-3)
+
+
+def test_color_scale_goes_log_over_decades() -> None:
+    assert not ColorScale.for_grid(np.linspace(0, 50, 1000), prefer_log=False).log
+    assert ColorScale.for_grid(np.geomspace(1e-3, 1e4, 1000), prefer_log=False).log
+    scale = ColorScale.for_grid(np.geomspace(1e-3, 1e4, 1000), prefer_log=True, floor=0.0)
+    ticks = scale.ticks()  # labelled by the loss they mark: L_min + 10^k
+    assert [label for _, label in ticks][:3] == ["1", "10", "100"]
+    np.testing.assert_allclose([scale.to_loss(z) for z, _ in ticks], [1, 10, 100, 1000, 1e4])
+
+
+def test_path_decimator_keeps_short_paths_and_bounds_long_ones() -> None:
+    decimator = PathDecimator(threshold=100)
+    short = np.random.default_rng(0).normal(size=(50, 2))
+    x, y, connect = decimator.update(short)
+    assert connect == "finite" and np.array_equal(x, short[:, 0])
+    decimator.set_cells(np.zeros(2), np.full(2, 0.01))
+    zigzag = np.tile([[0.0, 0.0], [1.0, 1.0]], (50_000, 1))
+    x, y, connect = decimator.update(zigzag)
+    # The two distinct segments (0,0)→(1,1) and back, drawn once each as one polyline.
+    np.testing.assert_array_equal(x, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(connect, [True, True, False])
+    longer = np.vstack([zigzag, [[np.nan, np.nan], [2.0, 2.0], [3.0, 3.0], [3.0005, 3.0]]])
+    x, y, connect = decimator.update(longer)  # NaN breaks the line; same-cell points merge
+    np.testing.assert_array_equal(x, [0.0, 1.0, 0.0, 2.0, 3.0])
+    np.testing.assert_array_equal(connect, [True, True, False, True, False])
+    slow = np.column_stack([np.linspace(0, 1, 100_000), np.zeros(100_000)])
+    fine = PathDecimator(threshold=100)
+    fine.set_cells(np.zeros(2), np.full(2, 0.01))
+    x, _, connect = fine.update(slow)
+    assert 90 <= len(x) <= 110 and connect[:-1].all()  # one point per cell
+
+
+# --- screenshots for people -------------------------------------------------------------------
+SCREENSHOTS = {
+    "rosenbrock_momentum": dict(surface="rosenbrock", optimizers=("momentum",), steps=400),
+    "himmelblau_compare": dict(surface="himmelblau", optimizers=("gd", "momentum", "adam"),
+                               steps=300, start=(-0.5, -0.5)),
+    "parabola": dict(surface="parabola", optimizers=("gd",), steps=4),
+    "linear_regression": dict(surface="linear-regression", optimizers=("gd", "adam"), steps=12,
+                              batch_size=10),
+}
+
+
+@pytest.mark.parametrize("name", list(SCREENSHOTS))
+def test_screenshots(qtbot, artifacts_dir: Path, name: str) -> None:
+    spec = dict(SCREENSHOTS[name])
+    run = make_run(spec.pop("surface"), spec.pop("optimizers"), spec.pop("steps"), **spec)
+    history = history_of(run)
+    labels = labels_of(run)
+    view = SurfaceView()
+    view.set_surface(run.surface)
+    view.set_lanes(labels)
+    view.update_history(history)
+    view.set_aid("taylor", True)
+    loss_plot = LossPlot()
+    loss_plot.set_surface(run.surface)
+    loss_plot.set_lanes(labels)
+    loss_plot.update_history(history)
+    loss_plot.set_log_y(True)
+    data_view = DataView()
+    data_view.set_surface(run.surface)
+    data_view.set_lanes(labels)
+    data_view.update_history(history)
+    inspector = StepInspector()
+    inspector.update_history(history)
+    for widget, kind in ((view, "surface"), (loss_plot, "loss"), (data_view, "data"),
+                         (inspector, "inspector")):
+        qtbot.addWidget(widget)
+        shown(qtbot, widget, (900, 700) if kind != "inspector" else (520, 560))
+        path = artifacts_dir / f"plots_{name}_{kind}.png"
+        assert widget.grab().save(str(path))
+        assert path.stat().st_size > 5_000

@@ -444,7 +444,7 @@ def test_path_decimator_keeps_short_paths_and_bounds_long_ones() -> None:
 SCREENSHOTS = {
     "rosenbrock_momentum": dict(surface="rosenbrock", optimizers=("momentum",), steps=400),
     "himmelblau_compare": dict(surface="himmelblau", optimizers=("gd", "momentum", "adam"),
-                               steps=300, start=(-0.5, -0.5)),
+                               steps=300),
     "parabola": dict(surface="parabola", optimizers=("gd",), steps=4),
     "linear_regression": dict(surface="linear-regression", optimizers=("gd", "adam"), steps=12,
                               batch_size=10),

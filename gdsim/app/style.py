@@ -9,7 +9,7 @@ uses the same colour for the same lane and the same marker for the same kind of 
 * The loss map's colour map: ``viridis`` — perceptually uniform (equal steps in loss look like
   equal steps in colour), monotonic in lightness (readable in greyscale) and colour-blind safe.
 * Markers: the start of a run is a hollow circle, the current point a filled circle; known
-  minima are stars (global: filled, local: hollow) and saddles are diamonds.
+  minima are stars (global: filled, local: hollow), saddles diamonds, maxima triangles.
 
 Nothing here needs a running ``QApplication`` at import time: fonts, pens and colour maps are
 built by functions when a view asks for them.
@@ -105,14 +105,17 @@ CRITICAL_POINT_MARKERS: dict[str, MarkerStyle] = {
     "global minimum": MarkerStyle("star", 19, "#FFFFFF", "#111111", 1.3),
     "local minimum": MarkerStyle("star", 15, None, "#FFFFFF", 2.0),
     "saddle": MarkerStyle("d", 12, None, "#FFFFFF", 2.0),
+    "local maximum": MarkerStyle("t1", 13, None, "#FFFFFF", 2.0),
 }
-"""Markers of known critical points by kind (see ``CriticalPoint.kind``)."""
+"""Markers of known critical points by kind (see ``CriticalPoint.kind``); any other kind is
+drawn like a saddle."""
 
 # On the 1-D curve the background is white: the same shapes, drawn dark.
 CRITICAL_POINT_MARKERS_1D: dict[str, MarkerStyle] = {
     "global minimum": MarkerStyle("star", 18, "#FFD23F", "#111111", 1.3),
     "local minimum": MarkerStyle("star", 15, "#FFFFFF", "#111111", 1.5),
     "saddle": MarkerStyle("d", 12, "#FFFFFF", "#111111", 1.5),
+    "local maximum": MarkerStyle("t1", 13, "#FFFFFF", "#111111", 1.5),
 }
 
 START_MARKER_SIZE = 11  # hollow circle in the lane colour

@@ -19,6 +19,7 @@ from gdsim.app import style
 HEAD_LENGTH = 13  # pixels
 HEAD_ANGLE = 32  # degrees at the tip
 LABEL_GAP = 6  # pixels between the tip and the label
+LABEL_Z_DROP = 10
 
 
 def pixel_size(plot_item: pg.PlotItem) -> tuple[float, float]:
@@ -54,11 +55,13 @@ class Arrow:
         self.label = pg.TextItem(label, color=color, anchor=(0, 0.5),
                                  fill=pg.mkBrush(255, 255, 255, 190))
         self.label.setFont(style.ui_font(style.BASE_POINT_SIZE, bold=True))
-        for offset, item in enumerate((self.shaft, self.head, self.label)):
+        for offset, item in enumerate((self.shaft, self.head)):
             plot_item.addItem(item, ignoreBounds=True)
             item.setZValue(z + 0.1 * offset)
-            if tooltip:
-                item.setToolTip(tooltip)
+        plot_item.addItem(self.label, ignoreBounds=True)
+        self.label.setZValue(z - LABEL_Z_DROP)  # under every arrow: a label never hides one
+        if tooltip:
+            self.setToolTip(tooltip)
         self.tail: np.ndarray | None = None
         self.tip: np.ndarray | None = None
         self._wanted = False
@@ -91,6 +94,17 @@ class Arrow:
         for item in (self.shaft, self.head, self.label):
             item.setVisible(on)
 
+    def _inside_view(self, x: float, y: float, anchor: tuple[float, float], px: float,
+                     py: float) -> tuple[float, float]:
+        """Shift the label's position so that its box stays inside the visible range."""
+        box = self.label.boundingRect()  # pixels: the label ignores the view's scaling
+        width, height = box.width() * px, box.height() * py
+        left, top = x - anchor[0] * width, y + anchor[1] * height
+        (x0, x1), (y0, y1) = self._plot_item.getViewBox().viewRange()
+        dx = max(0.0, x0 - left) - max(0.0, left + width - x1)
+        dy = max(0.0, y0 - (top - height)) - max(0.0, top - y1)
+        return float(x + dx), float(y + dy)
+
     def refresh(self) -> None:
         """Recompute the head's screen angle and the shaft's end after a view change."""
         if not self._wanted or self.tail is None or self.tip is None:
@@ -112,9 +126,11 @@ class Arrow:
         back = min(length - gap, 0.7 * HEAD_LENGTH)
         end = tip - np.array([ux * back * px, -uy * back * py])
         self.shaft.setData([self.tail[0], end[0]], [self.tail[1], end[1]])
-        self.label.setAnchor((0.5 - 0.5 * ux, 0.5 - 0.5 * uy))
-        self.label.setPos(float(self.tip[0] + ux * LABEL_GAP * px),
-                          float(self.tip[1] - uy * LABEL_GAP * py))
+        anchor = (0.5 - 0.5 * ux, 0.5 - 0.5 * uy)
+        self.label.setAnchor(anchor)
+        self.label.setPos(*self._inside_view(
+            self.tip[0] + ux * LABEL_GAP * px, self.tip[1] - uy * LABEL_GAP * py,
+            anchor, px, py))
         self._apply_visibility(True)
         self.shaft.setVisible(length - gap > 0.7 * HEAD_LENGTH)
 

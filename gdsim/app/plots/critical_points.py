@@ -9,7 +9,7 @@ from gdsim.app import style
 from gdsim.app.plots.formatting import fmt_number, fmt_vector
 from gdsim.core.surfaces import CriticalPoint
 
-KINDS = ("global minimum", "local minimum", "saddle")
+KINDS = ("global minimum", "local minimum", "saddle", "local maximum")  # legend order
 Z_POINTS = 5
 
 
@@ -20,13 +20,24 @@ class CriticalPointMarkers:
     """
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
+        self._plot_item = plot_item
         self.items: dict[str, pg.ScatterPlotItem] = {}
         for kind in KINDS:
+            self._item(kind)
+        self._dim = 2
+
+    def _item(self, kind: str) -> pg.ScatterPlotItem:
+        """The scatter item of ``kind``, made on first use (kinds beyond :data:`KINDS` too)."""
+        if kind not in self.items:
             item = pg.ScatterPlotItem(hoverable=True, tip=self._tip)
             item.setZValue(Z_POINTS)
-            plot_item.addItem(item, ignoreBounds=True)
+            self._plot_item.addItem(item, ignoreBounds=True)
             self.items[kind] = item
-        self._dim = 2
+        return self.items[kind]
+
+    def _marker(self, kind: str) -> style.MarkerStyle:
+        markers = style.CRITICAL_POINT_MARKERS if self._dim == 2 else style.CRITICAL_POINT_MARKERS_1D
+        return markers.get(kind, markers["saddle"])
 
     @staticmethod
     def _tip(x: float, y: float, data: object) -> str:
@@ -35,7 +46,8 @@ class CriticalPointMarkers:
     def set_points(self, points: list[CriticalPoint], dim: int) -> None:
         """Draw ``points`` (``dim`` = 1: on the loss curve; 2: on the map)."""
         self._dim = dim
-        markers = style.CRITICAL_POINT_MARKERS if dim == 2 else style.CRITICAL_POINT_MARKERS_1D
+        for p in points:
+            self._item(p.kind)
         for kind, item in self.items.items():
             chosen = [p for p in points if p.kind == kind]
             if dim == 2:
@@ -44,7 +56,7 @@ class CriticalPointMarkers:
                 xy = np.array([(p.theta[0], p.loss) for p in chosen], dtype=float).reshape(-1, 2)
             tips = [f"{kind}: θ = {fmt_vector(p.theta)}, L = {fmt_number(p.loss)}"
                     for p in chosen]
-            item.setData(pos=xy, data=tips, **markers[kind].kwargs())
+            item.setData(pos=xy, data=tips, **self._marker(kind).kwargs())
 
     def present_kinds(self) -> list[str]:
         """The kinds with at least one point, in legend order."""
@@ -52,8 +64,7 @@ class CriticalPointMarkers:
 
     def legend_sample(self, kind: str) -> pg.ScatterPlotItem:
         """A stand-alone item that draws the marker of ``kind`` for a legend."""
-        markers = style.CRITICAL_POINT_MARKERS if self._dim == 2 else style.CRITICAL_POINT_MARKERS_1D
-        style_kw = markers[kind].kwargs()
+        style_kw = self._marker(kind).kwargs()
         if self._dim == 2 and kind != "global minimum":  # hollow white marks: dark in a legend
             style_kw["pen"] = pg.mkPen("#333333", width=1.8)
         return pg.ScatterPlotItem(**style_kw)

@@ -80,7 +80,7 @@ class DataView(QWidget):
         self.boundary = pg.InfiniteLine(angle=90, pen=pg.mkPen(style.MUTED, width=1.5,
                                                                style=Qt.PenStyle.DashLine),
                                         label="p = 0.5", labelOpts={
-                                            "position": 0.92, "color": style.MUTED,
+                                            "position": 0.78, "color": style.MUTED,
                                             "fill": (255, 255, 255, 200)})
         self.boundary.setToolTip("Decision boundary: where the predicted probability is 0.5")
         for item in (self.residuals, self.points, self.batch_points, self.half_line,
@@ -242,9 +242,9 @@ class DataView(QWidget):
         k = int(crossing[0])
         t = p[k] / (p[k] - p[k + 1])
         x_cross = float(self._xs[k] + t * (self._xs[k + 1] - self._xs[k]))
+        self.boundary.setVisible(True)  # first: a hidden line's label ignores new text
         self.boundary.setValue(x_cross)
         self.boundary.label.setFormat(f"p = 0.5 at x = {fmt_number(x_cross, 3)}")
-        self.boundary.setVisible(True)
 
     def _clear_dynamic(self) -> None:
         for item in self.predictions:

@@ -93,8 +93,22 @@ class StepInspector(QWidget):
         layout.addWidget(self.tree, 1)
 
         self._items: dict[str, QTreeWidgetItem] = {}
+        section_font = style.ui_font(style.BASE_POINT_SIZE, bold=True)
+        head = QTreeWidgetItem(["last step", ""])
+        head.setFont(0, section_font)
+        head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for column in (0, 1):
+            head.setToolTip(column, "The update from θₜ₋₁ to θₜ, the last one this lane made.")
+        self.tree.addTopLevelItem(head)
         for row in ROWS:
             self._add_row(row.key, row.label, row.tooltip)
+        self._section = QTreeWidgetItem(["optimizer", ""])  # heads the state rows
+        self._section.setFont(0, section_font)
+        self._section.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for column in (0, 1):
+            self._section.setToolTip(column, "The optimizer's memory after the update, and the "
+                                     "batch.")
+        self.tree.addTopLevelItem(self._section)
         self._extra_keys: list[str] = []
         self.selected_lane = 0
         self.history: History | None = None
@@ -135,8 +149,10 @@ class StepInspector(QWidget):
             texts.update(self._step_texts(snap))
             if info is not None:
                 for name, value in info.optimizer_state.items():
-                    human = info.state_labels.get(name, name)
-                    extra.append((f"state.{name}", human, fmt_vector(value), STATE_TOOLTIP))
+                    if name not in info.state_labels:  # e.g. plain SGD's unused buffer
+                        continue
+                    extra.append((f"state.{name}", info.state_labels[name], fmt_vector(value),
+                                  STATE_TOOLTIP))
                 if info.adaptive_scale is not None:
                     extra.append(("adaptive_scale", "adaptive scale s",
                                   fmt_vector(info.adaptive_scale), SCALE_TOOLTIP))
@@ -192,6 +208,7 @@ class StepInspector(QWidget):
         for key, label, text, _ in extra:
             self._items[key].setText(0, label)
             self._items[key].setText(1, text)
+        self._section.setHidden(not extra)
 
     # --- output -----------------------------------------------------------------------------
     def values(self) -> dict[str, str]:

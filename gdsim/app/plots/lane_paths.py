@@ -102,6 +102,13 @@ class LanePaths:
         sample.visibleChanged.connect(lambda s=sample, n=i: self._mirror_visibility(n, s))
         return LaneGraphics(path, halo, start, current, sample)
 
+    def set_selected(self, lane: int) -> None:
+        """Raise the selected lane's items above the others (its marker carries the aids)."""
+        for i, graphics in enumerate(self.lanes):
+            top = 0.5 if i == lane else 0.01 * i
+            graphics.path.setZValue(Z_PATH + top)
+            graphics.current.setZValue(Z_CURRENT + top)
+
     def _mirror_visibility(self, lane: int, sample: pg.PlotDataItem) -> None:
         """A click on the legend entry hides or shows the whole lane."""
         if lane < len(self.lanes):

@@ -78,13 +78,15 @@ def evaluate_grid(surface: Surface, view: View, size: int | None = None,
                   margin: float = 0.0) -> LossGrid:
     """The full-batch loss of a 2-D ``surface`` on a grid over ``view``.
 
-    ``size`` pixels span ``view`` along each axis (default: :func:`grid_size_for`); the grid
-    extends ``margin`` view widths beyond each side (at the same resolution) so that the map
-    still fills the plot when its aspect ratio or a small pan shows more than the view box.
+    ``size`` pixels span ``view`` along each axis (default: :func:`grid_size_for`). With a
+    ``margin``, the grid is a square box around the view's centre, ``1 + 2·margin`` times the
+    view's larger side, with ``size·(1 + 2·margin)`` pixels a side: the map still fills the
+    plot when the locked aspect ratio or a small pan shows more than the view box.
     """
     n = grid_size_for(surface, view) if size is None else size
-    if margin > 0:
-        view = tuple((lo - margin * (hi - lo), hi + margin * (hi - lo)) for lo, hi in view)
+    if margin > 0:  # a square box around the view's centre: covers any aspect-locked layout
+        half = 0.5 * max(hi - lo for lo, hi in view) * (1.0 + 2.0 * margin)
+        view = tuple((0.5 * (lo + hi) - half, 0.5 * (lo + hi) + half) for lo, hi in view)
         n = int(round(n * (1.0 + 2.0 * margin)))
     xs, ys = _centres(*view[0], n), _centres(*view[1], n)
     theta = np.stack(np.meshgrid(xs, ys), axis=-1)  # (G, G, 2), row j = ys[j]

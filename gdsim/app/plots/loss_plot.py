@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gdsim.app import style
@@ -85,6 +86,10 @@ class LossPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("loss_plot")
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(style.BACKGROUND))
+        self.setPalette(palette)
         self.log_y_check = QCheckBox("Log scale")
         self.log_y_check.setObjectName("log_y_check")
         self.log_y_check.setToolTip("Show the loss on a logarithmic axis: steady convergence "
@@ -118,6 +123,9 @@ class LossPlot(QWidget):
         for plot in (self.plot_item, self.grad_plot):
             plot.getAxis("bottom").setStyle(showValues=False)
         self.grad_plot.setLogMode(y=True)
+        # η from 0 up: a constant rate is a flat line at its value, not a zoomed-in band.
+        self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.lr_plot.enableAutoRange(axis="y", enable=False)
         style.set_axis_label(self.grad_plot, "left", "|∇L|")
         style.set_axis_label(self.lr_plot, "left", "η")
         style.set_axis_label(self.lr_plot, "bottom", "step t")
@@ -228,6 +236,7 @@ class LossPlot(QWidget):
         norms = self._columns.grad_norms(history)
         offset = self._reference if (self.log_y() and self._reference is not None) else 0.0
         any_batch = False
+        lr_top = 0.0
         for i, lane in enumerate(self.lanes):
             if i >= history.runs or n == 0:
                 for item in lane.items():
@@ -248,5 +257,10 @@ class LossPlot(QWidget):
                     lane.batch_loss.setData(np.empty(0), np.empty(0))
             lane.grad_norm.setData(x, norms[:rows, i])
             lane.lr.setData(x, history.lr[:rows, i])
+            with np.errstate(all="ignore"):
+                top = np.nanmax(np.where(np.isfinite(history.lr[:rows, i]),
+                                         history.lr[:rows, i], np.nan), initial=0.0)
+            lr_top = max(lr_top, float(top))
+        self.lr_plot.setYRange(0.0, 1.12 * lr_top if lr_top > 0 else 1.0, padding=0)
         if any_batch != self._legend_has_batch:
             self._rebuild_legend(any_batch)

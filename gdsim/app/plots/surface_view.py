@@ -112,6 +112,7 @@ class SurfaceView(QWidget):
         self._dim = surface.dim
         self.history = None
         self.lanes.set_lanes(self._labels, self._dim)
+        self.lanes.set_selected(self.selected_lane)
         if self._dim == 2:
             assert self.view is not None
             grid = evaluate_grid(surface, self.view, margin=GRID_MARGIN)
@@ -181,11 +182,13 @@ class SurfaceView(QWidget):
         self._sync_view_to_lanes()
         if self.selected_lane >= len(self._labels):
             self.selected_lane = 0
+        self.lanes.set_selected(self.selected_lane)
         self._rebuild_legend()
 
     def set_selected_lane(self, lane: int) -> None:
         """The lane whose current point carries the visual aids."""
         self.selected_lane = int(lane)
+        self.lanes.set_selected(self.selected_lane)
         self._update_aids()
 
     def update_history(self, history: History) -> None:

@@ -1,12 +1,13 @@
 """Visual aids at the selected lane's current point: what gradient descent "sees" and does.
 
 * ``gradient``: ∇L(θ_t), pointing uphill. Its size varies over decades, so it is drawn at a
-  fixed screen length (a fraction of the view); its true norm is in the label and the caption.
+  fixed screen length (a fifth of the view); its true norm is in the label and the caption.
 * ``step``: the step actually taken, Δθ = θ_t − θ_{t−1}, at true scale.
 * ``state``: the optimizer's state where it is a vector — the velocity b of SGD with momentum,
   Adam's first moment m. Both are running averages of gradients (gradient units), and the
   update moves θ along −b (−m), so the arrow shows −b: where the optimizer's memory pushes θ,
-  drawn to the same scale as ∇L. Adaptive methods' per-parameter rate η·s is an axis-aligned
+  drawn to the same scale as ∇L (at most three times as long; a longer one is shortened and
+  its label gives the true ratio). Adaptive methods' per-parameter rate η·s is an axis-aligned
   ellipse whose semi-axes are proportional to η·sᵢ.
 * ``taylor``: the first-order prediction of the last step, ∇L(θ_{t−1})·Δθ, against the actual
   ΔL; in 1-D also the tangent line at the current point.
@@ -35,6 +36,9 @@ VECTOR_STATE_FIELDS = ("momentum_buffer", "exp_avg")  # state fields that are ve
 GRADIENT_FRACTION = 0.2  # the gradient arrow's length: this fraction of the smaller view side
 SCALE_FRACTION = 0.07  # the adaptive-scale ellipse's larger semi-axis, same units
 TANGENT_FRACTION = 0.2  # 1-D: the tangent line spans ± this fraction of the view width
+TEXT_OFFSET = 20  # pixels from the current point to the Taylor label's corner
+STATE_OFFSET_1D = 18  # pixels between the gradient and the state arrows on a 1-D curve
+STATE_MAX_RATIO = 3.0  # the state arrow is at most this many gradient arrows long
 Z_AIDS = 30
 
 TOOLTIPS = {
@@ -72,7 +76,7 @@ class VisualAids:
         self.scale_ellipse.setBrush(pg.mkBrush(255, 255, 255, 60))
         self.scale_ellipse.setZValue(Z_AIDS - 1)
         self.scale_ellipse.setToolTip(TOOLTIPS["scale"])
-        self.scale_text = pg.TextItem("", color=colors["scale"], anchor=(0, 1),
+        self.scale_text = pg.TextItem("", color=colors["scale"], anchor=(0.5, 0),
                                       fill=pg.mkBrush(255, 255, 255, 190))
         self.scale_text.setFont(style.ui_font(style.BASE_POINT_SIZE - 1))
         self.tangent = pg.PlotCurveItem(pen=pg.mkPen(colors["taylor"], width=2,
@@ -152,9 +156,12 @@ class VisualAids:
         grad = self._direction(snap.grad)
         state = self._state_vector() if self.enabled["state"] else None
         self._state_field = None if state is None else state[0]
-        longest = max(screen_length(grad), screen_length(self._direction(state[1]))
-                      if state else 0.0)
-        k = GRADIENT_FRACTION * side_px / longest if longest > 0 and math.isfinite(longest) else 0
+        fixed = GRADIENT_FRACTION * side_px  # pixels
+        g_len = screen_length(grad)
+        s_len = screen_length(self._direction(state[1])) if state else 0.0
+        # Scale: ∇L gets the fixed length; the state shares its scale (both are gradients).
+        reference = g_len if g_len > 0 and math.isfinite(g_len) else s_len
+        k = fixed / reference if reference > 0 and math.isfinite(reference) else 0.0
         # ∇L, uphill, at a fixed length.
         self.gradient.setVisible(self.enabled["gradient"] and k > 0)
         self.gradient.set(here, here + k * grad,
@@ -172,8 +179,14 @@ class VisualAids:
         if state is not None and k > 0:
             name, value = state
             label = snap.info.state_labels.get(name, name) if snap.info else name
-            self.state.set(here, here - k * self._direction(value),
-                           label="−" + _short_label(label))
+            # 1-D: every vector is horizontal; the state's arrow runs just below the gradient's.
+            base = here if self.dim == 2 else here - np.array([0.0, STATE_OFFSET_1D * py])
+            ratio = k * s_len / fixed  # |state| / |∇L|
+            shown = min(ratio, STATE_MAX_RATIO)
+            text = "−" + _short_label(label)
+            if ratio > STATE_MAX_RATIO:  # too long to draw: shortened, and the label says so
+                text += f"  (×{fmt_number(ratio, 2)} |∇L|, shortened)"
+            self.state.set(base, base - (shown / ratio) * k * self._direction(value), label=text)
             self.state.setToolTip(f"{label}: {fmt_vector(value)}. " + TOOLTIPS["state"])
         else:
             self.state.set(None, None)
@@ -197,7 +210,7 @@ class VisualAids:
             r = SCALE_FRACTION * side_px * rates[:2] / float(np.max(rates[:2]))
             rx, ry = max(r[0], 2.0) * px, max(r[1], 2.0) * py
             self.scale_ellipse.setRect(QRectF(here[0] - rx, here[1] - ry, 2 * rx, 2 * ry))
-            self.scale_text.setPos(float(here[0] + rx), float(here[1] + ry))
+            self.scale_text.setPos(float(here[0]), float(here[1] - ry - 4 * py))
             self.scale_ellipse.setVisible(True)
         else:
             self.scale_ellipse.setVisible(False)
@@ -223,14 +236,43 @@ class VisualAids:
             f'<div style="color:{color}; font-size:{style.BASE_POINT_SIZE}pt">'
             f"predicted ΔL = ∇L·Δθ = <b>{fmt_number(predicted)}</b><br>"
             f"actual ΔL = <b>{fmt_number(actual)}</b></div>")
-        # Beside the point, on the side towards the middle of the view, so it stays in view.
-        (x0, x1), (y0, y1) = self._plot_item.getViewBox().viewRange()
-        right = here[0] < 0.5 * (x0 + x1)
-        below = here[1] > 0.5 * (y0 + y1)
-        self.taylor_text.setAnchor((0.0 if right else 1.0, 0.0 if below else 1.0))
-        self.taylor_text.setPos(float(here[0] + (18 if right else -18) * px),
-                                float(here[1] + (-18 if below else 18) * py))
+        corner = self._free_corner(snap, here, px, py)
+        self.taylor_text.setAnchor((0.0 if corner[0] > 0 else 1.0, 0.0 if corner[1] > 0 else 1.0))
+        self.taylor_text.setPos(float(here[0] + corner[0] * TEXT_OFFSET * px),
+                                float(here[1] - corner[1] * TEXT_OFFSET * py))
         self.taylor_text.setVisible(True)
+
+    def _free_corner(self, snap: StepSnapshot, here: np.ndarray, px: float, py: float
+                     ) -> tuple[int, int]:
+        """The diagonal (screen x right, y down: ±1, ±1) beside the point that is farthest
+        from the drawn arrows and the path just travelled, and not off the view."""
+        used = []  # screen directions already taken at the point
+        for arrow in (self.gradient, self.state):
+            if arrow.isVisible() and arrow.tip is not None and arrow.tail is not None:
+                used.append(arrow.tip - arrow.tail)
+        if snap.prev_theta is not None:
+            prev_loss = snap.prev_loss if snap.prev_loss is not None else snap.loss
+            used.append(self._point(snap.prev_theta, prev_loss) - here)
+        if self.scale_text.isVisible():  # the η·s label hangs below the point
+            used.append(np.array([0.0, -py]))
+        (x0, x1), (y0, y1) = self._plot_item.getViewBox().viewRange()
+        best, best_score = (1, 1), math.inf
+        for cx in (1, -1):
+            for cy in (1, -1):
+                score = 0.0
+                for v in used:
+                    sx, sy = v[0] / px, -v[1] / py
+                    norm = math.hypot(sx, sy)
+                    if norm > 0 and math.isfinite(norm):
+                        score = max(score, (cx * sx + cy * sy) / (norm * math.sqrt(2)))
+                # Keep the box inside the view: penalize the side of the nearer edge.
+                room_x = (x1 - here[0]) if cx > 0 else (here[0] - x0)
+                room_y = (here[1] - y0) if cy > 0 else (y1 - here[1])
+                if room_x < 0.35 * (x1 - x0) or room_y < 0.15 * (y1 - y0):
+                    score += 1.0
+                if score < best_score:
+                    best, best_score = (cx, cy), score
+        return best
 
     # --- description ------------------------------------------------------------------------
     def caption(self) -> str:

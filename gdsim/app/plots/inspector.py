@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
@@ -52,6 +52,7 @@ ROWS: tuple[Row, ...] = (
     Row("actual_dl", "actual ΔL", "The actual change of the full-batch loss, L(θ_t) − "
         "L(θ_{t−1}); close to the prediction when the step is small."),
 )
+SECTION_BACKGROUND = "#E8ECF2"
 STATE_TOOLTIP = "Part of the optimizer's state after the update (its memory of past gradients)."
 SCALE_TOOLTIP = ("The per-parameter factor the adaptive method multiplied η by in this update: "
                  "the effective rate of parameter i is η·sᵢ.")
@@ -98,6 +99,8 @@ class StepInspector(QWidget):
         head.setFont(0, section_font)
         head.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for column in (0, 1):
+            head.setBackground(column, QColor(SECTION_BACKGROUND))
+        for column in (0, 1):
             head.setToolTip(column, "The update from θₜ₋₁ to θₜ, the last one this lane made.")
         self.tree.addTopLevelItem(head)
         for row in ROWS:
@@ -105,6 +108,8 @@ class StepInspector(QWidget):
         self._section = QTreeWidgetItem(["optimizer", ""])  # heads the state rows
         self._section.setFont(0, section_font)
         self._section.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for column in (0, 1):
+            self._section.setBackground(column, QColor(SECTION_BACKGROUND))
         for column in (0, 1):
             self._section.setToolTip(column, "The optimizer's memory after the update, and the "
                                      "batch.")

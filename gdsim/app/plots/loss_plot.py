@@ -16,6 +16,7 @@ downsampling (x, the step, increases along every curve here).
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,38 @@ from gdsim.app import style
 from gdsim.app.history import History
 from gdsim.app.plots.formatting import fmt_number
 from gdsim.core.surfaces import Surface
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+LR_LOG_RATIO = 20.0
+
+
+class LogAxis(pg.AxisItem):
+    """An axis whose log-mode labels are sparse and uniform: 1, 2, 5 × 10^k only, written as
+    plain numbers from 0.001 to 1000 and as 10^k beyond (pyqtgraph labels every minor tick)."""
+
+    def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
+        # In log mode pyqtgraph computes 10**range, which overflows for a range left over
+        # from the linear mode (a warning, an error under pytest): harmless, so silenced.
+        with np.errstate(over="ignore", invalid="ignore"):
+            super().updateAutoSIPrefix()
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        out = []
+        for value in values:
+            exponent = math.floor(value + 1e-9)
+            mantissa = 10.0 ** (value - exponent)
+            digit = round(mantissa)
+            if abs(mantissa - digit) > 1e-6 or digit not in (1, 2, 5):
+                out.append("")
+            elif -3 <= exponent <= 3:
+                out.append(fmt_number(digit * 10.0**exponent))
+            else:
+                power = "10" + str(exponent).translate(_SUPERSCRIPT)
+                out.append(power if digit == 1 else f"{digit}·{power}")
+        return out
 
 
 def _curve(pen: pg.QtGui.QPen, name: str | None = None) -> pg.PlotDataItem:
@@ -106,9 +139,12 @@ class LossPlot(QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(style.BACKGROUND)
-        self.plot_item: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
-        self.grad_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
-        self.lr_plot: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
+        self.plot_item: pg.PlotItem = self.graphics.addPlot(
+            row=0, col=0, axisItems={"left": LogAxis("left")})
+        self.grad_plot: pg.PlotItem = self.graphics.addPlot(
+            row=1, col=0, axisItems={"left": LogAxis("left")})
+        self.lr_plot: pg.PlotItem = self.graphics.addPlot(
+            row=2, col=0, axisItems={"left": LogAxis("left")})
         grid = self.graphics.ci.layout
         for row, stretch in enumerate((3, 1, 1)):
             grid.setRowStretchFactor(row, stretch)
@@ -118,13 +154,12 @@ class LossPlot(QWidget):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.getAxis("left").setWidth(62)
+            plot.getAxis("left").enableAutoSIPrefix(False)
         for plot in (self.grad_plot, self.lr_plot):
             plot.setXLink(self.plot_item)
         for plot in (self.plot_item, self.grad_plot):
             plot.getAxis("bottom").setStyle(showValues=False)
         self.grad_plot.setLogMode(y=True)
-        # η from 0 up: a constant rate is a flat line at its value, not a zoomed-in band.
-        self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         self.lr_plot.enableAutoRange(axis="y", enable=False)
         style.set_axis_label(self.grad_plot, "left", "|∇L|")
         style.set_axis_label(self.lr_plot, "left", "η")
@@ -200,6 +235,17 @@ class LossPlot(QWidget):
         self._redraw()
         self.plot_item.enableAutoRange()
 
+    def _scale_lr_axis(self, bottom: float, top: float) -> None:
+        """η from 0 up (a constant rate is a flat line at its value, not a zoomed-in band);
+        on a log axis instead when the lanes' rates differ by more than a factor 20."""
+        log = top > 0 and math.isfinite(bottom) and top / bottom > LR_LOG_RATIO
+        if log != self.lr_plot.getAxis("left").logMode:
+            self.lr_plot.setLogMode(y=log)
+        if log:
+            self.lr_plot.setYRange(math.log10(bottom) - 0.25, math.log10(top) + 0.25, padding=0)
+        else:
+            self.lr_plot.setYRange(0.0, 1.12 * top if top > 0 else 1.0, padding=0)
+
     def log_y(self) -> bool:
         return self.log_y_check.isChecked()
 
@@ -236,7 +282,7 @@ class LossPlot(QWidget):
         norms = self._columns.grad_norms(history)
         offset = self._reference if (self.log_y() and self._reference is not None) else 0.0
         any_batch = False
-        lr_top = 0.0
+        lr_top, lr_bottom = 0.0, math.inf
         for i, lane in enumerate(self.lanes):
             if i >= history.runs or n == 0:
                 for item in lane.items():
@@ -257,10 +303,11 @@ class LossPlot(QWidget):
                     lane.batch_loss.setData(np.empty(0), np.empty(0))
             lane.grad_norm.setData(x, norms[:rows, i])
             lane.lr.setData(x, history.lr[:rows, i])
-            with np.errstate(all="ignore"):
-                top = np.nanmax(np.where(np.isfinite(history.lr[:rows, i]),
-                                         history.lr[:rows, i], np.nan), initial=0.0)
-            lr_top = max(lr_top, float(top))
-        self.lr_plot.setYRange(0.0, 1.12 * lr_top if lr_top > 0 else 1.0, padding=0)
+            rates = history.lr[:rows, i]
+            rates = rates[np.isfinite(rates) & (rates > 0)]
+            if rates.size:
+                lr_top = max(lr_top, float(rates.max()))
+                lr_bottom = min(lr_bottom, float(rates.min()))
+        self._scale_lr_axis(lr_bottom, lr_top)
         if any_batch != self._legend_has_batch:
             self._rebuild_legend(any_batch)

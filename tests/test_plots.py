@@ -374,13 +374,13 @@ def test_200k_rows_redraw_with_the_same_items(qtbot) -> None:
     loss_plot.update_history(half)
     before = (scene_items(view.plot_item), len(view.plot_item.items),
               scene_items(loss_plot.plot_item), len(loss_plot.plot_item.items))
-    path_item = view.lanes.lanes[0].path
+    path_items = view.lanes.lanes[0].items()
     view.update_history(full)
     loss_plot.update_history(full)
     after = (scene_items(view.plot_item), len(view.plot_item.items),
              scene_items(loss_plot.plot_item), len(loss_plot.plot_item.items))
     assert before == after
-    assert view.lanes.lanes[0].path is path_item
+    assert view.lanes.lanes[0].items() == path_items
     x, _ = view.lanes.path_data(0)
     assert 0 < len(x) < 200_000  # decimated to distinct pixel-to-pixel segments
     np.testing.assert_array_equal(view.lanes.current_point(0), full.theta[-1, 0])

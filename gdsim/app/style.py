@@ -67,6 +67,17 @@ def lane_hex(i: int) -> str:
     return LANE_COLORS[i % len(LANE_COLORS)]
 
 
+def mixed_with_white(color: QColor | str, amount: float) -> QColor:
+    """``color`` blended towards white by ``amount`` (0: unchanged, 1: white), opaque.
+
+    An opaque pale colour instead of a translucent one: pyqtgraph draws opaque thin lines as
+    fast line segments, translucent ones as slow painter paths.
+    """
+    c = QColor(color)
+    mix = [round(v + (255 - v) * amount) for v in (c.red(), c.green(), c.blue())]
+    return QColor(*mix)
+
+
 def with_alpha(color: QColor | str, alpha: int) -> QColor:
     """A copy of ``color`` with opacity ``alpha`` (0–255)."""
     out = QColor(color)
@@ -172,6 +183,9 @@ def style_plot(plot_item: pg.PlotItem, *, grid: bool = True) -> None:
         axis.setPen(pg.mkPen(FOREGROUND, width=1))
         axis.setTextPen(pg.mkPen(FOREGROUND))
         axis.setTickFont(tick_font)
+        # Major and minor ticks only: the third level doubles the grid lines (and the cost
+        # of repainting the axes every frame) without helping to read values.
+        axis.setStyle(maxTickLevel=1)
     if grid:
         plot_item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
 

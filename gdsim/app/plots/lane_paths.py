@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app import style
 from gdsim.app.history import History
@@ -28,26 +29,50 @@ CELLS_PER_SPAN = 1500  # decimation cells per visible view span (about a screen 
 # Qt strokes wide antialiased polylines slowly (~15 ms per thousand points); longer paths are
 # drawn without antialiasing and opaque, which pyqtgraph paints as fast line segments.
 ANTIALIAS_LIMIT = 3000
+BLOCK = 1000  # rows per redraw of a path's frozen part
+
+
+@dataclass
+class Stroke:
+    """A drawn polyline and, in 2-D, the wide light halo under it (so the lane's colour stands
+    out on any part of the colour map)."""
+
+    path: pg.PlotDataItem
+    halo: pg.PlotDataItem | None
+
+    def items(self) -> tuple[pg.PlotDataItem, ...]:
+        return (self.path,) if self.halo is None else (self.path, self.halo)
+
+    def set_data(self, x: np.ndarray, y: np.ndarray, connect: str | np.ndarray,
+                 smooth: bool) -> None:
+        for item in self.items():
+            item.setData(x, y, connect=connect, antialias=smooth)
+
+    def clear(self) -> None:
+        for item in self.items():
+            item.setData(np.empty(0), np.empty(0))
 
 
 @dataclass
 class LaneGraphics:
     """The items of one lane. ``legend_sample`` is not in the plot: it stands in the legend.
 
-    ``halo`` is a wide light line under a 2-D path (``None`` in 1-D) so the lane's colour
-    stands out on any part of the colour map.
+    The path is drawn in two strokes: ``frozen`` holds rows 0 … ``frozen_rows`` − 1 (decimated,
+    redrawn only every :data:`BLOCK` rows, and cached as a pixmap by Qt in between), ``live``
+    the rows since (at most ``BLOCK``, updated every frame) — so a frame repaints a short
+    line, however long the run.
     """
 
-    path: pg.PlotDataItem
-    halo: pg.PlotDataItem | None
+    frozen: Stroke
+    live: Stroke
     start: pg.ScatterPlotItem
     current: pg.ScatterPlotItem
     legend_sample: pg.PlotDataItem
     decimator: PathDecimator = field(default_factory=PathDecimator)
+    frozen_rows: int = 0  # −1: redraw the frozen stroke at the next update
 
     def items(self) -> tuple[pg.GraphicsObject, ...]:
-        extra = () if self.halo is None else (self.halo,)
-        return (self.path, self.start, self.current, *extra)
+        return (*self.frozen.items(), *self.live.items(), self.start, self.current)
 
 
 class LanePaths:
@@ -68,45 +93,57 @@ class LanePaths:
         for lane in self.lanes:
             for item in lane.items():
                 self._plot_item.removeItem(item)
-        self.lanes = [self._make_lane(i, label, dim) for i, label in enumerate(labels)]
-        self._labels = list(labels)
         self._dim = dim
+        self.lanes = [self._make_lane(i, label) for i, label in enumerate(labels)]
+        self._labels = list(labels)
         self._generation = None
 
-    def _make_lane(self, i: int, label: str, dim: int) -> LaneGraphics:
+    def _make_stroke(self, i: int, label: str, cached: bool) -> Stroke:
         color = style.lane_color(i)
         halo = None
-        if dim == 2:
+        if self._dim == 2:
             path = pg.PlotDataItem(pen=pg.mkPen(color, width=style.PATH_WIDTH), antialias=True,
-                                   connect="finite", name=label)
+                                   connect="finite")
             halo = pg.PlotDataItem(pen=pg.mkPen(style.HALO_COLOR, width=style.HALO_WIDTH),
                                    antialias=True, connect="finite")
             halo.setZValue(Z_HALO)
-            self._plot_item.addItem(halo, ignoreBounds=True)
         else:  # dots on the curve, joined by a faint line
             path = pg.PlotDataItem(pen=pg.mkPen(style.with_alpha(color, 110), width=1.2),
                                    symbol="o", symbolSize=style.PATH_DOT_SIZE,
                                    symbolBrush=pg.mkBrush(color), symbolPen=None,
-                                   antialias=True, connect="finite", name=label)
+                                   antialias=True, connect="finite")
         path.setZValue(Z_PATH + 0.01 * i)
+        stroke = Stroke(path, halo)
+        for item in stroke.items():
+            item.setToolTip(label)
+            self._plot_item.addItem(item, ignoreBounds=True)
+            if cached:  # the painting children: a PlotDataItem only holds them
+                for child in (item.curve, item.scatter):
+                    child.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        return stroke
+
+    def _make_lane(self, i: int, label: str) -> LaneGraphics:
+        frozen = self._make_stroke(i, label, cached=True)
+        live = self._make_stroke(i, label, cached=False)
         start = pg.ScatterPlotItem(**style.start_marker(i))
         start.setZValue(Z_START + 0.01 * i)
         current = pg.ScatterPlotItem(**style.current_marker(i))
         current.setZValue(Z_CURRENT + 0.01 * i)
-        for item in (path, start, current):
+        for item in (start, current):
             item.setToolTip(label)
             self._plot_item.addItem(item, ignoreBounds=True)
-        sample = pg.PlotDataItem(pen=pg.mkPen(color, width=style.PATH_WIDTH), **{
+        sample = pg.PlotDataItem(pen=pg.mkPen(style.lane_color(i), width=style.PATH_WIDTH), **{
             k if k == "symbol" else "symbol" + k.capitalize(): v
             for k, v in style.current_marker(i).items()})
         sample.visibleChanged.connect(lambda s=sample, n=i: self._mirror_visibility(n, s))
-        return LaneGraphics(path, halo, start, current, sample)
+        return LaneGraphics(frozen, live, start, current, sample)
 
     def set_selected(self, lane: int) -> None:
         """Raise the selected lane's items above the others (its marker carries the aids)."""
         for i, graphics in enumerate(self.lanes):
             top = 0.5 if i == lane else 0.01 * i
-            graphics.path.setZValue(Z_PATH + top)
+            graphics.frozen.path.setZValue(Z_PATH + top)
+            graphics.live.path.setZValue(Z_PATH + top)
             graphics.current.setZValue(Z_CURRENT + top)
 
     def _mirror_visibility(self, lane: int, sample: pg.PlotDataItem) -> None:
@@ -127,7 +164,8 @@ class LanePaths:
         block = cell * 8192
         origin = np.floor(centre / block) * block
         for lane in self.lanes:
-            lane.decimator.set_cells(origin, cell)
+            if lane.decimator.set_cells(origin, cell):
+                lane.frozen_rows = -1  # redraw the frozen stroke on the new grid
 
     def _display(self, points: np.ndarray) -> np.ndarray:
         """Clip far-away (diverged) coordinates so Qt never paints astronomically large paths."""
@@ -140,6 +178,7 @@ class LanePaths:
         if history.generation != self._generation:
             for lane in self.lanes:
                 lane.decimator.reset()
+                lane.frozen_rows = -1
             self._generation = history.generation
         for i, lane in enumerate(self.lanes):
             if i >= history.runs or history.length == 0:
@@ -150,15 +189,27 @@ class LanePaths:
                 points = history.theta[:rows, i, :2]
             else:
                 points = np.stack([history.theta[:rows, i, 0], history.loss[:rows, i]], axis=1)
-            x, y, connect = lane.decimator.update(points)
-            shown = self._display(np.stack([x, y], axis=1)) if len(x) else np.empty((0, 2))
-            smooth = len(shown) <= ANTIALIAS_LIMIT
-            lane.path.setData(shown[:, 0], shown[:, 1], connect=connect, antialias=smooth)
-            if lane.halo is not None:
-                lane.halo.setData(shown[:, 0], shown[:, 1], connect=connect, antialias=smooth)
+            self._draw_path(lane, points)
             start = self._display(points[:1])
             lane.start.setData(pos=start[np.isfinite(start).all(axis=1)])
             lane.current.setData(pos=self._current_point(points))
+
+    def _draw_path(self, lane: LaneGraphics, points: np.ndarray) -> None:
+        """Frozen stroke: rows up to the last whole :data:`BLOCK`; live stroke: the rest."""
+        rows = len(points)
+        frozen_rows = ((rows - 1) // BLOCK) * BLOCK  # the live stroke starts at this row
+        smooth = rows <= ANTIALIAS_LIMIT
+        if frozen_rows != lane.frozen_rows:
+            if frozen_rows:
+                x, y, connect = lane.decimator.update(points[: frozen_rows + 1])
+                shown = self._display(np.stack([x, y], axis=1))
+                lane.frozen.set_data(shown[:, 0], shown[:, 1], connect, smooth)
+            else:
+                lane.decimator.reset()
+                lane.frozen.clear()
+            lane.frozen_rows = frozen_rows
+        live = self._display(points[frozen_rows:])
+        lane.live.set_data(live[:, 0], live[:, 1], "finite", smooth)
 
     def _current_point(self, points: np.ndarray) -> np.ndarray:
         """The last row with a drawable point (a diverged run ends in NaN): ``(0 or 1, 2)``."""
@@ -170,9 +221,9 @@ class LanePaths:
 
     @staticmethod
     def _clear_lane(lane: LaneGraphics) -> None:
-        lane.path.setData(np.empty(0), np.empty(0))
-        if lane.halo is not None:
-            lane.halo.setData(np.empty(0), np.empty(0))
+        lane.frozen.clear()
+        lane.live.clear()
+        lane.frozen_rows = 0
         lane.start.setData(pos=np.empty((0, 2)))
         lane.current.setData(pos=np.empty((0, 2)))
 
@@ -183,9 +234,16 @@ class LanePaths:
         self._generation = None
 
     def path_data(self, lane: int) -> tuple[np.ndarray, np.ndarray]:
-        """The path data of ``lane`` as given to its item: ``(x, y)`` (1-D: ``(w, L)``)."""
-        x, y = self.lanes[lane].path.getOriginalDataset()
-        return (np.empty(0), np.empty(0)) if x is None else (x, y)
+        """The path of ``lane`` as given to its items, frozen then live (the row they share
+        once): ``(x, y)``, 1-D: ``(w, L)``."""
+        parts = []
+        for k, stroke in enumerate((self.lanes[lane].frozen, self.lanes[lane].live)):
+            x, y = stroke.path.getOriginalDataset()
+            if x is not None and len(x):
+                parts.append((x[1:], y[1:]) if k == 1 and parts else (x, y))
+        if not parts:
+            return np.empty(0), np.empty(0)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def current_point(self, lane: int) -> np.ndarray | None:
         """Where ``lane``'s current marker is, ``(2,)``, or ``None``."""

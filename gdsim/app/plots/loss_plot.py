@@ -62,10 +62,14 @@ class LogAxis(pg.AxisItem):
         return out
 
 
+DOWNSAMPLE_FACTOR = 1.5  # peak downsampling keeps about this many points per pixel
+
+
 def _curve(pen: pg.QtGui.QPen, name: str | None = None) -> pg.PlotDataItem:
     # Clip-to-view and peak downsampling are set on the PlotItems: a PlotItem imposes its own
     # settings on every item added to it.
-    return pg.PlotDataItem(pen=pen, connect="finite", name=name)
+    return pg.PlotDataItem(pen=pen, connect="finite", name=name,
+                           autoDownsampleFactor=DOWNSAMPLE_FACTOR)
 
 
 @dataclass
@@ -171,7 +175,7 @@ class LossPlot(QWidget):
                                                labelTextColor=style.FOREGROUND,
                                                labelTextSize=f"{style.BASE_POINT_SIZE - 1}pt",
                                                verSpacing=-4)
-        self._batch_sample = pg.PlotDataItem(pen=pg.mkPen(style.with_alpha("#555555", 120),
+        self._batch_sample = pg.PlotDataItem(pen=pg.mkPen(style.mixed_with_white("#555555", 0.5),
                                                           width=1))
 
         layout = QVBoxLayout(self)
@@ -210,7 +214,7 @@ class LossPlot(QWidget):
             color = style.lane_color(i)
             lane = _LaneCurves(
                 loss=_curve(pg.mkPen(color, width=2.2), label),
-                batch_loss=_curve(pg.mkPen(style.with_alpha(color, 80), width=1)),
+                batch_loss=_curve(pg.mkPen(style.mixed_with_white(color, 0.65), width=1)),
                 grad_norm=_curve(pg.mkPen(color, width=1.6)),
                 lr=_curve(pg.mkPen(color, width=1.6)),
             )

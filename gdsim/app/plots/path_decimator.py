@@ -58,12 +58,17 @@ class PathDecimator:
         self._conn = np.zeros(1024, dtype=bool)
         self._n = 0
 
-    def set_cells(self, origin: np.ndarray, cell: np.ndarray) -> None:
-        """Snap to cells of size ``cell`` (data units, per axis) from ``origin``."""
+    def set_cells(self, origin: np.ndarray, cell: np.ndarray) -> bool:
+        """Snap to cells of size ``cell`` (data units, per axis) from ``origin``.
+
+        Returns whether the grid changed (then the examined rows are forgotten).
+        """
         origin, cell = np.asarray(origin, float), np.maximum(np.asarray(cell, float), 1e-300)
-        if not (np.array_equal(origin, self._origin) and np.array_equal(cell, self._cell)):
-            self._origin, self._cell = origin, cell
-            self.reset()
+        if np.array_equal(origin, self._origin) and np.array_equal(cell, self._cell):
+            return False
+        self._origin, self._cell = origin, cell
+        self.reset()
+        return True
 
     def update(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | np.ndarray]:
         """Drawable data for ``points`` ``(rows, 2)``, a prefix-extension of the last call's.

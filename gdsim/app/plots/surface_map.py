@@ -7,6 +7,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app import style
 from gdsim.app.plots.loss_grid import ColorScale, LossGrid, contour_segments
@@ -37,6 +38,10 @@ class SurfaceMap:
                                  "colour scale. ∇L is perpendicular to them.")
         plot_item.addItem(self.image)
         plot_item.addItem(self.contours, ignoreBounds=True)
+        # The map changes only with the surface or the zoom, the trajectories every frame: Qt
+        # keeps the map's rendering in a pixmap and repaints only what is on top of it.
+        for item in (self.image, self.contours):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         cmap = style.colormap()
         self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cmap, interactive=False,
                                         width=14, pen=pg.mkPen(style.FOREGROUND),

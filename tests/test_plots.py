@@ -201,6 +201,33 @@ def test_diverged_run_draws_without_warnings(qtbot) -> None:
     assert values["loss"] == "∞"
 
 
+def test_views_ignore_histories_that_do_not_fit(qtbot) -> None:
+    parabola = make_run("parabola", steps=3)
+    bowl = make_run("bowl", ("gd", "gd"), steps=3)
+    view, data_view, loss_plot = SurfaceView(), DataView(), LossPlot()
+    for widget in (view, data_view, loss_plot):
+        qtbot.addWidget(widget)
+    view.set_lanes(["a"])
+    view.update_history(history_of(parabola))  # no surface yet: nothing to draw on
+    view.set_surface(bowl.surface)
+    view.update_history(history_of(parabola))  # a 1-D history on a 2-D map: stale, ignored
+    assert len(view.lanes.path_data(0)[0]) == 0
+    view.update_history(History(2, 2))  # no rows yet
+    data_view.set_surface(make_run("linear-regression").surface)
+    data_view.set_lanes(["a", "b"])
+    data_view.update_history(history_of(bowl))  # fits the dimension: drawn, no error
+    data_view.update_history(history_of(parabola))
+    assert len(data_view.highlighted_indices()) == 0
+    loss_plot.set_lanes(["a", "b", "c"])  # more lanes than runs
+    loss_plot.update_history(history_of(bowl))
+    x, _ = loss_plot.lanes[2].loss.getOriginalDataset()
+    assert x is None or len(x) == 0
+    view.set_lanes(["a", "b"])
+    view.update_history(history_of(bowl))
+    view.set_selected_lane(5)  # no such lane: no aids, no error
+    assert not view.aids.gradient.isVisible()
+
+
 # --- the step inspector -----------------------------------------------------------------------
 def test_inspector_reads_the_seeds_bowl_example(qtbot) -> None:
     run = make_run("bowl", lr=0.1, start=(3.0, 4.0), steps=1)

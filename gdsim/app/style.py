@@ -134,7 +134,7 @@ CURRENT_MARKER_SIZE = 13  # filled circle in the lane colour, dark outline
 PATH_WIDTH = 2.0
 HALO_COLOR = (255, 255, 255, 255)  # drawn under each path so any lane colour shows on the map
 HALO_WIDTH = 4.5
-PATH_DOT_SIZE = 5  # 1-D: the visited points on the curve
+PATH_DOT_SIZE = 7  # 1-D: the visited points on the curve
 
 
 def start_marker(i: int) -> dict[str, object]:

@@ -67,7 +67,8 @@ class Arrow:
         self._wanted = False
         self._apply_visibility(False)
 
-    def set(self, tail: np.ndarray | None, tip: np.ndarray | None, label: str | None = None) -> None:
+    def set(self, tail: np.ndarray | None, tip: np.ndarray | None,
+            label: str | None = None) -> None:
         """Draw from ``tail`` to ``tip``; ``None`` or non-finite points hide the arrow."""
         if label is not None:
             self.label.setText(label)

@@ -36,7 +36,10 @@ class CriticalPointMarkers:
         return self.items[kind]
 
     def _marker(self, kind: str) -> style.MarkerStyle:
-        markers = style.CRITICAL_POINT_MARKERS if self._dim == 2 else style.CRITICAL_POINT_MARKERS_1D
+        if self._dim == 2:
+            markers = style.CRITICAL_POINT_MARKERS
+        else:
+            markers = style.CRITICAL_POINT_MARKERS_1D
         return markers.get(kind, markers["saddle"])
 
     @staticmethod

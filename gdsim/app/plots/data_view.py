@@ -55,7 +55,7 @@ class DataView(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setMargin(24)
-        self.placeholder.setStyleSheet(f"color: {style.MUTED};")
+        self.placeholder.setStyleSheet(f"color: {style.MUTED}; background: {style.BACKGROUND};")
         self.plot_widget = pg.PlotWidget(background=style.BACKGROUND)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.hideButtons()
@@ -180,7 +180,8 @@ class DataView(QWidget):
         """Predictions at every lane's current θ, and the selected lane's last batch."""
         self.history = history
         surface = self.surface
-        if surface is None or not surface.data_driven or history.length == 0:
+        if (surface is None or not surface.data_driven or history.length == 0
+                or history.dim != surface.dim):
             self._clear_dynamic()
             return
         for i, item in enumerate(self.predictions):

@@ -110,7 +110,8 @@ class LanePaths:
         else:  # dots on the curve, joined by a faint line
             path = pg.PlotDataItem(pen=pg.mkPen(style.with_alpha(color, 110), width=1.2),
                                    symbol="o", symbolSize=style.PATH_DOT_SIZE,
-                                   symbolBrush=pg.mkBrush(color), symbolPen=None,
+                                   symbolBrush=pg.mkBrush(color),
+                                   symbolPen=pg.mkPen(style.BACKGROUND, width=1),
                                    antialias=True, connect="finite")
         path.setZValue(Z_PATH + 0.01 * i)
         stroke = Stroke(path, halo)

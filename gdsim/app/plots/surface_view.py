@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -140,9 +139,9 @@ class SurfaceView(QWidget):
             return
         self.critical_points.set_points(surface.critical_points(), self._dim)
         self.plot_item.showGrid(x=self._dim == 1, y=self._dim == 1, alpha=style.GRID_ALPHA)
-        self.plot_item.setTitle(
-            f"<b>{html.escape(surface.title)}</b>&nbsp;&nbsp;&nbsp;L = {html.escape(surface.formula)}",
-            **style.label_style(style.TITLE_POINT_SIZE))
+        title, formula = html.escape(surface.title), html.escape(surface.formula)
+        self.plot_item.setTitle(f"<b>{title}</b>&nbsp;&nbsp;&nbsp;L = {formula}",
+                                **style.label_style(style.TITLE_POINT_SIZE))
         self._lock_aspect()
         self.reset_view()
         self.aids.update(None, self._dim)
@@ -192,7 +191,13 @@ class SurfaceView(QWidget):
         self._update_aids()
 
     def update_history(self, history: History) -> None:
-        """Redraw every lane from ``history`` (cheap: ``setData`` on existing items)."""
+        """Redraw every lane from ``history`` (cheap: ``setData`` on existing items).
+
+        A history of another dimension than the surface (a frame from before a surface
+        change) is ignored.
+        """
+        if self.surface is None or history.dim != self._dim:
+            return
         self.history = history
         self.lanes.update(history)
         self._update_aids()

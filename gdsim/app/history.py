@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from gdsim.app.frame import Frame, LaneInfo
+from gdsim.core.trajectory import Trajectory
 
 _FIELDS = ("theta", "loss", "grad", "used_grad", "batch_loss", "lr")
 
@@ -21,28 +22,19 @@ class History:
 
     def __init__(self, runs: int, dim: int, capacity: int = 1024) -> None:
         self.runs, self.dim = runs, dim
-        self.length = 0
+        self.rows = Trajectory(runs, dim, capacity)
         self.generation = -1
         self.lanes: tuple[LaneInfo, ...] = ()
         self.steps = 0
         self.playing = False
         self.steps_per_second = 0.0
-        self._capacity = 0
-        self._grow(capacity)
 
-    def _grow(self, capacity: int) -> None:
-        shapes = {"theta": (self.runs, self.dim), "loss": (self.runs,),
-                  "grad": (self.runs, self.dim), "used_grad": (self.runs, self.dim),
-                  "batch_loss": (self.runs,), "lr": (self.runs,)}
-        for name, shape in shapes.items():
-            buf = np.full((capacity, *shape), np.nan)
-            if self._capacity:
-                buf[: self.length] = getattr(self, "_" + name)[: self.length]
-            setattr(self, "_" + name, buf)
-        self._capacity = capacity
+    @property
+    def length(self) -> int:
+        return self.rows.length
 
     def clear(self, generation: int) -> None:
-        self.length = 0
+        self.rows.truncate(0)
         self.generation = generation
         self.steps = 0
 
@@ -54,13 +46,8 @@ class History:
             self.clear(frame.generation)
         if frame.theta.shape[1:] != (self.runs, self.dim) or frame.first_row > self.length:
             return False
-        end = frame.first_row + frame.rows
-        if end > self._capacity:
-            self._grow(max(2 * self._capacity, end))
-        rows = slice(frame.first_row, end)
-        for name in _FIELDS:
-            getattr(self, "_" + name)[rows] = getattr(frame, name)
-        self.length = end
+        self.rows.truncate(frame.first_row)
+        self.rows.write_rows(frame.first_row, **{name: getattr(frame, name) for name in _FIELDS})
         self.lanes = frame.lanes
         self.steps = frame.steps
         self.playing = frame.playing
@@ -70,32 +57,33 @@ class History:
     # Views of the received rows: (rows, runs, ...) --------------------------------------------
     @property
     def theta(self) -> np.ndarray:
-        return self._theta[: self.length]
+        return self.rows.theta
 
     @property
     def loss(self) -> np.ndarray:
-        return self._loss[: self.length]
+        return self.rows.loss
 
     @property
     def grad(self) -> np.ndarray:
-        return self._grad[: self.length]
+        return self.rows.grad
 
     @property
     def used_grad(self) -> np.ndarray:
-        return self._used_grad[: self.length]
+        return self.rows.used_grad
 
     @property
     def batch_loss(self) -> np.ndarray:
-        return self._batch_loss[: self.length]
+        return self.rows.batch_loss
 
     @property
     def lr(self) -> np.ndarray:
-        return self._lr[: self.length]
+        return self.rows.lr
 
     def prefix(self, rows: int) -> History:
         """A read-only view of the first ``rows`` rows (an animation's frame); shares buffers."""
         view = copy.copy(self)
-        view.length = max(1, min(rows, self.length))
+        view.rows = copy.copy(self.rows)
+        view.rows.length = max(1, min(rows, self.length))
         view.steps = view.length - 1
         view.lanes = tuple(replace(lane, steps_done=min(lane.steps_done, view.steps))
                            for lane in self.lanes)

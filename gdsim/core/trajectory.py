@@ -54,6 +54,22 @@ class Trajectory:
         self._grad[k] = grad
         self.length = k + 1
 
+    def write_rows(self, first_row: int, **fields: np.ndarray) -> None:
+        """Overwrite or extend rows ``first_row …`` with every field given as ``(rows, …)``
+        arrays of one length (the GUI's copy of a trajectory is filled this way)."""
+        if first_row > self.length:
+            raise ValueError(f"row {first_row} would leave a gap after row {self.length - 1}")
+        end = first_row + len(next(iter(fields.values())))
+        if end > self.capacity:
+            self._alloc(max(2 * self.capacity, end))
+        for name, values in fields.items():
+            getattr(self, "_" + name)[first_row:end] = values
+        self.length = max(self.length, end)
+
+    def truncate(self, length: int) -> None:
+        """Forget the rows from ``length`` on (the buffers are kept)."""
+        self.length = min(self.length, length)
+
     def record_step(self, used_grad: np.ndarray, batch_loss: np.ndarray, lr: np.ndarray) -> None:
         """Record what the update leaving the last row used."""
         k = self.length - 1

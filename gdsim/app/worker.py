@@ -13,6 +13,12 @@ Threading model (Qt's rule; see ``STYLE.md``):
   configuration sends a frame at once.
 * :class:`SimulationController` lives in the GUI thread: it starts the thread, turns method calls
   into queued signals, acknowledges frames, and stops the thread cleanly on shutdown.
+* The GIL: while the GUI redraws (Python code in pyqtgraph, with many short GIL releases in
+  Qt calls), a computing worker would win the GIL back at every release and stretch a 20 ms
+  redraw to hundreds of milliseconds. So the GUI *holds* the worker during a redraw
+  (:meth:`SimulationController.hold`/:meth:`~SimulationController.release`): between two
+  chunks the worker waits, without the GIL, until the GUI is done. The GUI paces its redraws
+  so that the worker keeps most of the time.
 
 Nothing here touches a widget.
 """
@@ -20,10 +26,18 @@ Nothing here touches a widget.
 from __future__ import annotations
 
 import time
+import atexit
+import sys
+import threading
+import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 from gdsim.app.frame import Frame, make_frame
 from gdsim.core.config import RunConfig
@@ -37,6 +51,13 @@ SLICE = 0.015
 
 _CHUNK_TIME = 0.002
 """Target duration of one ``Run.advance`` call inside a slice (seconds)."""
+
+HOLD_TIMEOUT = 0.1
+"""Longest the worker waits for a held GUI before computing again anyway (seconds)."""
+
+SWITCH_INTERVAL = 0.002
+"""``sys.setswitchinterval`` while the worker runs: how long the GUI thread may wait for the
+GIL when the worker has it (Python's default is 5 ms)."""
 
 
 class SimulationWorker(QObject):
@@ -57,9 +78,11 @@ class SimulationWorker(QObject):
     sigSurface = Signal(int, object)
     sigMessage = Signal(str)
 
-    def __init__(self, configs: Sequence[RunConfig]) -> None:
+    def __init__(self, configs: Sequence[RunConfig],
+                 gui_idle: threading.Event | None = None) -> None:
         super().__init__()  # parentless: it will be moved to the worker thread
         self._run = Run(list(configs))
+        self._gui_idle = gui_idle  # cleared while the GUI redraws: then the worker waits
         self._generation = 0
         self._sent_rows = 0  # trajectory rows already sent in this generation
         self._playing = False
@@ -228,6 +251,10 @@ class SimulationWorker(QObject):
             n = self._chunk if self._speed <= 0 else min(self._chunk, int(self._owed))
             if n <= 0:
                 break
+            if self._gui_idle is not None and not self._gui_idle.is_set():
+                self._gui_idle.wait(HOLD_TIMEOUT)  # the GUI is redrawing: leave it the GIL
+                if time.perf_counter() >= deadline:
+                    break
             t0 = time.perf_counter()
             done = run.advance(n)
             elapsed = time.perf_counter() - t0
@@ -271,6 +298,17 @@ class SimulationWorker(QObject):
         self.sigFrame.emit(frame)
 
 
+_CONTROLLERS: weakref.WeakSet[SimulationController] = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_all() -> None:
+    """A script that exits without closing its window must not leave a thread running (Qt
+    aborts with "QThread: Destroyed while thread is still running")."""
+    for controller in list(_CONTROLLERS):
+        controller.shutdown()
+
+
 class SimulationController(QObject):
     """The GUI thread's handle on the worker: starts and stops its thread, sends commands.
 
@@ -297,7 +335,9 @@ class SimulationController(QObject):
 
     def __init__(self, configs: Sequence[RunConfig], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.worker = SimulationWorker(configs)
+        self._gui_idle = threading.Event()
+        self._gui_idle.set()
+        self.worker = SimulationWorker(configs, self._gui_idle)
         self.qthread = QThread()
         self.qthread.setObjectName("gdsim-simulation")
         self.worker.moveToThread(self.qthread)
@@ -315,6 +355,7 @@ class SimulationController(QObject):
         self.qthread.started.connect(w.start)
         self.qthread.finished.connect(w.stop, Qt.ConnectionType.DirectConnection)
         self._running = False
+        self._switch_interval: float | None = None
 
     @property
     def run(self) -> Run:
@@ -325,6 +366,9 @@ class SimulationController(QObject):
         """Start the worker thread; the worker then sends the surface and a first frame."""
         if not self._running:
             self._running = True
+            _CONTROLLERS.add(self)
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
             self.qthread.start()
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
@@ -332,16 +376,27 @@ class SimulationController(QObject):
 
         Returns whether the thread has finished.
         """
+        self._gui_idle.set()
         if self._running:
             self._running = False
             self.qthread.quit()
             if not self.qthread.wait(timeout_ms):
                 return False
+            if self._switch_interval is not None:
+                sys.setswitchinterval(self._switch_interval)
         return not self.qthread.isRunning()
 
     @property
     def running(self) -> bool:
         return self._running and self.qthread.isRunning()
+
+    def hold(self) -> None:
+        """Ask the worker to pause computing between chunks (the GUI is about to redraw)."""
+        self._gui_idle.clear()
+
+    def release(self) -> None:
+        """Let the worker compute again."""
+        self._gui_idle.set()
 
     # --- commands ---------------------------------------------------------------------------
     def set_configs(self, configs: Sequence[RunConfig]) -> None:
@@ -371,4 +426,125 @@ class SimulationController(QObject):
             self._sigAck.emit()  # ... then the worker may send the next one
 
 
-__all__ = ["FRAME_INTERVAL", "SimulationController", "SimulationWorker"]
+class DisplayPacer(QObject):
+    """The display timer: paces the GUI's redraws, and keeps the worker off the GIL while the
+    GUI paints.
+
+    *Holding.* Whenever a watched view is about to paint (a redraw, an auto-range, the user
+    zooming), the worker is held until a check finds the views quiet: no new paint event since
+    the previous check. pyqtgraph's painting is Python code calling Qt, which releases the GIL
+    at every call; a computing worker would win it back each time and stretch a 10 ms paint
+    to hundreds of milliseconds.
+
+    *Pacing.* Every ``interval_ms``, if the GUI has unseen rows (:meth:`mark_dirty`) and the
+    last redraw has rested long enough, a redraw cycle starts: the redraw's parts (``parts()``
+    returns them, typically one per view) run one at a time, each followed by its painting, so
+    the event loop is never blocked by all views' painting at once. The hold's duration
+    ``busy`` then sets the rest before the next cycle, ``busy · (1 − duty) / duty``: redraws
+    and their painting take at most ``duty`` of the time, the worker the rest.
+    """
+
+    QUIET_CHECK_MS = 1
+    MAX_HOLD = 0.25  # seconds: release the worker even if some view keeps repainting
+
+    def __init__(self, controller: SimulationController,
+                 parts: Callable[[], Sequence[Callable[[], object]]],
+                 interval_ms: int = 16, duty: float = 0.4,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._parts = parts
+        self.duty = duty
+        self._dirty = False
+        self._painted = False
+        self._hold_start: float | None = None
+        self._pending: list[Callable[[], object]] = []
+        self._checks = 0
+        self._next = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def watch(self, widgets: Iterable[QWidget]) -> None:
+        """Hold the worker whenever one of these widgets (the plots' viewports) paints."""
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self._painted = True
+            self._begin_hold()
+        return False
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._pending = []
+        self._end_hold()
+
+    def mark_dirty(self) -> None:
+        self._dirty = True
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Keep the worker off the GIL for a short piece of GUI work (merging a frame)."""
+        self._controller.hold()
+        try:
+            yield
+        finally:
+            if not self.busy:
+                self._controller.release()
+
+    @property
+    def busy(self) -> bool:
+        """Whether the worker is held for painting or a redraw cycle."""
+        return self._hold_start is not None
+
+    def _begin_hold(self) -> None:
+        if self._hold_start is None:
+            self._hold_start = time.perf_counter()
+            self._checks = 0
+            self._controller.hold()
+            QTimer.singleShot(self.QUIET_CHECK_MS, self._check_quiet)
+
+    def _tick(self) -> None:
+        if not self._dirty or self.busy or time.perf_counter() < self._next:
+            return
+        self._dirty = False
+        self._pending = list(self._parts())
+        if self._pending:
+            self._begin_hold()
+            self._run_part()
+
+    def _run_part(self) -> None:
+        self._painted = False
+        self._checks = 0
+        self._pending.pop(0)()
+
+    def _check_quiet(self) -> None:
+        if self._hold_start is None:
+            return
+        self._checks += 1
+        elapsed = time.perf_counter() - self._hold_start
+        # Quiet: no paint since the last check, and painting has had a chance to happen.
+        quiet = not self._painted and self._checks >= 2
+        self._painted = False
+        if quiet and self._pending and elapsed <= self.MAX_HOLD:
+            self._run_part()
+        elif quiet or elapsed > self.MAX_HOLD:
+            for part in self._pending:  # out of time: the rest at once
+                part()
+            self._pending = []
+            self._next = time.perf_counter() + elapsed * (1.0 - self.duty) / self.duty
+            self._end_hold()
+            return
+        QTimer.singleShot(self.QUIET_CHECK_MS, self._check_quiet)
+
+    def _end_hold(self) -> None:
+        self._hold_start = None
+        self._controller.release()
+
+
+__all__ = ["FRAME_INTERVAL", "DisplayPacer", "SimulationController", "SimulationWorker"]

@@ -144,8 +144,7 @@ def test_run_pause_and_single_steps(qtbot, window: MainWindow) -> None:
     w.action_run.trigger()
     assert w.action_run.isChecked()
     wait_history(qtbot, w, lambda h: h.playing and h.steps > 200)
-    assert status(w) == "running"
-    qtbot.waitUntil(lambda: w.status_speed.text().endswith("steps/s"))
+    qtbot.waitUntil(lambda: status(w) == "running" and w.status_speed.text().endswith("steps/s"))
     h = pause(qtbot, w)
     assert not w.action_run.isChecked() and status(w) == "paused"
     paused_at = h.steps

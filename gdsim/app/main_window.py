@@ -9,12 +9,14 @@ itself.
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -43,7 +45,7 @@ from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
-from gdsim.app.worker import SimulationController
+from gdsim.app.worker import DisplayPacer, SimulationController
 from gdsim.core.config import ConfigError, RunConfig
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.params import ParamError
@@ -55,6 +57,12 @@ RIGHT_DOCK_WIDTH = 330
 
 DISPLAY_INTERVAL_MS = 16
 """The display timer: at most ~60 redraws a second, fewer when a redraw is expensive."""
+
+LOSS_PLOT_POINTS = 2000
+"""About how many points per curve the loss plot draws (more steps are downsampled)."""
+
+REDRAW_DUTY = 0.4
+"""While playing, redraws (with their painting) take at most this share of the GUI's time."""
 
 _STATE_COLORS = {"running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
                  "diverged": "#B00020", "step limit": "#A35200"}
@@ -94,7 +102,6 @@ class MainWindow(QMainWindow):
         self._lane_labels: tuple[str, ...] = ()
         self._generation = 0  # frames of older generations are stale
         self._dirty = False
-        self._next_redraw = 0.0
         self.redraw_count = 0
         """How many times the views were redrawn (for benchmarks)."""
 
@@ -119,19 +126,20 @@ class MainWindow(QMainWindow):
         self.controller.sigSurface.connect(self._on_surface)
         self.controller.sigMessage.connect(lambda text: self.show_message(text, error=True))
         self.controller.set_speed(self.speed_control.speed())
+        self.pacer = DisplayPacer(self.controller, self._redraw_parts, DISPLAY_INTERVAL_MS,
+                                  REDRAW_DUTY, self)
+        self.pacer.watch(view.viewport() for view in self.findChildren(pg.GraphicsView))
+        self.pacer.start()
         self.controller.start()
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._shutdown)
-        self._display_timer = QTimer(self)
-        self._display_timer.setInterval(DISPLAY_INTERVAL_MS)
-        self._display_timer.timeout.connect(self._display_tick)
-        self._display_timer.start()
 
     # --- construction -----------------------------------------------------------------------
     def _build_views(self) -> None:
         self.surface_view = SurfaceView()
         self.loss_plot = LossPlot()
+        self._loss_plot_downsampling = 1
         self.data_view = DataView()
         self.inspector = StepInspector()
         self.data_view.setVisible(False)
@@ -318,7 +326,7 @@ class MainWindow(QMainWindow):
         self.surface_view.set_selected_lane(index)
         self.data_view.set_selected_lane(index)
         self.inspector.set_selected_lane(index)
-        self._dirty = True
+        self._update_status()
 
     @property
     def history(self) -> History | None:
@@ -462,8 +470,9 @@ class MainWindow(QMainWindow):
         h = self._history
         if h is None or (h.runs, h.dim) != (runs, dim):
             h = self._history = History(runs, dim)
-        if not h.add(frame):
-            return
+        with self.pacer.holding():  # a growing history copies its buffers: no contention
+            if not h.add(frame):
+                return
         labels = tuple(lane.label for lane in frame.lanes)
         if labels != self._lane_labels:
             self._lane_labels = labels
@@ -476,29 +485,57 @@ class MainWindow(QMainWindow):
         if self.action_run.isChecked() != frame.playing:
             set_run_action_playing(self.action_run, frame.playing)
         self._dirty = True
-        if not frame.playing:
+        if frame.playing:
+            self.pacer.mark_dirty()  # redrawn at the display timer's pace
+        else:
             self._redraw()  # a step, a reset or an edit: show it at once
 
-    def _display_tick(self) -> None:
-        if self._dirty and time.perf_counter() >= self._next_redraw:
-            self._redraw()
-
     def _redraw(self) -> None:
+        """Redraw every view from the history now (after a step, a reset, an edit)."""
+        for part in self._redraw_parts():
+            part()
+
+    def _redraw_parts(self) -> list[Callable[[], object]]:
+        """The redraw in parts, one view each, for the display pacer; empty if up to date."""
         h = self._history
         if h is None or not self._dirty:
-            return
-        t0 = time.perf_counter()
-        self.surface_view.update_history(h)
-        self.loss_plot.update_history(h)
-        self.inspector.update_history(h)
+            return []
+        self._dirty = False
+        parts: list[Callable[[], object]] = [partial(self.surface_view.update_history, h),
+                                              partial(self._update_loss_plot, h)]
         if self.data_view.isVisible():
-            self.data_view.update_history(h)
+            parts.append(partial(self.data_view.update_history, h))
+        return [*parts, partial(self._finish_redraw, h)]
+
+    def _update_loss_plot(self, h: History) -> None:
+        """``LossPlot.update_history``, with two fixes for long runs (see the report of the
+        app issue; they belong in LossPlot):
+
+        * downsampling: ``PlotItem.addItem`` replaces a curve's own downsampling and
+          clip-to-view with the PlotItem's (off), so 10⁵ points were drawn per curve. Set
+          here on the PlotItems, as a fixed power-of-two factor for ~2,000 points: pyqtgraph's
+          automatic factor depends on the x range, which auto-ranging derives from the
+          downsampled data, and the two can chase each other in an endless repaint loop.
+        * auto-range: pyqtgraph auto-ranges while painting; with three x-linked plots each
+          paint moves the others' ranges and schedules another paint (three to five in a
+          row). Settling the ranges now makes it one paint.
+        """
+        plots = (self.loss_plot.plot_item, self.loss_plot.grad_plot, self.loss_plot.lr_plot)
+        factor = 1 << max(0, math.ceil(math.log2(max(1, h.length) / LOSS_PLOT_POINTS)))
+        if factor != self._loss_plot_downsampling:
+            self._loss_plot_downsampling = factor
+            for plot in plots:
+                plot.setDownsampling(ds=factor, auto=False, mode="peak")
+        self.loss_plot.update_history(h)
+        for _ in range(2):
+            for plot in plots:
+                plot.getViewBox().updateAutoRange()
+
+    def _finish_redraw(self, h: History) -> None:
+        self.inspector.update_history(h)
         self._update_status()
         self._show_runs()
-        self._dirty = False
         self.redraw_count += 1
-        now = time.perf_counter()
-        self._next_redraw = now + (now - t0)  # at most half the GUI's time goes to redraws
         self.sigRedrawn.emit()
 
     def _update_status(self) -> None:
@@ -525,7 +562,7 @@ class MainWindow(QMainWindow):
 
     def _shutdown(self) -> None:
         """Stop the display timer and the worker thread (waits for it); idempotent."""
-        self._display_timer.stop()
+        self.pacer.stop()
         self.controller.shutdown()
 
 

@@ -1,0 +1,160 @@
+"""Benchmark the app at full speed (a script, not a test): ``python tests/bench_app.py``.
+
+For each scenario it measures
+
+* the headless engine's rate: ``Run.advance`` alone, in this process, for about 2 s;
+* the app's rate: a real :class:`~gdsim.app.MainWindow` (1280×800) playing as fast as possible
+  for about 5 s, the steps counted by the worker;
+* redraws per second of the window's views;
+* the GUI event loop's longest stall: the largest lateness of a repeating 5 ms ``QTimer`` in
+  the GUI thread (how long a click or a key press could wait).
+
+Options: ``--seconds S`` (app run length, default 5), ``--scenario NAME`` (repeatable).
+Exit status 1 if a requirement fails: app rate ≥ ½ headless, stall ≤ 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer, qInstallMessageHandler  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from gdsim.core.config import RunConfig  # noqa: E402
+from gdsim.core.run import Run  # noqa: E402
+
+ENDLESS = {"max_steps": 2**31 - 1, "grad_tol": 0.0}
+SCENARIOS: dict[str, list[RunConfig]] = {
+    "rosenbrock-gd": [RunConfig(surface="rosenbrock", optimizer="gd", **ENDLESS)],
+    "ellipse-3-optimizers": [RunConfig(surface="ellipse", optimizer=opt, batch_size=10,
+                                       **ENDLESS) for opt in ("adam", "rmsprop", "adagrad")],
+    "linreg-minibatch-adam": [RunConfig(surface="linear-regression", optimizer="adam",
+                                        batch_size=10, **ENDLESS)],
+}
+
+
+@dataclass
+class Result:
+    scenario: str
+    headless_rate: float
+    app_rate: float
+    redraws_per_second: float
+    frames_per_second: float
+    max_stall_ms: float
+    p99_stall_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return self.app_rate >= 0.5 * self.headless_rate and self.max_stall_ms <= 50.0
+
+
+def headless_rate(configs: list[RunConfig], seconds: float = 2.0) -> float:
+    run = Run(configs)
+    run.advance(200)  # warm up
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        steps += run.advance(2000)
+    return steps / (time.perf_counter() - start)
+
+
+def wait(app: QApplication, seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def app_rate(app: QApplication, name: str, configs: list[RunConfig],
+             seconds: float) -> Result:
+    from gdsim.app import MainWindow
+
+    window = MainWindow(configs)
+    window.resize(1280, 800)
+    window.show()
+    frames = [0]
+    window.controller.sigFrame.connect(lambda _f: frames.__setitem__(0, frames[0] + 1))
+    while window.history is None:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    window.speed_control.set_speed(0)
+
+    # The GUI thread's responsiveness: a 5 ms timer, and how late each tick comes.
+    clock = QElapsedTimer()
+    gaps: list[float] = []
+    last = [0.0]
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(5)
+
+    def tick() -> None:
+        now = clock.nsecsElapsed() / 1e6
+        gaps.append(now - last[0])
+        last[0] = now
+
+    probe.timeout.connect(tick)
+    wait(app, 0.3)  # let the window settle
+    steps0, redraws0, frames0 = window.run.steps, window.redraw_count, frames[0]
+    clock.start()
+    probe.start()
+    start = time.perf_counter()
+    window.action_run.trigger()
+    wait(app, seconds)
+    window.action_run.trigger()  # pause
+    elapsed = time.perf_counter() - start
+    probe.stop()
+    while window.history is None or window.history.playing:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    steps = window.run.steps - steps0
+    redraws = window.redraw_count - redraws0
+    lateness = sorted(max(0.0, g - 5.0) for g in gaps[1:])
+    window.close()
+    return Result(
+        scenario=name,
+        headless_rate=0.0,
+        app_rate=steps / elapsed,
+        redraws_per_second=redraws / elapsed,
+        frames_per_second=(frames[0] - frames0) / elapsed,
+        max_stall_ms=lateness[-1] if lateness else float("nan"),
+        p99_stall_ms=lateness[int(0.99 * (len(lateness) - 1))] if lateness else float("nan"),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS))
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="override sys.setswitchinterval (seconds) for the whole run")
+    args = parser.parse_args(argv)
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    # The offscreen platform's harmless "propagateSizeHints" warning would clutter the table.
+    qInstallMessageHandler(lambda *a: None)
+    app = QApplication.instance() or QApplication([])
+    results = []
+    for name in args.scenario or list(SCENARIOS):
+        configs = SCENARIOS[name]
+        result = app_rate(app, name, configs, args.seconds)
+        result.headless_rate = headless_rate(configs)
+        results.append(result)
+    print(f"{'scenario':<24}{'headless/s':>12}{'app/s':>10}{'ratio':>7}{'redraws/s':>11}"
+          f"{'frames/s':>10}{'max stall':>11}{'p99 stall':>11}")
+    for r in results:
+        print(f"{r.scenario:<24}{r.headless_rate:>12,.0f}{r.app_rate:>10,.0f}"
+              f"{r.app_rate / r.headless_rate:>7.2f}{r.redraws_per_second:>11.1f}"
+              f"{r.frames_per_second:>10.1f}{r.max_stall_ms:>9.1f}ms{r.p99_stall_ms:>9.1f}ms"
+              f"  {'ok' if r.ok else 'FAIL'}")
+    print(f"platform: {app.platformName()}; app run {args.seconds:g} s per scenario; "
+          "requirements: app ≥ 0.5 × headless, max stall ≤ 50 ms")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

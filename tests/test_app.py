@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -407,3 +407,30 @@ def test_screenshot_of_the_default_window(qtbot, window: MainWindow, artifacts_d
     image = w.grab()
     assert (image.width(), image.height()) == (1280, 800)
     assert image.save(str(artifacts_dir / "window.png"))
+
+
+def test_launch_opens_a_session_and_returns_the_exit_code(qtbot, tmp_path) -> None:
+    from gdsim.app.main import launch
+    from gdsim.core.session import Session, save_session
+
+    configs = (RunConfig(optimizer="adam", label="Adam"), RunConfig(optimizer="rmsprop"))
+    path = tmp_path / "compare.json"
+    save_session(Session(configs, title="Adam vs RMSprop"), path)
+    seen: list[MainWindow] = []
+
+    def inspect_and_close() -> None:
+        windows = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            QTimer.singleShot(10, inspect_and_close)
+            return
+        seen.append(windows[0])
+        windows[0].close()
+
+    QTimer.singleShot(0, inspect_and_close)
+    assert launch(session_file=path) == 0
+    (window,) = seen
+    assert window.configs == list(configs)
+    assert window.windowTitle().startswith("Adam vs RMSprop")
+    assert QApplication.applicationName() == "gdsim"
+    assert not window.controller.qthread.isRunning()

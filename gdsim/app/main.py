@@ -20,9 +20,13 @@ def launch(session_file: Path | None = None, reset_settings: bool = False) -> in
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        # High-DPI scaling is on in Qt 6; pass fractional scale factors (1.25, 1.5) through
+        # instead of rounding them, so text and plots are sharp and sized as the desktop says.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(sys.argv[:1])
     app.setApplicationName("gdsim")
     app.setApplicationDisplayName("gdsim")
     app.setOrganizationName("gdsim")

@@ -456,9 +456,13 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self.surface_view.set_surface(surface)
         self.loss_plot.set_surface(surface)
+        if surface.data_driven and not self.data_view.isVisible():
+            self.data_view.setVisible(True)  # before set_surface: it sizes itself
+            half = sum(self.plots_splitter.sizes()) // 2
+            self.plots_splitter.setSizes([half, half])
+        self.data_view.setVisible(surface.data_driven)
         if surface.data_driven:
             self.data_view.set_surface(surface)
-        self.data_view.setVisible(surface.data_driven)
         self.window_actions.log_y.setChecked(surface.log_scale)
         self.loss_plot.set_log_y(surface.log_scale)
 

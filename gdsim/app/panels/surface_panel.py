@@ -46,9 +46,6 @@ class SurfacePanel(QWidget):
             self.surface_combo.addItem(cls.title, name)
             self.surface_combo.setItemData(i, f"{cls.summary}\nL = {cls.formula}",
                                            role=Qt.ItemDataRole.ToolTipRole)
-        self.formula = QLabel(objectName="surface_formula")
-        self.formula.setWordWrap(True)
-        self.formula.setToolTip("The loss function.")
         self.params = ParamForm()
 
         self.start_spins = [NumberSpinBox(name=f"start θ₀[{i}]") for i in range(2)]
@@ -72,7 +69,6 @@ class SurfacePanel(QWidget):
         self.seed_spin.setToolTip(_SEED_TIP)
 
         self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
-        self.params.add_row("", self.formula)
         self.params.add_row("Start θ₀", start_row, tip=_START_TIP, above=False)
         self.params.add_row("Seed", self.seed_spin, tip=_SEED_TIP, above=False)
         layout = QVBoxLayout(self)
@@ -97,7 +93,8 @@ class SurfacePanel(QWidget):
         combo.blockSignals(True)
         combo.setCurrentIndex(combo.findData(config.surface))
         combo.blockSignals(False)
-        self.formula.setText(f"L({', '.join(cls.param_names)}) = {cls.formula}")
+        combo.setToolTip(f"The loss surface the runs descend: L({', '.join(cls.param_names)}) "
+                         f"= {cls.formula}.")
         self.params.set_specs(cls.specs, cls.name)
         values = {s.name: s.default for s in cls.specs} | dict(config.surface_params)
         self.params.set_values(values)

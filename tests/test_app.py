@@ -114,9 +114,13 @@ def test_every_control_has_a_one_sentence_tooltip(window: MainWindow) -> None:
                     missing.append(f"{type(panel).__name__}.{control.objectName()}")
     assert not missing
     # The generated rows carry their ParamSpec's description.
+    from gdsim.core.optimizers import OPTIMIZERS
+
     window.optimizer_panel.set_config(RunConfig(optimizer="adam"), 0.1)
-    beta1 = window.optimizer_panel.params.controls["beta1"]
-    assert beta1.toolTip().startswith("Coefficient") or beta1.toolTip().endswith(".")
+    for spec in OPTIMIZERS["adam"].specs:
+        if spec.name != "lr":
+            control = window.optimizer_panel.params.controls[spec.name]
+            assert control.toolTip() == spec.description
 
 
 # --- the seeds' example -------------------------------------------------------------------------
@@ -253,6 +257,18 @@ def test_bad_input_is_reported_inline_and_nothing_is_lost(qtbot, window: MainWin
     assert history(w).steps == 1
 
 
+def test_an_invalid_combination_is_reported_and_the_controls_revert(
+        qtbot, window: MainWindow) -> None:
+    w = window
+    choose(qtbot, w.optimizer_combo, "nesterov")
+    before = w.configs
+    momentum = w.optimizer_panel.params.controls["momentum"]
+    type_into(qtbot, momentum, "0")  # in momentum's range, but Nesterov needs momentum > 0
+    assert "Nesterov" in w.statusBar().currentMessage()
+    assert w.configs == before
+    assert momentum.value() == pytest.approx(0.9)
+
+
 def test_changing_lr_while_running_takes_effect_without_a_reset(qtbot,
                                                                 window: MainWindow) -> None:
     w = window
@@ -340,7 +356,7 @@ def test_step_limit_and_speed_controls(qtbot, window: MainWindow) -> None:
     w.speed_control.set_speed(0)
     assert w.speed_control.label.text() == "max"
     w.action_run.trigger()
-    h = wait_history(qtbot, w, lambda h: not h.playing and h.steps == 25)
+    wait_history(qtbot, w, lambda h: not h.playing and h.steps == 25)
     assert status(w) == "step limit" and w.status_steps.text() == "step 25"
     # Raising the limit lets the run go on from where it stopped.
     type_into(qtbot, w.step_limit_spin, "30")

@@ -29,7 +29,6 @@ import time
 import atexit
 import sys
 import threading
-import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -298,7 +297,8 @@ class SimulationWorker(QObject):
         self.sigFrame.emit(frame)
 
 
-_CONTROLLERS: weakref.WeakSet[SimulationController] = weakref.WeakSet()
+_CONTROLLERS: set[SimulationController] = set()  # running ones, kept alive until shut down
+_saved_switch_interval: list[float] = []  # Python's own, while any worker runs
 
 
 @atexit.register
@@ -355,7 +355,6 @@ class SimulationController(QObject):
         self.qthread.started.connect(w.start)
         self.qthread.finished.connect(w.stop, Qt.ConnectionType.DirectConnection)
         self._running = False
-        self._switch_interval: float | None = None
 
     @property
     def run(self) -> Run:
@@ -366,9 +365,10 @@ class SimulationController(QObject):
         """Start the worker thread; the worker then sends the surface and a first frame."""
         if not self._running:
             self._running = True
+            if not _CONTROLLERS:
+                _saved_switch_interval[:] = [sys.getswitchinterval()]
+                sys.setswitchinterval(min(_saved_switch_interval[0], SWITCH_INTERVAL))
             _CONTROLLERS.add(self)
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
             self.qthread.start()
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
@@ -382,8 +382,9 @@ class SimulationController(QObject):
             self.qthread.quit()
             if not self.qthread.wait(timeout_ms):
                 return False
-            if self._switch_interval is not None:
-                sys.setswitchinterval(self._switch_interval)
+            _CONTROLLERS.discard(self)
+            if not _CONTROLLERS and _saved_switch_interval:
+                sys.setswitchinterval(_saved_switch_interval.pop())
         return not self.qthread.isRunning()
 
     @property

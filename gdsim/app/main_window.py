@@ -463,8 +463,7 @@ class MainWindow(QMainWindow):
         self.data_view.setVisible(surface.data_driven)
         if surface.data_driven:
             self.data_view.set_surface(surface)
-        self.window_actions.log_y.setChecked(surface.log_scale)
-        self.loss_plot.set_log_y(surface.log_scale)
+        self.window_actions.log_y.setChecked(surface.log_scale)  # a per-surface default
 
     def _on_frame(self, frame: Frame) -> None:
         if frame.generation < self._generation:

@@ -13,27 +13,26 @@ Threading model (Qt's rule; see ``STYLE.md``):
   configuration sends a frame at once.
 * :class:`SimulationController` lives in the GUI thread: it starts the thread, turns method calls
   into queued signals, acknowledges frames, and stops the thread cleanly on shutdown.
-* The GIL: while the GUI redraws (Python code in pyqtgraph, with many short GIL releases in
+* The GIL: while the GUI paints (Python code in pyqtgraph, with many short GIL releases in
   Qt calls), a computing worker would win the GIL back at every release and stretch a 20 ms
-  redraw to hundreds of milliseconds. So the GUI *holds* the worker during a redraw
+  paint to hundreds of milliseconds. So the GUI *holds* the worker while its views paint
   (:meth:`SimulationController.hold`/:meth:`~SimulationController.release`): between two
-  chunks the worker waits, without the GIL, until the GUI is done. The GUI paces its redraws
-  so that the worker keeps most of the time.
+  chunks the worker waits, without the GIL, until the GUI is done. :class:`DisplayPacer`, the
+  GUI's display timer, does the holding and paces the redraws so that the worker keeps most of
+  the time.
 
-Nothing here touches a widget.
+The worker never touches a widget; the pacer only watches the views' paint events.
 """
 
 from __future__ import annotations
 
-import time
 import atexit
 import sys
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-
-from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget

@@ -26,6 +26,7 @@ from gdsim.app.export import (
     write_svg,
     write_trajectory_csv,
 )
+from gdsim.app.figure import history_of
 from gdsim.app.settings import Settings
 from gdsim.core import Run, RunConfig
 from gdsim.core.session import load_session
@@ -114,10 +115,11 @@ def test_csv_and_json_of_a_run(tmp_path: Path) -> None:
     run = Run([RunConfig(surface="bowl", optimizer="gd", lr=0.1, start=(3, 4), max_steps=5),
                RunConfig(surface="bowl", optimizer="adam", lr=0.1, max_steps=3)])
     run.advance(10)
-    write_trajectory_csv(run, tmp_path / "t.csv")
+    history = history_of(run)
+    write_trajectory_csv(history, run.surface.param_names, tmp_path / "t.csv")
     rows = (tmp_path / "t.csv").read_text().splitlines()
     assert rows[0] == "step,x,y,loss,grad_x,grad_y,lr" and rows[2].startswith("1,2.4,3.2,16.0")
-    write_run_json(run, tmp_path / "r.json")
+    write_run_json(history, run.configs, run.surface.param_names, tmp_path / "r.json")
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["trajectories"][1]["steps"] == 3
     assert doc["trajectories"][0]["theta"]["x"][:2] == [3.0, 2.4]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
@@ -20,9 +20,10 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from gdsim.core.csvio import write_csv
+from gdsim.app.history import History
+from gdsim.core.config import RunConfig
+from gdsim.core.csvio import trajectory_table, write_table
 from gdsim.core.fileio import atomic_path
-from gdsim.core.run import Run
 from gdsim.core.session import Session
 
 FIGURE_FORMATS = {".png": "PNG image", ".svg": "SVG drawing", ".pdf": "PDF document",
@@ -65,26 +66,28 @@ def _check_written(ok: bool, path: Path) -> None:
         raise ExportError(f"Cannot write {path}: Qt could not save the file")
 
 
-def render_image(widget: QWidget, scale: float = 2.0) -> QImage:
-    """The widget painted into an image ``scale`` times its size (vector items stay sharp)."""
-    size = widget.size()
-    image = QImage(QSize(round(size.width() * scale), round(size.height() * scale)),
-                   QImage.Format.Format_ARGB32_Premultiplied)
+def render_image(widget: QWidget, scale: float = 2.0, size: QSize | None = None) -> QImage:
+    """The widget painted into an image ``scale`` times its size, or exactly ``size``
+    (vector items and text are drawn at that resolution, not enlarged)."""
+    if size is None:
+        size = QSize(round(widget.width() * scale), round(widget.height() * scale))
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.white)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.scale(scale, scale)
+        painter.scale(size.width() / widget.width(), size.height() / widget.height())
         QWidget.render(widget, painter, QPoint())
     finally:
         painter.end()
     return image
 
 
-def write_png(widget: QWidget, path: Path, scale: float = 2.0) -> None:
+def write_png(widget: QWidget, path: Path, scale: float = 2.0, size: QSize | None = None
+              ) -> None:
     with atomic_path(path) as tmp:
-        _check_written(render_image(widget, scale).save(str(tmp), "PNG"), path)
+        _check_written(render_image(widget, scale, size).save(str(tmp), "PNG"), path)
 
 
 def write_svg(widget: QWidget, path: Path, title: str = "", description: str = "") -> None:
@@ -158,34 +161,39 @@ def write_gif(frames: Callable[[int], QImage], count: int, path: Path, fps: floa
                        duration=round(1000 / fps), loop=0, optimize=False)
 
 
-def write_trajectory_csv(run: Run, path: Path, lane: int = 0) -> None:
+def write_trajectory_csv(history: History, param_names: tuple[str, ...], path: Path,
+                         lane: int = 0) -> None:
+    """One lane's trajectory with the columns of ``gdsim run --csv``."""
+    table = trajectory_table(history.theta, history.loss, history.grad, history.lr,
+                             history.lane_rows(lane), lane)
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as stream:
-            write_csv(run, stream, lane)
+            write_table(stream, param_names, table)
 
 
-def run_document(run: Run) -> dict:
-    """The whole run as JSON-ready data: the session (configs) plus every lane's trajectory."""
-    traj = run.trajectory
-    if traj is None:
-        raise ExportError("This run keeps no history to export")
-    names = run.surface.param_names
+def run_document(history: History, configs: Sequence[RunConfig],
+                 param_names: tuple[str, ...]) -> dict:
+    """Every run as JSON-ready data: the session (configs) plus each lane's trajectory."""
     lanes = []
-    for lane in range(run.runs):
-        rows = int(run.steps_done[lane]) + 1
+    for lane, info in enumerate(history.lanes):
+        rows = history.lane_rows(lane)
         lanes.append({
-            "label": run.label(lane),
-            "status": run.status(lane).value,
+            "label": info.label,
+            "status": info.status,
             "steps": rows - 1,
-            "theta": {n: traj.theta[:rows, lane, i].tolist() for i, n in enumerate(names)},
-            "loss": traj.loss[:rows, lane].tolist(),
-            "grad": {n: traj.grad[:rows, lane, i].tolist() for i, n in enumerate(names)},
-            "lr": [*traj.lr[:rows - 1, lane].tolist(), float(run.lr_at(rows - 1)[lane])],
+            "theta": {n: history.theta[:rows, lane, i].tolist()
+                      for i, n in enumerate(param_names)},
+            "loss": history.loss[:rows, lane].tolist(),
+            "grad": {n: history.grad[:rows, lane, i].tolist()
+                     for i, n in enumerate(param_names)},
+            "lr": history.lr[:rows, lane].tolist(),
         })
-    return {**Session(tuple(run.configs)).to_dict(), "trajectories": lanes}
+    return {**Session(tuple(configs)).to_dict(), "trajectories": lanes}
 
 
-def write_run_json(run: Run, path: Path) -> None:
-    text = json.dumps(run_document(run), indent=1, allow_nan=True)
+def write_run_json(history: History, configs: Sequence[RunConfig],
+                   param_names: tuple[str, ...], path: Path) -> None:
+    """The whole run: a session file (it reopens as one) with the trajectories added."""
+    text = json.dumps(run_document(history, configs, param_names), indent=1, allow_nan=True)
     with atomic_path(path) as tmp:
         tmp.write_text(text + "\n", encoding="utf-8")

@@ -71,13 +71,15 @@ class ExportFigure(QWidget):
         view: the view box of the trajectory plot (default: the surface's).
         log_y: the loss plot's log scale.
         size: the figure's size in pixels at scale 1.
+        plot_range: the trajectory plot's exact axes, ``{"x_range": [lo, hi], "y_range":
+            [lo, hi]}`` (as on screen); default: the view box.
     """
 
     def __init__(self, surface: Surface, configs: Sequence[RunConfig], history: History, *,
                  content: Content = "trajectory", labels: Sequence[str] = (),
                  selected_lane: int = 0, aids: Sequence[str] = (),
                  view: Sequence[tuple[float, float]] | None = None, log_y: bool = False,
-                 size: QSize | None = None) -> None:
+                 size: QSize | None = None, plot_range: dict | None = None) -> None:
         super().__init__(None)
         if content not in CONTENTS:
             raise ExportError(f"Unknown figure content {content!r}: choose "
@@ -98,6 +100,9 @@ class ExportFigure(QWidget):
         if content in ("trajectory", "both"):
             self.surface_view = SurfaceView()
             self.surface_view.set_surface(surface, view)
+            if plot_range and "x_range" in plot_range and "y_range" in plot_range:
+                self.surface_view.plot_item.setRange(xRange=plot_range["x_range"],
+                                                     yRange=plot_range["y_range"], padding=0)
             self.surface_view.set_lanes(labels)
             self.surface_view.set_selected_lane(selected_lane)
             for name in self.surface_view.aid_names:
@@ -144,15 +149,17 @@ def gif_rows(length: int, frames: int) -> list[int]:
 
 def save_figure(figure: ExportFigure, path: Path, *, scale: float = 2.0, title: str = "",
                 history: History | None = None, frames: int = 60, fps: float = 15.0,
-                progress: Callable[[int], bool] | None = None) -> None:
+                progress: Callable[[int], bool] | None = None,
+                size: QSize | None = None) -> None:
     """Write the figure to ``path`` in the format its extension names.
 
-    PNG is drawn ``scale`` times the figure's size. A GIF animates ``history`` (required)
-    over ``frames`` frames at ``fps``; ``progress(done)`` may cancel it by returning False.
+    PNG is drawn ``scale`` times the figure's size, or exactly ``size``. A GIF animates
+    ``history`` (required) over ``frames`` frames at ``fps``; ``progress(done)`` may cancel
+    it by returning False.
     """
     fmt = export_format(path, {".png": "", ".svg": "", ".pdf": "", ".gif": ""})
     if fmt == ".png":
-        write_png(figure, path, scale)
+        write_png(figure, path, scale, size)
     elif fmt == ".svg":
         write_svg(figure, path, title=title, description=figure.caption.text())
     elif fmt == ".pdf":

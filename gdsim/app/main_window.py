@@ -20,7 +20,6 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -37,6 +36,7 @@ from gdsim.app.actions import (
     make_step_limit_spin,
     set_run_action_playing,
 )
+from gdsim.app.documents import Documents, view_box_from
 from gdsim.app.frame import Frame
 from gdsim.app.history import History
 from gdsim.app.panels import BatchPanel, OptimizerPanel, RunsPanel, SchedulePanel, SurfacePanel
@@ -45,6 +45,7 @@ from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
+from gdsim.app.settings import Settings
 from gdsim.app.worker import DisplayPacer, SimulationController
 from gdsim.core.config import ConfigError, RunConfig
 from gdsim.core.optimizers import OPTIMIZERS
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
     sigRedrawn = Signal()
 
     def __init__(self, configs: Sequence[RunConfig] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("gdsim — watch gradient descent")
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self._history: History | None = None
         self._surface_cache: tuple[tuple, Surface] | None = None
         self._lane_labels: tuple[str, ...] = ()
+        self._pending_view: dict | None = None  # a session's view, applied with its surface
         self._generation = 0  # frames of older generations are stale
         self._dirty = False
         self.redraw_count = 0
@@ -117,6 +119,7 @@ class MainWindow(QMainWindow):
         build_toolbar(self, self.window_actions, self.speed_control, self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
         self._build_status_bar()
+        self.documents = Documents(self, settings)
         self._connect()
         self._show_configs()
         self.default_layout()
@@ -303,15 +306,40 @@ class MainWindow(QMainWindow):
         """The runs' configurations, in lane order (a copy)."""
         return list(self._configs)
 
-    def set_configs(self, configs: Sequence[RunConfig]) -> None:
+    def set_configs(self, configs: Sequence[RunConfig], view: dict | None = None) -> None:
         """Load a list of runs (a lesson, a session); selects the first.
+
+        Args:
+            view: the axes to show, ``{"x_range": [lo, hi], "y_range": [lo, hi]}`` (a
+                session's view); default: the surface's view box.
 
         Raises:
             ValueError: the list is empty or the runs do not share surface, parameters, seed.
         """
         configs = list(configs)
         _check_shared(configs)
+        same_surface = self._surface_key(configs[0]) == self._surface_key(self._configs[0])
+        self._pending_view = dict(view) if view else None
         self._apply(configs, selected=0)
+        if same_surface and self._pending_view is not None:
+            # The worker reports a surface only when it changes: show the view now.
+            self._show_surface(self.surface)
+
+    @property
+    def surface(self) -> Surface:
+        """The surface of the current runs."""
+        return self._surface_of(self._configs[0])
+
+    def current_view(self) -> dict:
+        """The trajectory plot's axes: ``{"x_range": [lo, hi], "y_range": [lo, hi]}``."""
+        (x0, x1), (y0, y1) = self.surface_view.plot_item.viewRange()
+        return {"x_range": [float(x0), float(x1)], "y_range": [float(y0), float(y1)]}
+
+    def current_view_box(self) -> tuple[tuple[float, float], ...]:
+        """The shown part of parameter space, one ``(low, high)`` per parameter."""
+        view = self.current_view()
+        ranges = (tuple(view["x_range"]), tuple(view["y_range"]))
+        return ranges[: self.surface.dim]  # type: ignore[return-value]
 
     @property
     def selected_run(self) -> int:
@@ -356,34 +384,11 @@ class MainWindow(QMainWindow):
         start = None if point is None else tuple(float(x) for x in point)
         self._edit(lambda cs: edits.apply_changes(cs, self._selected, {"start": start}))
 
-    def export(self, path: str | Path | None = None) -> Path | None:
-        """Save the trajectory plot (the contour map) as a PNG image.
-
-        Without ``path``, asks for a file name. Returns the path written, or ``None``.
-        """
-        from pyqtgraph.exporters import ImageExporter
-
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export the trajectory plot",
-                                                    "trajectory.png", "PNG image (*.png)")
-            if not chosen:
-                return None
-            path = chosen
-        path = Path(path)
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
-        exporter = ImageExporter(self.surface_view.plot_item)
-        exporter.parameters()["width"] = max(1200, int(self.surface_view.width() * 2))
-        try:
-            exporter.export(str(path))
-        except OSError as exc:
-            self.show_message(f"Cannot write {path}: {exc}", error=True)
-            return None
-        if not path.exists():
-            self.show_message(f"Cannot write {path}", error=True)
-            return None
-        self.show_message(f"Exported the trajectory plot to {path}")
-        return path
+    def export(self, path: str | Path | None = None, **options: Any) -> Path | None:
+        """File ▸ Export…: without ``path`` the export dialog asks; with one, the format
+        follows its extension (see :meth:`Documents.export` for the options). Returns the
+        path written, or ``None`` (cancelled, or failed with a message in the status bar)."""
+        return self.documents.export(path, **options)
 
     def show_message(self, text: str, error: bool = False) -> None:
         """A line in the status bar; errors in red, shown longer."""
@@ -418,9 +423,13 @@ class MainWindow(QMainWindow):
         self._configs = edits.set_step_limit(self._configs, max_steps)
         self.controller.set_step_limit(max_steps)
 
+    @staticmethod
+    def _surface_key(config: RunConfig) -> tuple:
+        return config.surface, tuple(sorted(config.surface_params.items())), config.seed
+
     def _surface_of(self, config: RunConfig) -> Surface:
         """The surface object for ``config`` (built once per surface, parameters, seed)."""
-        key = (config.surface, tuple(sorted(config.surface_params.items())), config.seed)
+        key = self._surface_key(config)
         if self._surface_cache is None or self._surface_cache[0] != key:
             self._surface_cache = (key, make_surface(config.surface, config.surface_params,
                                                      config.seed))
@@ -454,7 +463,7 @@ class MainWindow(QMainWindow):
         self._generation = generation
         self._history = None  # the next frame starts the new run's history
         self._dirty = False
-        self.surface_view.set_surface(surface)
+        self._show_surface(surface)
         self.loss_plot.set_surface(surface)
         if surface.data_driven and not self.data_view.isVisible():
             self.data_view.setVisible(True)  # before set_surface: it sizes itself
@@ -464,6 +473,18 @@ class MainWindow(QMainWindow):
         if surface.data_driven:
             self.data_view.set_surface(surface)
         self.window_actions.log_y.setChecked(surface.log_scale)  # a per-surface default
+
+    def _show_surface(self, surface: Surface) -> None:
+        """Draw the surface, over a session's pending view if there is one."""
+        view = self._pending_view
+        self._pending_view = None
+        box = view_box_from(view, surface.dim) if view else None
+        self.surface_view.set_surface(surface, box)
+        if view and "x_range" in view and "y_range" in view:
+            self.surface_view.plot_item.setRange(xRange=view["x_range"],
+                                                 yRange=view["y_range"], padding=0)
+        if self._history is not None:
+            self.surface_view.update_history(self._history)
 
     def _on_frame(self, frame: Frame) -> None:
         if frame.generation < self._generation:
@@ -560,6 +581,7 @@ class MainWindow(QMainWindow):
 
     # --- shutdown ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.documents.remember()
         self._shutdown()
         super().closeEvent(event)
 

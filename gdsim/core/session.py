@@ -18,6 +18,7 @@ as a :class:`SessionError` naming the field (``runs[0].optimizer_params.beta1``)
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,14 +93,27 @@ def parse_session(text: str, source: str = "session") -> Session:
                     raise ConfigError(f"runs[{i}].{name}",
                                       "every run of a session must share it with runs[0]")
         view = data.get("view", {})
-        if not isinstance(view, dict):
-            raise ConfigError("view", "expected a JSON object")
+        _check_view(view)
         for key in ("title", "explanation"):
             if not isinstance(data.get(key, ""), str):
                 raise ConfigError(key, "expected text")
         return Session(configs, view, data.get("title", ""), data.get("explanation", ""))
     except ConfigError as exc:
         raise SessionError(f"{source}: {exc.field}: {exc.reason}") from None
+
+
+def _check_view(view: Any) -> None:
+    """``{"x_range": [lo, hi], "y_range": [lo, hi]}``: the plot's axes (1-D: w and L)."""
+    if not isinstance(view, dict):
+        raise ConfigError("view", "expected a JSON object")
+    for key, value in view.items():
+        if key not in ("x_range", "y_range"):
+            raise ConfigError(f"view.{key}", "unknown field (known: x_range, y_range)")
+        if not (isinstance(value, list) and len(value) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                        and math.isfinite(v) for v in value) and value[0] < value[1]):
+            raise ConfigError(f"view.{key}", f"expected [low, high] with low < high, got "
+                              f"{value!r}")
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:

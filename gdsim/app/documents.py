@@ -231,7 +231,15 @@ class Documents(QObject):
 
     def _show_lesson(self, title: str, explanation: str) -> None:
         self.lesson_panel.show_lesson(title, explanation)
-        self.lesson_dock.show()
+        if not self.lesson_dock.isVisible():
+            self.lesson_dock.show()
+            w = self.window
+            left = [d for d in (w.surface_dock, w.optimizer_dock, w.batch_dock,
+                                self.lesson_dock) if not d.isFloating()
+                    and w.dockWidgetArea(d) == Qt.DockWidgetArea.LeftDockWidgetArea]
+            heights = {w.surface_dock: 215, w.optimizer_dock: 180, w.batch_dock: 115,
+                       self.lesson_dock: 250}
+            w.resizeDocks(left, [heights[d] for d in left], Qt.Orientation.Vertical)
         self.lesson_dock.raise_()
         self.window.setWindowTitle(f"{title} — gdsim")
 

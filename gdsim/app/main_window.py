@@ -46,8 +46,9 @@ from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.app.settings import Settings
-from gdsim.app.worker import DisplayPacer, SimulationController
-from gdsim.core.config import ConfigError, RunConfig
+from gdsim.app.pacer import DisplayPacer
+from gdsim.app.worker import SimulationController
+from gdsim.core.config import ConfigError, RunConfig, first_unshared
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.params import ParamError
 from gdsim.core.run import Run
@@ -594,9 +595,8 @@ class MainWindow(QMainWindow):
 def _check_shared(configs: Sequence[RunConfig]) -> None:
     if not configs:
         raise ValueError("at least one run configuration is needed")
-    first = configs[0]
-    for i, c in enumerate(configs[1:], start=1):
-        for name in ("surface", "surface_params", "seed"):
-            if getattr(c, name) != getattr(first, name):
-                raise ValueError(f"run {i + 1} does not share the {name.replace('_', ' ')} "
-                                 "of run 1; compared runs must share it")
+    unshared = first_unshared(configs)
+    if unshared is not None:
+        i, name = unshared
+        raise ValueError(f"run {i + 1} does not share the {name.replace('_', ' ')} "
+                         "of run 1; compared runs must share it")

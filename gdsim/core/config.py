@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -202,3 +202,16 @@ def _check_int(name: str, value: Any, low: int) -> None:
         raise ConfigError(name, f"expected an integer, got {value!r}")
     if value < low:
         raise ConfigError(name, f"must be ≥ {low}, got {value!r}")
+
+
+SHARED_FIELDS = ("surface", "surface_params", "seed")
+"""What runs compared together must share: they walk the same surface and data."""
+
+
+def first_unshared(configs: Sequence[RunConfig]) -> tuple[int, str] | None:
+    """The first ``(index, field)`` where a run differs from run 0 in :data:`SHARED_FIELDS`."""
+    for i, config in enumerate(configs[1:], start=1):
+        for name in SHARED_FIELDS:
+            if getattr(config, name) != getattr(configs[0], name):
+                return i, name
+    return None

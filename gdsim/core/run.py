@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gdsim.core.config import RunConfig
+from gdsim.core.config import RunConfig, first_unshared
 from gdsim.core.optimizers import OPTIMIZERS, Optimizer, state_arrays
 from gdsim.core.sampling import BatchSampler
 from gdsim.core.schedules import SCHEDULES, Schedule
@@ -100,12 +100,9 @@ class Run:
         if not configs:
             raise ValueError("a run needs at least one configuration")
         base = configs[0]
-        for other in configs[1:]:
-            if (other.surface, other.surface_params, other.seed) != (
-                base.surface, base.surface_params, base.seed
-            ):
-                raise ValueError("runs compared together must share the surface, its "
-                                 "parameters and the seed")
+        if first_unshared(configs) is not None:
+            raise ValueError("runs compared together must share the surface, its "
+                             "parameters and the seed")
         self.surface: Surface = make_surface(base.surface, base.surface_params, base.seed)
         sweep = lr is not None or starts is not None
         if sweep and len(configs) != 1:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gdsim.core.config import ConfigError, RunConfig
+from gdsim.core.config import ConfigError, RunConfig, first_unshared
 from gdsim.core.fileio import write_atomic
 
 FORMAT = "gdsim-session"
@@ -86,12 +86,11 @@ def parse_session(text: str, source: str = "session") -> Session:
         if not isinstance(runs, list) or not runs:
             raise ConfigError("runs", "expected a non-empty list of run configurations")
         configs = tuple(RunConfig.from_dict(r, where=f"runs[{i}]") for i, r in enumerate(runs))
-        first = configs[0]
-        for i, c in enumerate(configs[1:], start=1):
-            for name in ("surface", "surface_params", "seed"):
-                if getattr(c, name) != getattr(first, name):
-                    raise ConfigError(f"runs[{i}].{name}",
-                                      "every run of a session must share it with runs[0]")
+        unshared = first_unshared(configs)
+        if unshared is not None:
+            i, name = unshared
+            raise ConfigError(f"runs[{i}].{name}",
+                              "every run of a session must share it with runs[0]")
         view = data.get("view", {})
         _check_view(view)
         for key in ("title", "explanation"):

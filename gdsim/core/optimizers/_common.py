@@ -19,7 +19,7 @@ from typing import Union
 
 import numpy as np
 
-from gdsim.core.optimizers.sgd import LR, WEIGHT_DECAY, any_nonzero
+from gdsim.core.optimizers.sgd import LR, WEIGHT_DECAY, any_nonzero  # noqa: F401 (re-exported)
 from gdsim.core.params import ParamSpec
 
 Num = Union[float, np.ndarray]

@@ -11,12 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFontMetrics
 
 from gdsim.app.frame import Frame, LaneInfo, make_frame
 from gdsim.app.history import History
 from gdsim.app.plots import DataView, LossPlot, StepInspector, SurfaceView
+from gdsim.app.plots import lane_paths, path_decimator
+from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.formatting import fmt_number, fmt_vector
+from gdsim.app.plots.lane_paths import PATH_POINT_BUDGET
+from gdsim.app.plots.legend import title_text
 from gdsim.app.plots.loss_grid import ColorScale, contour_segments
+from gdsim.app.plots.loss_plot import CURVE_POINTS
 from gdsim.app.plots.path_decimator import PathDecimator
 from gdsim.core import Run, RunConfig
 
@@ -412,9 +418,263 @@ def test_200k_rows_redraw_with_the_same_items(qtbot) -> None:
     assert 0 < len(x) < 200_000  # decimated to distinct pixel-to-pixel segments
     np.testing.assert_array_equal(view.lanes.current_point(0), full.theta[-1, 0])
     x, y = loss_plot.lanes[0].loss.getOriginalDataset()
-    assert len(x) == 200_000
+    assert x[0] == 0 and x[-1] == 199_999  # every step, peak-decimated
+    assert len(x) <= 2 * CURVE_POINTS
     shown(qtbot, view)
     assert not view.grab().isNull()
+
+
+# --- a million noisy steps: every paint is bounded --------------------------------------------
+def noisy_history(rows: int, runs: int = 3, playing: bool = True) -> History:
+    """Mini-batch-like runs: a short descent into the minimum, then a cloud of noisy steps
+    (independent jitter: every step a new segment, the decimator's worst case)."""
+    rng = np.random.default_rng(7)
+    t = np.arange(rows, dtype=float)[:, None]
+    theta = np.empty((rows, runs, 2))
+    for lane in range(runs):
+        start = np.array([-4.0 + lane, 2.0 - lane])
+        descent = start * np.exp(-t / 300.0)
+        theta[:, lane] = descent + (0.05 + 0.03 * lane) * rng.standard_normal((rows, 2))
+    loss = (theta**2).sum(axis=-1)
+    lanes = tuple(LaneInfo(label=f"lane {i}", optimizer="adam", status="running",
+                           steps_done=rows - 1, batch_size=10, n_examples=100,
+                           optimizer_state={}, state_labels={}, adaptive_scale=None,
+                           last_batch=None) for i in range(runs))
+    history = History(runs, 2)
+    assert history.add(Frame(0, 0, theta, loss, theta, theta, loss, np.full((rows, runs), 0.01),
+                             rows - 1, lanes, playing=playing))
+    return history
+
+
+def drawn_points(view: SurfaceView, lane: int) -> int:
+    """Points handed to one lane's path items (frozen and live strokes, and their halos)."""
+    graphics = view.lanes.lanes[lane]
+    counts = []
+    for stroke in (graphics.frozen, graphics.live):
+        sizes = {len(item.getOriginalDataset()[0] if item.getOriginalDataset()[0] is not None
+                     else []) for item in stroke.items()}
+        assert len(sizes) == 1  # the halo draws the same points as the path
+        counts.append(sizes.pop())
+    return sum(counts)
+
+
+def test_a_million_noisy_rows_stay_within_the_point_budget(qtbot) -> None:
+    assert PATH_POINT_BUDGET <= 4000  # per lane and paint: ~7 ms of Qt line drawing
+    full = noisy_history(1_000_000)
+    view = SurfaceView()
+    qtbot.addWidget(view)
+    view.set_surface(make_run("ellipse").surface)
+    view.set_lanes([f"lane {i}" for i in range(3)])
+    for rows in (150_000, 600_000, 1_000_000):  # growing, as while playing
+        view.update_history(full.prefix(rows))
+        for lane in range(3):
+            assert 0 < drawn_points(view, lane) <= PATH_POINT_BUDGET
+            frozen = view.lanes.lanes[lane].frozen.path
+            assert not frozen.opts["antialias"]  # a long path: fast aliased line segments
+        assert not view.lanes.catching_up  # off screen: everything drawn at once
+    np.testing.assert_array_equal(view.lanes.current_point(2), full.theta[-1, 2])
+    # Zoomed in on the cloud: new decimation cells, same budget.
+    view.plot_item.getViewBox().setRange(xRange=(-0.3, 0.3), yRange=(-0.2, 0.2), padding=0)
+    for lane in range(3):
+        assert 0 < drawn_points(view, lane) <= PATH_POINT_BUDGET
+
+
+def test_path_drawing_work_is_split_by_a_deadline(qtbot) -> None:
+    history = noisy_history(300_000, runs=2)
+    view = SurfaceView()
+    qtbot.addWidget(view)
+    view.set_surface(make_run("ellipse").surface)
+    view.set_lanes(["a", "b"])
+    lanes = view.lanes
+    lanes.set_view((-5.0, 5.0), (-3.0, 3.0))
+    assert not lanes.update(history, deadline=0.0)  # past: one chunk of rows per lane
+    for lane in lanes.lanes:
+        assert lane.decimator.examined == path_decimator.CHUNK
+    calls = 1
+    while not lanes.update(history, deadline=0.0):
+        calls += 1
+        for i in range(2):
+            assert drawn_points(view, i) <= PATH_POINT_BUDGET  # partial drawings too
+    assert calls >= 300_000 // path_decimator.CHUNK
+    done = [lanes.path_data(i) for i in range(2)]
+    old = [lane.decimator for lane in lanes.lanes]
+    # A zoom keeps the old drawing on screen until the new cells have caught up.
+    lanes.set_view((-1.25, 1.25), (-0.75, 0.75))
+    assert not lanes.update(history, deadline=0.0)
+    for i in range(2):
+        assert lanes.lanes[i].decimator is old[i] and lanes.lanes[i].pending is not None
+        np.testing.assert_array_equal(lanes.path_data(i)[0], done[i][0])
+    while not lanes.update(history, deadline=0.0):
+        pass
+    for i in range(2):
+        assert lanes.lanes[i].decimator is not old[i] and lanes.lanes[i].pending is None
+        frozen_rows = (len(history.theta) - 1) // lane_paths.BLOCK * lane_paths.BLOCK
+        assert lanes.lanes[i].decimator.examined == frozen_rows + 1  # the rest is live
+        assert drawn_points(view, i) <= PATH_POINT_BUDGET
+    # On screen, the view goes on by itself (a timer) until the drawing is complete.
+    shown(qtbot, view)
+    view.plot_item.getViewBox().setRange(xRange=(-1.0, 1.0), yRange=(-0.6, 0.6), padding=0)
+    qtbot.waitUntil(lambda: not view.lanes.catching_up, timeout=20_000)
+
+
+def test_renaming_lanes_keeps_their_drawing(qtbot) -> None:
+    """A live edit renames a lane of a long run: the views keep their items and decimation
+    (no redraw from row 0)."""
+    history = noisy_history(200_000, runs=2)
+    view = SurfaceView()
+    qtbot.addWidget(view)
+    view.set_surface(make_run("ellipse").surface)
+    view.set_lanes(["a", "b"])
+    view.update_history(history)
+    loss_plot = LossPlot()
+    qtbot.addWidget(loss_plot)
+    loss_plot.set_lanes(["a", "b"])
+    loss_plot.update_history(history)
+    lanes, decimators = list(view.lanes.lanes), [lane.decimator for lane in view.lanes.lanes]
+    curves = list(loss_plot.lanes)
+    view.set_lanes(["a", "b, η = 0.2"])
+    loss_plot.set_lanes(["a", "b, η = 0.2"])
+    assert view.lanes.lanes == lanes
+    assert [lane.decimator for lane in view.lanes.lanes] == decimators
+    assert decimators[1].examined > 100_000
+    assert loss_plot.lanes == curves
+    assert [label.text for _, label in loss_plot.legend.items][1] == "b, η = 0.2"
+    assert "b, η = 0.2" in [label.text for _, label in view.legend.items]
+    view.set_lanes(["a", "b", "c"])  # another number of lanes: new items
+    assert len(view.lanes.lanes) == 3 and view.lanes.lanes[0] is not lanes[0]
+
+
+def test_loss_plot_curves_stay_within_the_point_budget(qtbot) -> None:
+    full = noisy_history(250_000, runs=2)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_lanes(["a", "b"])
+    for pi in plot.plots:  # a PlotItem's own downsampling does not apply to these curves
+        pi.setDownsampling(ds=8, auto=True, mode="subsample")
+        pi.setClipToView(True)
+    plot.update_history(full.prefix(100_000))
+    plot.update_history(full)  # incremental: buckets of the first rows are kept
+    assert CURVE_POINTS < plot.curve_points() <= 2 * CURVE_POINTS <= 4000
+    for lane in range(2):
+        x, y = plot.lanes[lane].loss.getOriginalDataset()
+        assert x[0] == 0 and x[-1] == 249_999
+        # Peak decimation keeps the extremes: the envelope of the noisy curve.
+        assert y.max() == full.loss[:, lane].max() and y.min() == full.loss[:, lane].min()
+        _, y2 = plot.lanes[lane].batch_loss.getOriginalDataset()
+        assert len(y2) == len(y)
+        assert plot.lanes[lane].loss.opts["downsample"] == 1
+    fresh = LossPlot()
+    qtbot.addWidget(fresh)
+    fresh.set_lanes(["a", "b"])
+    fresh.update_history(full)
+    for a, b in zip(plot.lanes, fresh.lanes, strict=True):
+        for item_a, item_b in zip(a.items(), b.items(), strict=True):
+            np.testing.assert_array_equal(item_a.getOriginalDataset()[1],
+                                          item_b.getOriginalDataset()[1])
+    # The three x-linked plots are settled before any paint: one paint per update.
+    for pi in plot.plots:
+        (x0, x1), _ = pi.getViewBox().viewRange()
+        assert x0 <= 0 and x1 >= 249_999
+
+
+def test_axes_label_small_ranges_readably(qtbot) -> None:
+    axis = NumberAxis("left")
+    axis.setLogMode(False, True)
+    for lo, hi in ((90.0, 200.0), (120.0, 180.0), (1e-12, 10.0), (0.5, 0.5 * 1.02)):
+        levels = axis.tickValues(np.log10(lo), np.log10(hi), 60)
+        labelled = [s for level in levels
+                    for s in axis.tickStrings(level[1], 1.0, level[0]) if s]
+        assert 1 <= len(labelled) <= 2  # never crowded on a 60-pixel axis
+        assert len(set(labelled)) == len(labelled)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    run = make_run("bowl", lr=0.001, steps=30)
+    plot.set_lanes(labels_of(run))
+    plot.update_history(history_of(run))
+    shown(qtbot, plot, (600, 330))
+    for pi in plot.plots:
+        left = pi.getAxis("left")
+        assert not left.autoSIPrefix and "(x" not in left.labelString()
+    lr_axis = plot.lr_plot.getAxis("left")
+    (lo, hi), = [plot.lr_plot.getViewBox().viewRange()[1]]
+    ticks = lr_axis.tickValues(lo, hi, 60)
+    strings = [s for spacing, values in ticks for s in lr_axis.tickStrings(values, 1, spacing)]
+    assert "0.001" in strings and all("e" not in s for s in strings)
+
+
+# --- layout: narrow widths, legends -------------------------------------------------------------
+def test_data_view_fits_a_narrow_pane(qtbot) -> None:
+    run = make_run("linear-regression", ("gd", "adam"), steps=20, batch_size=10)
+    view = DataView()
+    qtbot.addWidget(view)
+    view.set_surface(run.surface)
+    view.set_lanes(labels_of(run))
+    view.update_history(history_of(run))
+    assert view.minimumSizeHint().width() <= 200
+    shown(qtbot, view, (230, 240))
+    qtbot.waitUntil(lambda: "N = " not in title_text(view.plot_item) or
+                    view.plot_item.titleLabel.itemRect().width() <= 230)
+    # The plot is not wider than the view (a long title used to widen it: clipped right).
+    assert view.plot_item.geometry().width() <= view.plot_widget.viewport().width() + 1
+    assert view.plot_item.titleLabel.itemRect().width() <= view.plot_item.geometry().width()
+    shown(qtbot, view, (700, 300))
+    qtbot.waitUntil(lambda: "and the model" in title_text(view.plot_item))
+
+
+def test_inspector_fits_a_330_pixel_dock(qtbot) -> None:
+    run = make_run("linear-regression", ("adam",), steps=40, batch_size=10)
+    history = history_of(run)
+    inspector = StepInspector()
+    qtbot.addWidget(inspector)
+    inspector.update_history(history)
+    shown(qtbot, inspector, (330, 520))
+    tree = inspector.tree
+    assert tree.columnWidth(0) <= 0.46 * tree.viewport().width()
+    value_room = tree.viewport().width() - tree.columnWidth(0)
+    metrics = QFontMetrics(tree.topLevelItem(1).font(1))
+    values = inspector.values()
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        for line in item.text(1).split("\n"):
+            assert metrics.horizontalAdvance(line) <= value_room or " " not in line, line
+    assert "\n" in inspector._items["used_grad"].text(1)  # wrapped, not cut off
+    assert values["used_grad"].endswith("(mini-batch of 10)")  # values() is unwrapped
+    tip = inspector._items["theta_next"].toolTip(1)
+    assert fmt_vector(history.theta[-1, 0], 17) in tip  # the full value
+    assert "paused at step 40" in inspector.header.text()
+    history.playing = True
+    inspector.update_history(history)
+    assert "running" in inspector.header.text() and "paused" not in inspector.header.text()
+    done = make_run("bowl", lr=0.1, steps=500)
+    assert done.status(0).value == "converged"
+    inspector.update_history(history_of(done))
+    assert f"converged at step {done.steps_done[0]:,}" in inspector.header.text()
+
+
+def test_legends_and_labels_keep_off_the_paths(qtbot) -> None:
+    # Every run starts in the top right, where the legend would sit.
+    run = make_run("bowl", ("gd", "momentum", "adam"), lr=0.05, start=(4.0, 4.0), steps=25)
+    view = shown(qtbot, surface_view(qtbot, run), (700, 520))
+    view.update_history(history_of(run))
+    legend = view.legend
+    assert legend.isVisible()
+    assert legend.corner != (1, 0)
+    starts = np.array([[4.0, 4.0]])
+    assert legend.cover(None, [(starts, 1.0)]) == 0
+    box = legend.rect_in_view()
+    for arrow in (view.aids.gradient, view.aids.step, view.aids.state):
+        if arrow.isVisible():
+            label = arrow.label.mapRectToView(arrow.label.boundingRect())
+            assert not label.intersects(box)
+    loss_plot = LossPlot()
+    qtbot.addWidget(loss_plot)
+    loss_plot.set_lanes(labels_of(run))
+    loss_plot.update_history(history_of(run))
+    shown(qtbot, loss_plot, (600, 330))
+    loss_plot.update_history(history_of(run))
+    curves = [lane.loss for lane in loss_plot.lanes]
+    from gdsim.app.plots.legend import path_points
+    assert loss_plot.legend.cover(None, [(path_points(curves), 1.0)]) <= 2
 
 
 # --- Qt-free helpers --------------------------------------------------------------------------
@@ -467,6 +727,31 @@ def test_path_decimator_keeps_short_paths_and_bounds_long_ones() -> None:
     assert 90 <= len(x) <= 110 and connect[:-1].all()  # one point per cell
 
 
+def test_path_decimator_coarsens_from_its_output_exactly() -> None:
+    """Coarsening reuses the output instead of the rows: the result is exactly what a
+    decimation from scratch at the final level gives, and never longer than max_points."""
+    rng = np.random.default_rng(3)
+    walk = np.cumsum(rng.normal(size=(60_000, 2)), axis=0) * 0.01
+    walk[5_000:5_004] = np.nan
+    walk[40_000] = np.inf
+    for max_points in (300, 2_000):
+        grown = PathDecimator(threshold=100, max_points=max_points)
+        grown.set_cells(np.zeros(2), np.full(2, 0.004))
+        for rows in range(3_000, len(walk) + 1, 7_919):
+            x, _, _ = grown.update(walk[:rows], deadline=0.0)  # a chunk per call
+            assert len(x) <= max_points
+        x, y, connect = grown.update(walk)
+        assert grown.examined == len(walk) and len(x) <= max_points
+        scratch = PathDecimator(threshold=100, max_points=10**9)
+        scratch.set_cells(np.zeros(2), np.full(2, 0.004))
+        scratch.coarsening = grown.coarsening
+        xs, ys, cs = scratch.update(walk)
+        np.testing.assert_array_equal(x, xs)
+        np.testing.assert_array_equal(y, ys)
+        np.testing.assert_array_equal(connect, cs)
+    assert lane_paths.PATH_POINT_BUDGET == lane_paths.FROZEN_POINTS + lane_paths.BLOCK
+
+
 # --- screenshots for people -------------------------------------------------------------------
 SCREENSHOTS = {
     "rosenbrock_momentum": dict(surface="rosenbrock", optimizers=("momentum",), steps=400),
@@ -507,3 +792,40 @@ def test_screenshots(qtbot, artifacts_dir: Path, name: str) -> None:
         path = artifacts_dir / f"plots_{name}_{kind}.png"
         assert widget.grab().save(str(path))
         assert path.stat().st_size > 5_000
+
+
+def test_screenshots_of_long_noisy_runs(qtbot, artifacts_dir: Path) -> None:
+    """The views at their busiest: three noisy lanes after 200,000 steps, the loss plot, the
+    data view in a narrow pane, the inspector in a 330-pixel dock."""
+    history = noisy_history(200_000)
+    labels = ["Adam, η = 0.1", "RMSprop, η = 0.01", "Adagrad, η = 0.5"]
+    lanes = tuple(LaneInfo(**{**lane.__dict__, "label": label})
+                  for lane, label in zip(history.lanes, labels, strict=True))
+    history.lanes = lanes
+    view = SurfaceView()
+    qtbot.addWidget(view)
+    view.set_surface(make_run("ellipse").surface)
+    view.set_lanes(labels)
+    shown(qtbot, view, (760, 520))
+    view.update_history(history)
+    view.finish_drawing()
+    assert view.grab().save(str(artifacts_dir / "plots_noisy_surface.png"))
+    loss_plot = LossPlot()
+    qtbot.addWidget(loss_plot)
+    loss_plot.set_lanes(labels)
+    loss_plot.update_history(history)
+    shown(qtbot, loss_plot, (620, 330))
+    assert loss_plot.grab().save(str(artifacts_dir / "plots_noisy_loss.png"))
+    run = make_run("linear-regression", ("adam", "gd"), steps=300, batch_size=10)
+    data_view = DataView()
+    qtbot.addWidget(data_view)
+    data_view.set_surface(run.surface)
+    data_view.set_lanes(labels_of(run))
+    data_view.update_history(history_of(run))
+    shown(qtbot, data_view, (260, 260))
+    assert data_view.grab().save(str(artifacts_dir / "plots_data_narrow.png"))
+    inspector = StepInspector()
+    qtbot.addWidget(inspector)
+    inspector.update_history(history_of(run))
+    shown(qtbot, inspector, (330, 520))
+    assert inspector.grab().save(str(artifacts_dir / "plots_inspector_330.png"))

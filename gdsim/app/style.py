@@ -50,9 +50,18 @@ AID_COLORS: dict[str, str] = {
     "taylor": "#1F4E79",  # tangent line and the first-order prediction
 }
 
+STATE_COLORS: dict[str, str] = {
+    "running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
+    "diverged": "#B00020", "step limit": "#A35200",
+}
+"""A lane's state in text: green running, grey paused, blue converged, red diverged,
+orange at its step limit."""
+
 COLORMAP_NAME = "viridis"
 """The perceptually uniform colour map of the loss map (pyqtgraph's built-in copy)."""
 
+LEGEND_ALPHA = 185  # legends: translucent white boxes, thin grey border, small text
+LEGEND_BORDER = "#C8C8C8"
 CONTOUR_COLOR = (255, 255, 255, 110)  # level lines: white, translucent; visible on viridis
 MAP_OPACITY = 1.0
 
@@ -135,6 +144,7 @@ PATH_WIDTH = 2.0
 HALO_COLOR = (255, 255, 255, 255)  # drawn under each path so any lane colour shows on the map
 HALO_WIDTH = 4.5
 PATH_DOT_SIZE = 7  # 1-D: the visited points on the curve
+LEGEND_MARKER_SIZE = 9  # a lane's current-point marker as drawn in a legend
 
 
 def start_marker(i: int) -> dict[str, object]:
@@ -152,6 +162,7 @@ def current_marker(i: int) -> dict[str, object]:
 # --- fonts ------------------------------------------------------------------------------------
 BASE_POINT_SIZE = 10
 TITLE_POINT_SIZE = 11
+LEGEND_POINT_SIZE = 8.5
 
 
 def ui_font(point_size: float = BASE_POINT_SIZE, *, bold: bool = False) -> QFont:

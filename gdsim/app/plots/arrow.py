@@ -9,10 +9,11 @@ recomputes the head whenever the view changes (:meth:`refresh`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 
 from gdsim.app import style
 
@@ -20,6 +21,7 @@ HEAD_LENGTH = 13  # pixels
 HEAD_ANGLE = 32  # degrees at the tip
 LABEL_GAP = 6  # pixels between the tip and the label
 LABEL_Z_DROP = 10
+OBSTACLE_GAP = 3  # pixels between a label moved off an obstacle (the legend) and it
 
 
 def pixel_size(plot_item: pg.PlotItem) -> tuple[float, float]:
@@ -33,6 +35,29 @@ def pixel_size(plot_item: pg.PlotItem) -> tuple[float, float]:
         (x0, x1), (y0, y1) = vb.viewRange()
         px, py = max(x1 - x0, 1e-12) / 500.0, max(y1 - y0, 1e-12) / 500.0
     return px, py
+
+
+def off_obstacle(x: float, y: float, width: float, height: float,
+                 anchor: tuple[float, float], rect: QRectF, x_range: tuple[float, float],
+                 y_range: tuple[float, float], gap_x: float, gap_y: float
+                 ) -> tuple[float, float]:
+    """Move a text box (anchored at ``x, y`` with ``anchor`` like a ``TextItem``, size
+    ``width × height`` in data units, y up) the shortest way off ``rect`` (data units) while
+    staying inside the view; unchanged if it does not overlap ``rect``."""
+    left, top = x - anchor[0] * width, y + anchor[1] * height
+    right, bottom = left + width, top - height
+    if right < rect.left() or left > rect.right() or top < rect.top() or bottom > rect.bottom():
+        return x, y
+    (x0, x1), (y0, y1) = x_range, y_range
+    moves = [(0.0, rect.top() - gap_y - top), (0.0, rect.bottom() + gap_y - bottom),
+             (rect.left() - gap_x - right, 0.0), (rect.right() + gap_x - left, 0.0)]
+    inside = [(dx, dy) for dx, dy in moves
+              if left + dx >= x0 and right + dx <= x1 and bottom + dy >= y0 and top + dy <= y1]
+    if not inside:
+        return x, y
+    dx, dy = min(inside, key=lambda m: math.hypot(m[0] / max(gap_x, 1e-300),
+                                                  m[1] / max(gap_y, 1e-300)))
+    return x + dx, y + dy
 
 
 class Arrow:
@@ -64,6 +89,7 @@ class Arrow:
             self.setToolTip(tooltip)
         self.tail: np.ndarray | None = None
         self.tip: np.ndarray | None = None
+        self.obstacle: Callable[[], QRectF | None] | None = None  # a box labels keep off
         self._wanted = False
         self._apply_visibility(False)
 
@@ -104,7 +130,12 @@ class Arrow:
         (x0, x1), (y0, y1) = self._plot_item.getViewBox().viewRange()
         dx = max(0.0, x0 - left) - max(0.0, left + width - x1)
         dy = max(0.0, y0 - (top - height)) - max(0.0, top - y1)
-        return float(x + dx), float(y + dy)
+        x, y = x + dx, y + dy
+        rect = self.obstacle() if self.obstacle is not None else None
+        if rect is not None:
+            x, y = off_obstacle(x, y, width, height, anchor, rect, (x0, x1), (y0, y1),
+                                OBSTACLE_GAP * px, OBSTACLE_GAP * py)
+        return float(x), float(y)
 
     def refresh(self) -> None:
         """Recompute the head's screen angle and the shaft's end after a view change."""

@@ -61,6 +61,12 @@ class CriticalPointMarkers:
                     for p in chosen]
             item.setData(pos=xy, data=tips, **self._marker(kind).kwargs())
 
+    def positions(self) -> np.ndarray:
+        """Where the shown markers are, ``(n, 2)`` in plot coordinates."""
+        parts = [np.column_stack(item.getData()) for item in self.items.values()
+                 if item.isVisible() and len(item.data) > 0]
+        return np.concatenate(parts) if parts else np.empty((0, 2))
+
     def present_kinds(self) -> list[str]:
         """The kinds with at least one point, in legend order."""
         return [kind for kind, item in self.items.items() if len(item.data) > 0]
@@ -68,6 +74,7 @@ class CriticalPointMarkers:
     def legend_sample(self, kind: str) -> pg.ScatterPlotItem:
         """A stand-alone item that draws the marker of ``kind`` for a legend."""
         style_kw = self._marker(kind).kwargs()
+        style_kw["size"] = min(float(style_kw["size"]), 13.0)  # type: ignore[arg-type]
         if self._dim == 2 and kind != "global minimum":  # hollow white marks: dark in a legend
             style_kw["pen"] = pg.mkPen("#333333", width=1.8)
         return pg.ScatterPlotItem(**style_kw)

@@ -22,11 +22,14 @@ from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 from gdsim.app import style
 from gdsim.app.history import History
 from gdsim.app.plots.formatting import fmt_number
+from gdsim.app.plots.axes import NumberAxis
+from gdsim.app.plots.legend import Legend, path_points, set_fitting_title
 from gdsim.core.surfaces import Surface
 
 PREDICTION_POINTS = 300
 RESIDUALS_MAX_POINTS = 200  # full batch: draw every residual only for small data sets
 X_PADDING = 0.06
+MIN_WIDTH, MIN_HEIGHT = 160, 120  # the view fits a narrow splitter pane (the title shortens)
 
 MODEL_FORMULAS = {
     "linear-regression": "ŷ = w·x + b",
@@ -56,7 +59,8 @@ class DataView(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setMargin(24)
         self.placeholder.setStyleSheet(f"color: {style.MUTED}; background: {style.BACKGROUND};")
-        self.plot_widget = pg.PlotWidget(background=style.BACKGROUND)
+        self.plot_widget = pg.PlotWidget(background=style.BACKGROUND, axisItems={
+            "left": NumberAxis("left"), "bottom": NumberAxis("bottom")})
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.hideButtons()
         style.style_plot(self.plot_item)
@@ -86,11 +90,8 @@ class DataView(QWidget):
         for item in (self.residuals, self.points, self.batch_points, self.half_line,
                      self.boundary):
             self.plot_item.addItem(item, ignoreBounds=True)
-        self.legend = self.plot_item.addLegend(offset=(8, 8), brush=pg.mkBrush(255, 255, 255, 215),
-                                               pen=pg.mkPen("#BBBBBB"),
-                                               labelTextColor=style.FOREGROUND,
-                                               labelTextSize=f"{style.BASE_POINT_SIZE - 1}pt",
-                                               verSpacing=-4)
+        self.legend = Legend(self.plot_item.getViewBox(), corner=(0, 0))
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self.predictions: list[pg.PlotDataItem] = []
         self._labels: list[str] = []
         self.surface: Surface | None = None
@@ -126,10 +127,13 @@ class DataView(QWidget):
         self.boundary.setVisible(False)
         style.set_axis_label(self.plot_item, "bottom", "x")
         style.set_axis_label(self.plot_item, "left", "P(y = 1 | x)" if self._classifier else "y")
-        model = MODEL_FORMULAS.get(surface.name, "the model's prediction")
-        self.plot_item.setTitle(
-            f"<b>Data</b> (N = {len(x)})&nbsp;&nbsp; and the model {html.escape(model)}",
-            **style.label_style(style.TITLE_POINT_SIZE))
+        model = html.escape(MODEL_FORMULAS.get(surface.name, "the model's prediction"))
+        set_fitting_title(self.plot_item, [
+            f"<b>Data</b> (N = {len(x)})&nbsp;&nbsp; and the model {model}",
+            f"<b>Data</b> (N = {len(x)}), {model}",
+            f"<b>Data</b>, {model}",
+            "<b>Data</b>",
+        ], **style.label_style(style.TITLE_POINT_SIZE))
         vb = self.plot_item.getViewBox()
         if self._classifier:
             y_range = (-0.08, 1.08)
@@ -191,6 +195,14 @@ class DataView(QWidget):
             theta = history.theta[history.lane_rows(i) - 1, i]
             item.setData(self._xs, self._predict(theta, self._xs))
         self._update_batch(history)
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        """The legend to the corner that hides the fewest data points and prediction points."""
+        if self.legend.isVisible():
+            data = np.column_stack(self.points.getData()) if len(self.points.data) else \
+                np.empty((0, 2))
+            self.legend.place([(data, 4.0), (path_points(self.predictions), 1.0)])
 
     def _predict(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
         assert self.surface is not None

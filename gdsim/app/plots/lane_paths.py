@@ -6,6 +6,19 @@ as small dots on the loss curve, joined by a faint line that shows overshoots.
 Items are made once per lane (:meth:`LanePaths.set_lanes`) and only fed new data afterwards.
 Long paths go through a :class:`~gdsim.app.plots.path_decimator.PathDecimator`: pyqtgraph's
 clip-to-view and downsampling assume x increases along the curve, which a path does not.
+
+The cost of a paint is bounded whatever the length of the run: a lane hands its items at most
+:data:`PATH_POINT_BUDGET` points — the frozen stroke at most :data:`FROZEN_POINTS` (decimated
+at pixel level, coarser for a noisy cloud), the live stroke the last :data:`BLOCK` rows at
+most — and antialiasing only while all lanes together draw at most :data:`ANTIALIAS_POINTS`
+points (raw): Qt paints wide antialiased polylines at ~3.4 µs per point with the halo,
+opaque aliased ones as line segments at ~1.7 µs.
+
+The decimation itself is bounded in time: :meth:`LanePaths.update` takes a ``deadline``, and a
+lane that has more rows to examine than fit before it (the first drawing of a long history,
+a zoom that changes the decimation cells) catches up over the next calls (``update`` returns
+False until done). After a zoom the previous decimation stays on screen until the new one
+has caught up; a new lane shows the rows examined so far.
 """
 
 from __future__ import annotations
@@ -26,10 +39,11 @@ Z_START = 15
 Z_CURRENT = 40  # above the visual aids (30): the arrows start and end at this marker
 CLIP_SPANS = 1e4  # display coordinates are clipped to the view centre ± this many view spans
 CELLS_PER_SPAN = 1500  # decimation cells per visible view span (about a screen pixel)
-# Qt strokes wide antialiased polylines slowly (~15 ms per thousand points); longer paths are
-# drawn without antialiasing and opaque, which pyqtgraph paints as fast line segments.
-ANTIALIAS_LIMIT = 3000
-BLOCK = 1000  # rows per redraw of a path's frozen part
+BLOCK = 1000  # rows per redraw of a path's frozen part; the live stroke has at most these
+FROZEN_POINTS = 3000  # the frozen stroke: raw up to this many rows, decimated to at most this
+PATH_POINT_BUDGET = FROZEN_POINTS + BLOCK
+"""Points one lane hands its path items, at most (each item; the halo repeats the path)."""
+ANTIALIAS_POINTS = 3000  # antialiased while the lanes' raw paths total at most this
 
 
 @dataclass
@@ -57,10 +71,10 @@ class Stroke:
 class LaneGraphics:
     """The items of one lane. ``legend_sample`` is not in the plot: it stands in the legend.
 
-    The path is drawn in two strokes: ``frozen`` holds rows 0 … ``frozen_rows`` − 1 (decimated,
-    redrawn only every :data:`BLOCK` rows, and cached as a pixmap by Qt in between), ``live``
-    the rows since (at most ``BLOCK``, updated every frame) — so a frame repaints a short
-    line, however long the run.
+    The path is drawn in two strokes: ``frozen`` holds the rows up to the last whole
+    :data:`BLOCK` (decimated, redrawn only every :data:`BLOCK` rows, and cached as a pixmap by
+    Qt in between), ``live`` the rows since (at most ``BLOCK``, updated every frame) — so a
+    frame repaints a short line, however long the run.
     """
 
     frozen: Stroke
@@ -68,11 +82,21 @@ class LaneGraphics:
     start: pg.ScatterPlotItem
     current: pg.ScatterPlotItem
     legend_sample: pg.PlotDataItem
-    decimator: PathDecimator = field(default_factory=PathDecimator)
-    frozen_rows: int = 0  # −1: redraw the frozen stroke at the next update
+    decimator: PathDecimator = field(default_factory=lambda: _decimator())
+    pending: PathDecimator | None = None  # the decimation on new cells, catching up
+    drawn: tuple | None = None  # what the frozen stroke shows; None: redraw it
 
     def items(self) -> tuple[pg.GraphicsObject, ...]:
         return (*self.frozen.items(), *self.live.items(), self.start, self.current)
+
+    def reset(self) -> None:
+        self.decimator.reset()
+        self.pending = None
+        self.drawn = None
+
+
+def _decimator() -> PathDecimator:
+    return PathDecimator(threshold=FROZEN_POINTS, max_points=FROZEN_POINTS)
 
 
 class LanePaths:
@@ -86,10 +110,21 @@ class LanePaths:
         self._generation: int | None = None
         self._clip_lo = np.full(2, -np.inf)
         self._clip_hi = np.full(2, np.inf)
+        self._behind = False
 
     # --- structure --------------------------------------------------------------------------
     def set_lanes(self, labels: list[str], dim: int) -> None:
-        """Make the items of ``len(labels)`` lanes (removing the previous ones)."""
+        """Make the items of ``len(labels)`` lanes (removing the previous ones).
+
+        The same number of lanes in the same dimension only renames them: the items and their
+        decimation are kept (a live edit renames a lane of a long run; no redraw from row 0).
+        """
+        if dim == self._dim and len(labels) == len(self.lanes) and self.lanes:
+            for lane, label in zip(self.lanes, labels, strict=True):
+                for item in (*lane.items(), lane.legend_sample):
+                    item.setToolTip(label)
+            self._labels = list(labels)
+            return
         for lane in self.lanes:
             for item in lane.items():
                 self._plot_item.removeItem(item)
@@ -97,6 +132,7 @@ class LanePaths:
         self.lanes = [self._make_lane(i, label) for i, label in enumerate(labels)]
         self._labels = list(labels)
         self._generation = None
+        self._behind = False
 
     def _make_stroke(self, i: int, label: str, cached: bool) -> Stroke:
         color = style.lane_color(i)
@@ -133,9 +169,9 @@ class LanePaths:
         for item in (start, current):
             item.setToolTip(label)
             self._plot_item.addItem(item, ignoreBounds=True)
+        marker = {**style.current_marker(i), "size": style.LEGEND_MARKER_SIZE}
         sample = pg.PlotDataItem(pen=pg.mkPen(style.lane_color(i), width=style.PATH_WIDTH), **{
-            k if k == "symbol" else "symbol" + k.capitalize(): v
-            for k, v in style.current_marker(i).items()})
+            k if k == "symbol" else "symbol" + k.capitalize(): v for k, v in marker.items()})
         sample.visibleChanged.connect(lambda s=sample, n=i: self._mirror_visibility(n, s))
         return LaneGraphics(frozen, live, start, current, sample)
 
@@ -165,8 +201,14 @@ class LanePaths:
         block = cell * 8192
         origin = np.floor(centre / block) * block
         for lane in self.lanes:
-            if lane.decimator.set_cells(origin, cell):
-                lane.frozen_rows = -1  # redraw the frozen stroke on the new grid
+            if lane.decimator.has_cells(origin, cell):
+                lane.pending = None  # back to the cells on screen
+            elif lane.decimator.examined == 0:  # nothing to keep on screen meanwhile
+                lane.decimator.set_cells(origin, cell)
+                lane.pending, lane.drawn = None, None
+            elif lane.pending is None or not lane.pending.has_cells(origin, cell):
+                lane.pending = _decimator()  # replaces the drawing once it has caught up
+                lane.pending.set_cells(origin, cell)
 
     def _display(self, points: np.ndarray) -> np.ndarray:
         """Clip far-away (diverged) coordinates so Qt never paints astronomically large paths."""
@@ -174,13 +216,23 @@ class LanePaths:
             return np.clip(points, self._clip_lo, self._clip_hi)
 
     # --- data -------------------------------------------------------------------------------
-    def update(self, history: History) -> None:
-        """Feed every lane its own rows of ``history``."""
+    @property
+    def catching_up(self) -> bool:
+        """Whether some lane's drawing does not cover all of its rows yet (see :meth:`update`)."""
+        return self._behind
+
+    def update(self, history: History, deadline: float | None = None) -> bool:
+        """Feed every lane its own rows of ``history``.
+
+        With a ``deadline`` (``time.perf_counter()`` units) each lane examines at most a chunk
+        of rows past it; returns whether every lane's drawing is complete (else call again,
+        with the same or a longer history, to go on).
+        """
         if history.generation != self._generation:
             for lane in self.lanes:
-                lane.decimator.reset()
-                lane.frozen_rows = -1
+                lane.reset()
             self._generation = history.generation
+        self._behind = False
         for i, lane in enumerate(self.lanes):
             if i >= history.runs or history.length == 0:
                 self._clear_lane(lane)
@@ -190,25 +242,39 @@ class LanePaths:
                 points = history.theta[:rows, i, :2]
             else:
                 points = np.stack([history.theta[:rows, i, 0], history.loss[:rows, i]], axis=1)
-            self._draw_path(lane, points)
+            self._draw_path(lane, points, deadline)
             start = self._display(points[:1])
             lane.start.setData(pos=start[np.isfinite(start).all(axis=1)])
             lane.current.setData(pos=self._current_point(points))
+        return not self._behind
 
-    def _draw_path(self, lane: LaneGraphics, points: np.ndarray) -> None:
-        """Frozen stroke: rows up to the last whole :data:`BLOCK`; live stroke: the rest."""
+    def _draw_path(self, lane: LaneGraphics, points: np.ndarray, deadline: float | None
+                   ) -> None:
+        """Frozen stroke: rows up to the last whole :data:`BLOCK`, decimated; live stroke: the
+        rest (at most ``BLOCK`` rows, as they are)."""
         rows = len(points)
         frozen_rows = ((rows - 1) // BLOCK) * BLOCK  # the live stroke starts at this row
-        smooth = rows <= ANTIALIAS_LIMIT
-        if frozen_rows != lane.frozen_rows:
-            if frozen_rows:
-                x, y, connect = lane.decimator.update(points[: frozen_rows + 1])
+        smooth = rows * len(self.lanes) <= ANTIALIAS_POINTS
+        frozen = points[: frozen_rows + 1]
+        if lane.pending is not None:  # new cells: build the new drawing beside the old one
+            lane.pending.update(frozen, deadline)
+            if lane.pending.examined == len(frozen):
+                lane.decimator, lane.pending, lane.drawn = lane.pending, None, None
+            else:
+                self._behind = True
+        if frozen_rows:
+            x, y, connect = lane.decimator.update(frozen, deadline)
+            if lane.decimator.examined < len(frozen):
+                self._behind = True
+            key = (id(lane.decimator), lane.decimator.examined, frozen_rows, smooth)
+            if key != lane.drawn:
                 shown = self._display(np.stack([x, y], axis=1))
                 lane.frozen.set_data(shown[:, 0], shown[:, 1], connect, smooth)
-            else:
-                lane.decimator.reset()
-                lane.frozen.clear()
-            lane.frozen_rows = frozen_rows
+                lane.drawn = key
+        elif lane.drawn != ():
+            lane.decimator.reset()
+            lane.frozen.clear()
+            lane.drawn = ()
         live = self._display(points[frozen_rows:])
         lane.live.set_data(live[:, 0], live[:, 1], "finite", smooth)
 
@@ -224,15 +290,16 @@ class LanePaths:
     def _clear_lane(lane: LaneGraphics) -> None:
         lane.frozen.clear()
         lane.live.clear()
-        lane.frozen_rows = 0
+        lane.reset()
+        lane.drawn = ()
         lane.start.setData(pos=np.empty((0, 2)))
         lane.current.setData(pos=np.empty((0, 2)))
 
     def clear(self) -> None:
         for lane in self.lanes:
-            lane.decimator.reset()
             self._clear_lane(lane)
         self._generation = None
+        self._behind = False
 
     def path_data(self, lane: int) -> tuple[np.ndarray, np.ndarray]:
         """The path of ``lane`` as given to its items, frozen then live (the row they share

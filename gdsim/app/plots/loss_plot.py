@@ -9,15 +9,24 @@ Three x-linked plots stacked in one ``GraphicsLayoutWidget``:
 * the gradient norm |∇L(θ_t)|, always on a log scale;
 * the learning rate η_t, the schedule.
 
-Curves grow by ``setData`` on views of the history's buffers, with clip-to-view and peak
-downsampling (x, the step, increases along every curve here).
+Every curve is handed at most ~2 × :data:`CURVE_POINTS` points, however long the run: past
+``CURVE_POINTS`` rows the rows are grouped in buckets of a power-of-two number of steps and
+each bucket drawn as its maximum and minimum (peak decimation, which keeps spikes and the
+envelope of a noisy curve). The factor depends on the row count only — not on the view, which
+auto-ranges from the data: pyqtgraph's automatic downsampling and the auto-range can chase
+each other in an endless repaint loop — and the buckets are computed incrementally, once per
+bucket. The curves ignore a ``PlotItem``'s downsampling and clip-to-view settings (which
+``PlotItem.addItem`` would otherwise impose on them).
+
+After new data the three x-linked plots settle their auto-ranges at once, before painting:
+otherwise each paint moves the linked plots' ranges and schedules another paint.
 """
 
 from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,50 +35,105 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from gdsim.app import style
 from gdsim.app.history import History
+from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.formatting import fmt_number
+from gdsim.app.plots.legend import Legend, path_points
 from gdsim.core.surfaces import Surface
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 LR_LOG_RATIO = 20.0
+RATE_LABEL_PX = 13  # constant rates are labelled on the η axis if this many pixels apart
+CURVE_POINTS = 2000
+"""Rows drawn as they are; beyond, buckets of 2^k rows (≤ CURVE_POINTS buckets, 2 points each)."""
 
 
-class LogAxis(pg.AxisItem):
-    """An axis whose log-mode labels are sparse and uniform: 1, 2, 5 × 10^k only, written as
-    plain numbers from 0.001 to 1000 and as 10^k beyond (pyqtgraph labels every minor tick)."""
-
-    def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
-        # In log mode pyqtgraph computes 10**range, which overflows for a range left over
-        # from the linear mode (a warning, an error under pytest): harmless, so silenced.
-        with np.errstate(over="ignore", invalid="ignore"):
-            super().updateAutoSIPrefix()
-
-    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        out = []
-        for value in values:
-            exponent = math.floor(value + 1e-9)
-            mantissa = 10.0 ** (value - exponent)
-            digit = round(mantissa)
-            if abs(mantissa - digit) > 1e-6 or digit not in (1, 2, 5):
-                out.append("")
-            elif -3 <= exponent <= 3:
-                out.append(fmt_number(digit * 10.0**exponent))
-            else:
-                power = "10" + str(exponent).translate(_SUPERSCRIPT)
-                out.append(power if digit == 1 else f"{digit}·{power}")
-        return out
+def decimation_factor(rows: int) -> int:
+    """The bucket size for ``rows`` rows: 1 up to :data:`CURVE_POINTS`, else the smallest
+    power of two that leaves at most ``CURVE_POINTS`` buckets."""
+    if rows <= CURVE_POINTS:
+        return 1
+    return 1 << math.ceil(math.log2(rows / CURVE_POINTS))
 
 
-DOWNSAMPLE_FACTOR = 1.5  # peak downsampling keeps about this many points per pixel
+def _axes() -> dict[str, NumberAxis]:
+    return {"left": NumberAxis("left"), "bottom": NumberAxis("bottom")}
+
+
+class _Curve(pg.PlotDataItem):
+    """A curve that keeps its data as given: the decimation is done by :class:`LossPlot`, so
+    a ``PlotItem``'s downsampling and clip-to-view settings (imposed by ``addItem`` and by
+    its context menu) do not apply."""
+
+    def setDownsampling(self, *args: object, **kwargs: object) -> None:  # noqa: N802
+        pass
+
+    def setClipToView(self, *args: object, **kwargs: object) -> None:  # noqa: N802
+        pass
 
 
 def _curve(pen: pg.QtGui.QPen, name: str | None = None) -> pg.PlotDataItem:
-    # Clip-to-view and peak downsampling are set on the PlotItems: a PlotItem imposes its own
-    # settings on every item added to it.
-    return pg.PlotDataItem(pen=pen, connect="finite", name=name,
-                           autoDownsampleFactor=DOWNSAMPLE_FACTOR)
+    return _Curve(pen=pen, connect="finite", name=name)
+
+
+class _PeakColumn:
+    """The peak decimation of one growing column (a lane's loss, |∇L|, η, ...), incremental:
+    whole buckets are computed once. The last row is never in a whole bucket (a frame sends
+    the previous frame's last row again, with its per-step fields completed)."""
+
+    def __init__(self) -> None:
+        self.factor = 1
+        self.buckets = 0  # whole buckets computed
+        self._hi = np.empty(0)
+        self._lo = np.empty(0)
+
+    def reset(self) -> None:
+        self.factor, self.buckets = 1, 0
+
+    def data(self, steps: np.ndarray, values: np.ndarray, factor: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` to draw for ``values`` at steps ``steps`` (same length)."""
+        n = len(values)
+        if factor <= 1:
+            return steps, values
+        if factor != self.factor:
+            self._refactor(factor)
+        whole = (n - 1) // factor
+        if whole < self.buckets:  # fewer rows than before: start over
+            self.buckets = 0
+        if whole > self.buckets:
+            if whole > len(self._hi):
+                grow = max(whole, 2 * len(self._hi), 64)
+                self._hi = np.resize(self._hi, grow)
+                self._lo = np.resize(self._lo, grow)
+            block = values[self.buckets * factor: whole * factor].reshape(-1, factor)
+            self._hi[self.buckets: whole] = np.fmax.reduce(block, axis=1)
+            self._lo[self.buckets: whole] = np.fmin.reduce(block, axis=1)
+            self.buckets = whole
+        tail = values[whole * factor:]  # the partial last bucket: at least the last row
+        count = whole + 1
+        x = np.empty(2 * count)
+        y = np.empty(2 * count)
+        starts = np.arange(count, dtype=float) * factor
+        x[0::2] = starts
+        x[1::2] = starts + (factor - 1)
+        x[-1] = n - 1
+        y[0:2 * whole:2] = self._hi[:whole]
+        y[1:2 * whole:2] = self._lo[:whole]
+        y[-2], y[-1] = np.fmax.reduce(tail), np.fmin.reduce(tail)
+        x += steps[0]
+        return x, y
+
+    def _refactor(self, factor: int) -> None:
+        """Merge whole buckets pairwise while the factor doubles; start over otherwise."""
+        if factor > self.factor > 1 and factor % self.factor == 0:
+            while self.factor < factor:
+                pairs = self.buckets // 2
+                hi, lo = self._hi[: 2 * pairs], self._lo[: 2 * pairs]
+                self._hi[:pairs] = np.fmax(hi[0::2], hi[1::2])
+                self._lo[:pairs] = np.fmin(lo[0::2], lo[1::2])
+                self.buckets, self.factor = pairs, 2 * self.factor
+        else:
+            self.factor, self.buckets = factor, 0
 
 
 @dataclass
@@ -78,6 +142,9 @@ class _LaneCurves:
     batch_loss: pg.PlotDataItem
     grad_norm: pg.PlotDataItem
     lr: pg.PlotDataItem
+
+    columns: dict[str, _PeakColumn] = field(default_factory=lambda: {
+        name: _PeakColumn() for name in ("loss", "batch_loss", "grad_norm", "lr")})
 
     def items(self) -> tuple[pg.PlotDataItem, ...]:
         return (self.loss, self.batch_loss, self.grad_norm, self.lr)
@@ -144,21 +211,19 @@ class LossPlot(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(style.BACKGROUND)
         self.plot_item: pg.PlotItem = self.graphics.addPlot(
-            row=0, col=0, axisItems={"left": LogAxis("left")})
+            row=0, col=0, axisItems=_axes())
         self.grad_plot: pg.PlotItem = self.graphics.addPlot(
-            row=1, col=0, axisItems={"left": LogAxis("left")})
+            row=1, col=0, axisItems=_axes())
         self.lr_plot: pg.PlotItem = self.graphics.addPlot(
-            row=2, col=0, axisItems={"left": LogAxis("left")})
+            row=2, col=0, axisItems=_axes())
         grid = self.graphics.ci.layout
         for row, stretch in enumerate((3, 1, 1)):
             grid.setRowStretchFactor(row, stretch)
-        for plot in (self.plot_item, self.grad_plot, self.lr_plot):
+        self.plots = (self.plot_item, self.grad_plot, self.lr_plot)
+        for plot in self.plots:
             style.style_plot(plot)
             plot.hideButtons()
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
             plot.getAxis("left").setWidth(62)
-            plot.getAxis("left").enableAutoSIPrefix(False)
         for plot in (self.grad_plot, self.lr_plot):
             plot.setXLink(self.plot_item)
         for plot in (self.plot_item, self.grad_plot):
@@ -170,11 +235,7 @@ class LossPlot(QWidget):
         style.set_axis_label(self.lr_plot, "bottom", "step t")
         self.grad_plot.getAxis("left").setToolTip("Norm of the full-batch gradient (log scale)")
         self.lr_plot.getAxis("left").setToolTip("The learning rate of each step (the schedule)")
-        self.legend = self.plot_item.addLegend(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 215),
-                                               pen=pg.mkPen("#BBBBBB"),
-                                               labelTextColor=style.FOREGROUND,
-                                               labelTextSize=f"{style.BASE_POINT_SIZE - 1}pt",
-                                               verSpacing=-4)
+        self.legend = Legend(self.plot_item.getViewBox())
         self._batch_sample = pg.PlotDataItem(pen=pg.mkPen(style.mixed_with_white("#555555", 0.5),
                                                           width=1))
 
@@ -190,6 +251,8 @@ class LossPlot(QWidget):
         self._columns = _GrowingColumns()
         self._steps = np.arange(1024, dtype=float)
         self.history: History | None = None
+        self._decimated: tuple[History, int] | None = None  # whose columns are decimated
+        self._rate_ticks: list | None = None  # explicit η ticks (constant rates), or None
         self._legend_has_batch = False
         self._update_loss_label()
 
@@ -202,7 +265,15 @@ class LossPlot(QWidget):
         self._redraw()
 
     def set_lanes(self, labels: list[str]) -> None:
-        """One set of curves per label, in lane colours."""
+        """One set of curves per label, in lane colours. The same number of lanes only renames
+        them (a live edit of a long run keeps its decimated curves)."""
+        if len(labels) == len(self.lanes) and self.lanes:
+            self._labels = list(labels)
+            for lane, label in zip(self.lanes, labels, strict=True):
+                lane.loss.opts["name"] = label
+                self._set_tooltips(lane, label)
+            self._rebuild_legend(self._legend_has_batch)
+            return
         for lane in self.lanes:
             self.plot_item.removeItem(lane.loss)
             self.plot_item.removeItem(lane.batch_loss)
@@ -219,14 +290,18 @@ class LossPlot(QWidget):
                 lr=_curve(pg.mkPen(color, width=1.6)),
             )
             lane.batch_loss.setZValue(-1)
-            lane.batch_loss.setToolTip(f"{label}: loss of the mini-batch each update used")
-            lane.loss.setToolTip(f"{label}: full-batch loss L(θ_t)")
+            self._set_tooltips(lane, label)
             self.plot_item.addItem(lane.batch_loss)
             self.plot_item.addItem(lane.loss)
             self.grad_plot.addItem(lane.grad_norm)
             self.lr_plot.addItem(lane.lr)
             self.lanes.append(lane)
         self._rebuild_legend(any_batch=False)
+
+    @staticmethod
+    def _set_tooltips(lane: _LaneCurves, label: str) -> None:
+        lane.batch_loss.setToolTip(f"{label}: loss of the mini-batch each update used")
+        lane.loss.setToolTip(f"{label}: full-batch loss L(θ_t)")
 
     def set_log_y(self, on: bool) -> None:
         """Log scale for the loss axis (also ticks the check box)."""
@@ -250,14 +325,42 @@ class LossPlot(QWidget):
         else:
             self.lr_plot.setYRange(0.0, 1.12 * top if top > 0 else 1.0, padding=0)
 
+    def _label_rates(self, rates: set[float] | None) -> None:
+        """Constant rates (the common case) are labelled with their values on the η axis,
+        as far as the labels do not collide; a schedule gets ordinary ticks."""
+        axis = self.lr_plot.getAxis("left")
+        if not rates:
+            if self._rate_ticks is not None:
+                axis.setTicks(None)
+                self._rate_ticks = None
+            return
+        log = axis.logMode
+        vb = self.lr_plot.getViewBox()
+        (_, _), (y0, y1) = vb.viewRange()
+        per_pixel = (y1 - y0) / max(vb.height(), 1.0)
+        major: list[tuple[float, str]] = []
+        for rate in sorted(rates, reverse=True):  # the largest first: kept when crowded
+            pos = math.log10(rate) if log else rate
+            if all(abs(pos - p) >= RATE_LABEL_PX * per_pixel for p, _ in major):
+                major.append((pos, fmt_number(rate, 3)))
+        ticks = [sorted(major), []]
+        if ticks != self._rate_ticks:
+            axis.setTicks(ticks)
+            self._rate_ticks = ticks
+
     def log_y(self) -> bool:
         return self.log_y_check.isChecked()
 
     def _update_loss_label(self) -> None:
-        if self.log_y() and self._reference is not None:
-            text = f"L − L*   (L* = {fmt_number(self._reference)})"
+        axis = self.plot_item.getAxis("left")
+        if self.log_y() and self._reference is not None and self._reference != 0:
+            text = "L − L*"  # short: the axis is as tall as the plot, often 100 px
+            axis.setToolTip(f"The loss above its known minimum L* = "
+                            f"{fmt_number(self._reference)}, on a log scale")
         else:
             text = "loss L"
+            axis.setToolTip("The full-batch loss L(θ_t)" + (", on a log scale"
+                                                          if self.log_y() else ""))
         style.set_axis_label(self.plot_item, "left", html.escape(text))
 
     def _rebuild_legend(self, any_batch: bool) -> None:
@@ -269,6 +372,7 @@ class LossPlot(QWidget):
             self.legend.addItem(self._batch_sample, "mini-batch loss")
         self.legend.setVisible(bool(self.legend.items))
         self._legend_has_batch = any_batch
+        self._place_legend()
 
     # --- data -------------------------------------------------------------------------------
     def update_history(self, history: History) -> None:
@@ -283,35 +387,76 @@ class LossPlot(QWidget):
         n = history.length
         if n > len(self._steps):
             self._steps = np.arange(max(n, 2 * len(self._steps)), dtype=float)
+        if (history, history.generation) != self._decimated:
+            self._decimated = (history, history.generation)
+            for lane in self.lanes:
+                for column in lane.columns.values():
+                    column.reset()
         norms = self._columns.grad_norms(history)
         offset = self._reference if (self.log_y() and self._reference is not None) else 0.0
+        factor = decimation_factor(n)
         any_batch = False
         lr_top, lr_bottom = 0.0, math.inf
+        constant_rates: set[float] | None = set()  # each lane's η, while every one is constant
         for i, lane in enumerate(self.lanes):
             if i >= history.runs or n == 0:
                 for item in lane.items():
                     item.setData(np.empty(0), np.empty(0))
                 continue
             rows = history.lane_rows(i)
-            x = self._steps[:rows]
-            loss = history.loss[:rows, i]
+            steps = self._steps[:rows]
+            columns = lane.columns
+
+            def shown(name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return columns[name].data(steps, values, factor)  # noqa: B023
+
+            info = history.lanes[i] if i < len(history.lanes) else None
+            mini = info is not None and info.batch_size < info.n_examples
+            any_batch |= mini
             with np.errstate(all="ignore"):
-                lane.loss.setData(x, loss - offset if offset else loss)
-                info = history.lanes[i] if i < len(history.lanes) else None
-                mini = info is not None and info.batch_size < info.n_examples
-                any_batch |= mini
+                x, y = shown("loss", history.loss[:rows, i])
+                lane.loss.setData(x, y - offset if offset else y)
                 if mini:
-                    batch = history.batch_loss[:rows, i]
-                    lane.batch_loss.setData(x, batch - offset if offset else batch)
+                    x, y = shown("batch_loss", history.batch_loss[:rows, i])
+                    lane.batch_loss.setData(x, y - offset if offset else y)
                 else:
                     lane.batch_loss.setData(np.empty(0), np.empty(0))
-            lane.grad_norm.setData(x, norms[:rows, i])
-            lane.lr.setData(x, history.lr[:rows, i])
-            rates = history.lr[:rows, i]
-            rates = rates[np.isfinite(rates) & (rates > 0)]
+                lane.grad_norm.setData(*shown("grad_norm", norms[:rows, i]))
+                x, rates = shown("lr", history.lr[:rows, i])
+                lane.lr.setData(x, rates)
+                rates = rates[np.isfinite(rates) & (rates > 0)]
             if rates.size:
                 lr_top = max(lr_top, float(rates.max()))
                 lr_bottom = min(lr_bottom, float(rates.min()))
+                if constant_rates is not None and rates.min() == rates.max():
+                    constant_rates.add(float(rates[0]))
+                else:
+                    constant_rates = None
         self._scale_lr_axis(lr_bottom, lr_top)
+        self._label_rates(constant_rates)
         if any_batch != self._legend_has_batch:
             self._rebuild_legend(any_batch)
+        self._settle_ranges()
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        """The legend to the corner of the loss plot that hides the fewest curve points."""
+        if self.legend.isVisible():
+            curves = [item for lane in self.lanes for item in (lane.loss, lane.batch_loss)]
+            self.legend.place([(path_points(curves), 1.0)])
+
+    def _settle_ranges(self) -> None:
+        """Auto-range the three x-linked plots now (the loss plot first: it leads the x axis),
+        so that the next paint finds them settled and paints once."""
+        for _ in range(2):
+            for plot in self.plots:
+                plot.getViewBox().updateAutoRange()
+
+    def curve_points(self) -> int:
+        """The most points any curve was handed (the bound of a paint's cost)."""
+        counts = [0]
+        for lane in self.lanes:
+            for item in lane.items():
+                x, _ = item.getOriginalDataset()
+                counts.append(0 if x is None else len(x))
+        return max(counts)

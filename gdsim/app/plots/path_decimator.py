@@ -10,25 +10,38 @@ in two passes over cells of about a third of a screen pixel:
 2. a segment between kept points is drawn only the first time its pair of cells occurs (an
    oscillating run that jumps between the same two pixels forever draws that segment once).
    If that still leaves more than ``max_points`` (a long stochastic run fills a cloud with
-   ever new segments), pass 2 compares coarser cells — twice as large each time, rebuilt
-   from scratch — until it fits: the cloud stays inked, with fewer strokes.
+   ever new segments), pass 2 compares coarser cells — twice as large each time — until it
+   fits: the cloud stays inked, with fewer strokes. The output is **never** longer than
+   ``max_points`` (at the coarsest level every cell is one).
+
+   Coarsening does not look at the rows again: the first segment of each pair of coarse
+   cells is the first of its pair of fine cells too, so it is already in the output, and
+   pass 2 at the coarser level keeps exactly the output's first segment of each coarse pair
+   (O(max_points), not O(rows)).
 
 What is drawn is indistinguishable from the full path at the current zoom, and its size is
 bounded by the pixels the path touches, not by its steps. The result is a polyline with a
 per-point ``connect`` array (``connect[i]``: point i joins point i + 1); non-finite rows
 (a diverged run) break the line, as ``connect="finite"`` would.
 
-Below ``threshold`` rows the path is returned unchanged (``connect="finite"``). Above it the
-work is incremental: only rows added since the last call are examined.
+Up to ``threshold`` rows the path is returned unchanged (``connect="finite"``). Above it the
+work is incremental: only rows added since the last call are examined, in chunks of
+:data:`CHUNK` rows; with a ``deadline`` (a ``time.perf_counter()`` value) :meth:`update`
+stops after the first chunk that ends past it and returns the drawing of the rows examined
+so far (:attr:`PathDecimator.examined`) — a million rows take about half a second, so a GUI
+catches up over several calls instead of freezing.
 """
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
-THRESHOLD = 20_000
-MAX_POINTS = 30_000
-MAX_COARSENING = 10  # pass 2's cells grow at most 2^10 times
+THRESHOLD = 2_000
+MAX_POINTS = 2_000
+CHUNK = 8_192  # rows examined between two looks at the deadline (a few milliseconds)
+MAX_COARSENING = 16  # at 2^16 times the fine cells, all (clamped) cells are one
 _CELL_LIMIT = 2**15  # cell indices are clamped to ±2^15 and packed 2 × 16 bits per cell
 
 
@@ -54,6 +67,7 @@ class PathDecimator:
         self._last_row_cell: int | None = None  # cell of the last examined row, None if NaN
         self._prev: tuple[int, np.ndarray] | None = None  # last kept point: (cell, point)
         self._prev_open = False  # whether the output ends at _prev with a drawn segment
+        self._covered = 0  # rows the last drawing covers
         self._pts = np.empty((1024, 2))
         self._conn = np.zeros(1024, dtype=bool)
         self._n = 0
@@ -64,36 +78,79 @@ class PathDecimator:
         Returns whether the grid changed (then the examined rows are forgotten).
         """
         origin, cell = np.asarray(origin, float), np.maximum(np.asarray(cell, float), 1e-300)
-        if np.array_equal(origin, self._origin) and np.array_equal(cell, self._cell):
+        if self.has_cells(origin, cell):
             return False
         self._origin, self._cell = origin, cell
         self.reset()
         return True
 
-    def update(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | np.ndarray]:
+    def has_cells(self, origin: np.ndarray, cell: np.ndarray) -> bool:
+        """Whether the grid is the one :meth:`set_cells` would set for these arguments."""
+        cell = np.maximum(np.asarray(cell, float), 1e-300)
+        return bool(np.array_equal(np.asarray(origin, float), self._origin)
+                    and np.array_equal(cell, self._cell))
+
+    @property
+    def examined(self) -> int:
+        """How many rows the last :meth:`update`'s drawing covers."""
+        return self._covered
+
+    def update(self, points: np.ndarray, deadline: float | None = None
+               ) -> tuple[np.ndarray, np.ndarray, str | np.ndarray]:
         """Drawable data for ``points`` ``(rows, 2)``, a prefix-extension of the last call's.
 
-        Returns ``(x, y, connect)`` for ``PlotDataItem.setData``.
+        Examines the new rows, or with a ``deadline`` (``time.perf_counter()`` units) as many
+        :data:`CHUNK`-row chunks as fit before it (at least one): then the drawing covers the
+        first :attr:`examined` rows only, and the next call goes on from there.
+
+        Returns ``(x, y, connect)`` for ``PlotDataItem.setData``: at most
+        ``max(threshold, max_points)`` points.
         """
         n = len(points)
         if n <= self.threshold:
             if self._done:
                 self.reset()
+            self._covered = n
             return points[:, 0], points[:, 1], "finite"
         if n < self._done:
             self.reset()
-        if n > self._done:
-            self._examine(np.asarray(points[self._done: n], dtype=float))
-            self._done = n
-        while self._n > self.max_points and self.coarsening < MAX_COARSENING:
-            # Each level divides the segments by 2 (a path) to 16 (a cloud): guess between.
-            jump = max(1, int(np.log(self._n / self.max_points) / np.log(4.0)))
-            self.coarsening = min(MAX_COARSENING, self.coarsening + jump)
-            self._clear()
-            self._examine(np.asarray(points[:n], dtype=float))
-            self._done = n
+        while self._done < n:
+            end = n if deadline is None else min(n, self._done + CHUNK)
+            self._examine(np.asarray(points[self._done: end], dtype=float))
+            self._done = end
+            self._fit()
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+        self._covered = self._done
         pts = self._pts[: self._n]
         return pts[:, 0], pts[:, 1], self._conn[: self._n]
+
+    def _fit(self) -> None:
+        """Coarsen pass 2 until the output has at most ``max_points`` points."""
+        while self._n > self.max_points and self.coarsening < MAX_COARSENING:
+            self.coarsening += 1
+            self._recoarsen()
+
+    def _recoarsen(self) -> None:
+        """Pass 2 again at the current (coarser) level, over the output instead of the rows."""
+        n = self._n
+        pts, conn = self._pts[:n], self._conn[:n]
+        segments = np.flatnonzero(conn[:-1])  # segment i joins point i to point i + 1
+        packed, _ = self._cells(pts)
+        coarse = self._coarse(packed)
+        ids = (coarse[segments] << 32) | coarse[segments + 1]
+        unique_ids, first = np.unique(ids, return_index=True)
+        self._seen = unique_ids
+        kept = np.zeros(n, dtype=bool)  # kept[i]: the segment leaving point i stays
+        kept[segments[first]] = True
+        keep_point = kept.copy()
+        keep_point[1:] |= kept[:-1]
+        if self._prev_open and not kept[n - 2]:
+            self._prev_open = False  # the output no longer ends with a segment into _prev
+        count = int(keep_point.sum())
+        self._pts[:count] = pts[keep_point]
+        self._conn[:count] = kept[keep_point]
+        self._n = count
 
     # --- the two passes -----------------------------------------------------------------------
     def _cells(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

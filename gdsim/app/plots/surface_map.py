@@ -51,6 +51,7 @@ class SurfaceMap:
         axis.setPen(pg.mkPen(style.FOREGROUND))
         axis.setTextPen(pg.mkPen(style.FOREGROUND))
         axis.setTickFont(style.ui_font(style.BASE_POINT_SIZE - 1))
+        axis.enableAutoSIPrefix(False)  # "L (x1e+03)" reads worse than plain numbers
         self.scale: ColorScale | None = None
         self.grid: LossGrid | None = None
         self._in_layout = False

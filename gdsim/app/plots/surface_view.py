@@ -14,16 +14,20 @@ a grid. A left click on the plot asks for a new start point (:attr:`sigStartRequ
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Sequence
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdsim.app import style
 from gdsim.app.history import History
 from gdsim.app.plots.critical_points import CriticalPointMarkers
 from gdsim.app.plots.lane_paths import LanePaths
+from gdsim.app.plots.axes import NumberAxis
+from gdsim.app.plots.legend import Legend, path_points, set_fitting_title
 from gdsim.app.plots.loss_grid import GRID_MARGIN, ColorScale, evaluate_grid
 from gdsim.app.plots.step_snapshot import StepSnapshot
 from gdsim.app.plots.surface_curve import SurfaceCurve
@@ -34,6 +38,8 @@ from gdsim.core.surfaces import Surface
 View = tuple[tuple[float, float], ...]
 MAX_LOCKED_ASPECT = 4.0  # lock x:y = 1:1 (∇L ⟂ level lines) unless the view box is this lopsided
 CURVE_Y_PADDING = 0.06  # 1-D: fraction of the loss range added above and below the curve
+DRAW_SECONDS = 0.008  # on screen, one update examines path rows for about this long ...
+CATCH_UP_MS = 5  # ... and a lane that is behind goes on after this pause (event loop runs)
 
 
 class SurfaceView(QWidget):
@@ -55,7 +61,8 @@ class SurfaceView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surface_view")
-        self.plot_widget = pg.PlotWidget(background=style.BACKGROUND)
+        self.plot_widget = pg.PlotWidget(background=style.BACKGROUND, axisItems={
+            "left": NumberAxis("left"), "bottom": NumberAxis("bottom")})
         self.plot_widget.setObjectName("surface_plot")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.hideButtons()
@@ -77,12 +84,8 @@ class SurfaceView(QWidget):
         self.critical_points = CriticalPointMarkers(self.plot_item)
         self.lanes = LanePaths(self.plot_item)
         self.aids = VisualAids(self.plot_item)
-        self.legend = pg.LegendItem(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 215),
-                                    pen=pg.mkPen("#BBBBBB"), labelTextColor=style.FOREGROUND,
-                                    labelTextSize=f"{style.BASE_POINT_SIZE - 1}pt",
-                                    verSpacing=-4)
-        self.legend.setParentItem(self.plot_item.getViewBox())
-        self.legend.setZValue(100)
+        self.legend = Legend(self.plot_item.getViewBox())
+        self.aids.set_obstacle(self.legend.rect_in_view)
         self._point_samples: dict[str, pg.ScatterPlotItem] = {}
 
         self.surface: Surface | None = None
@@ -91,6 +94,11 @@ class SurfaceView(QWidget):
         self.selected_lane = 0
         self._labels: list[str] = []
         self._dim = 2
+
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(CATCH_UP_MS)
+        self._catch_up.timeout.connect(self._draw_lanes)
 
         self.plot_widget.scene().sigMouseClicked.connect(self._on_click)
         vb = self.plot_item.getViewBox()
@@ -111,6 +119,7 @@ class SurfaceView(QWidget):
         self._dim = surface.dim
         self.history = None
         self.lanes.set_lanes(self._labels, self._dim)
+        self.lanes.clear()
         self.lanes.set_selected(self.selected_lane)
         if self._dim == 2:
             assert self.view is not None
@@ -140,8 +149,9 @@ class SurfaceView(QWidget):
         self.critical_points.set_points(surface.critical_points(), self._dim)
         self.plot_item.showGrid(x=self._dim == 1, y=self._dim == 1, alpha=style.GRID_ALPHA)
         title, formula = html.escape(surface.title), html.escape(surface.formula)
-        self.plot_item.setTitle(f"<b>{title}</b>&nbsp;&nbsp;&nbsp;L = {formula}",
-                                **style.label_style(style.TITLE_POINT_SIZE))
+        set_fitting_title(self.plot_item, [f"<b>{title}</b>&nbsp;&nbsp;&nbsp;L = {formula}",
+                                           f"<b>{title}</b>"],
+                          **style.label_style(style.TITLE_POINT_SIZE))
         self._lock_aspect()
         self.reset_view()
         self.aids.update(None, self._dim)
@@ -170,8 +180,8 @@ class SurfaceView(QWidget):
             vb.setRange(xRange=self.view[0], yRange=(lo - pad, hi + pad), padding=0)
 
     def _show_message(self, text: str) -> None:
-        self.plot_item.setTitle(html.escape(text), **style.label_style(style.TITLE_POINT_SIZE,
-                                                                        style.MUTED))
+        set_fitting_title(self.plot_item, [html.escape(text)],
+                          **style.label_style(style.TITLE_POINT_SIZE, style.MUTED))
 
     # --- lanes ------------------------------------------------------------------------------
     def set_lanes(self, labels: Sequence[str]) -> None:
@@ -199,8 +209,27 @@ class SurfaceView(QWidget):
         if self.surface is None or history.dim != self._dim:
             return
         self.history = history
-        self.lanes.update(history)
+        self._draw_lanes()
         self._update_aids()
+
+    def _draw_lanes(self) -> None:
+        """Feed the lanes the history. On screen the work per call is bounded in time (the
+        event loop is never blocked for long): a long history or a zoom at a million rows
+        is drawn over several calls, the timer going on until done. Off screen (an export)
+        everything is drawn at once."""
+        if self.history is None:
+            return
+        deadline = time.perf_counter() + DRAW_SECONDS if self.isVisible() else None
+        if self.lanes.update(self.history, deadline):
+            self._catch_up.stop()
+        else:
+            self._catch_up.start()
+
+    def finish_drawing(self) -> None:
+        """Draw every lane's whole path now (for a test or an export of a shown view)."""
+        if self.history is not None:
+            self.lanes.update(self.history)
+        self._catch_up.stop()
 
     # --- visual aids ------------------------------------------------------------------------
     def set_aid(self, name: str, on: bool) -> None:
@@ -220,7 +249,27 @@ class SurfaceView(QWidget):
         if self.history is not None:
             snap = StepSnapshot.from_history(self.history, self.selected_lane)
         self.aids.update(snap, self._dim)
+        self._place_legend()
         self._update_caption()
+
+    def _place_legend(self) -> None:
+        """The legend to the corner that hides the least of the paths, the markers and the
+        aids (the aids then keep their labels off the legend)."""
+        if not self.legend.isVisible():
+            return
+        points: list[tuple[np.ndarray, float]] = []
+        for lane in self.lanes.lanes:
+            if not lane.current.isVisible():
+                continue
+            points.append((path_points((lane.frozen.path, lane.live.path)), 1.0))
+            for marker in (lane.start, lane.current):
+                x, y = marker.getData()
+                if x is not None and len(x):
+                    points.append((np.column_stack([x, y]), 60.0))
+        points.append((self.aids.key_points(), 40.0))
+        points.append((self.critical_points.positions(), 20.0))
+        if self.legend.place(points):
+            self.aids.refresh()
 
     def _update_caption(self) -> None:
         self.caption.setText(self.aids.caption())
@@ -239,6 +288,7 @@ class SurfaceView(QWidget):
             self._point_samples[kind] = sample
             self.legend.addItem(sample, kind)
         self.legend.setVisible(bool(self.legend.items))
+        self._place_legend()
 
     # --- interaction ------------------------------------------------------------------------
     def _on_click(self, event) -> None:  # pyqtgraph MouseClickEvent
@@ -256,9 +306,9 @@ class SurfaceView(QWidget):
 
     def _on_view_changed(self, *args: object) -> None:
         self._sync_view_to_lanes()
-        if self.history is not None:
-            self.lanes.update(self.history)
+        self._draw_lanes()
         self.aids.refresh()
+        self._place_legend()
 
     def _sync_view_to_lanes(self) -> None:
         (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()

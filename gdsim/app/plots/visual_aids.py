@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -52,6 +53,17 @@ TOOLTIPS = {
     "taylor": "First-order Taylor prediction of the last step, ΔL ≈ ∇L·Δθ, against the "
               "actual change of the loss.",
 }
+
+
+def _box_points(item: pg.TextItem) -> np.ndarray:
+    """The corners and centre of a text item's box in plot coordinates."""
+    try:
+        rect = item.mapRectToView(item.boundingRect())
+    except Exception:  # not in a view yet
+        return np.empty((0, 2))
+    xs = (rect.left(), rect.center().x(), rect.right())
+    ys = (rect.top(), rect.center().y(), rect.bottom())
+    return np.array([(x, y) for x in xs for y in ys], dtype=float)
 
 
 def _short_label(label: str) -> str:
@@ -96,9 +108,30 @@ class VisualAids:
         self.snapshot: StepSnapshot | None = None
         self.dim = 2
         self._state_field: str | None = None
+        self._obstacle: Callable[[], QRectF | None] | None = None
         self.refresh()
 
     # --- control ----------------------------------------------------------------------------
+    def set_obstacle(self, rect: Callable[[], QRectF | None]) -> None:
+        """A box (data coordinates, e.g. the legend's) that the aids' labels keep off."""
+        self._obstacle = rect
+        for arrow in (self.gradient, self.step, self.state):
+            arrow.obstacle = rect
+
+    def key_points(self) -> np.ndarray:
+        """Points of the aids worth keeping visible (arrow ends and shafts, label boxes),
+        ``(n, 2)`` in plot coordinates: for placing a legend."""
+        points: list[np.ndarray] = []
+        for arrow in (self.gradient, self.step, self.state):
+            if arrow.isVisible() and arrow.tail is not None and arrow.tip is not None:
+                t = np.linspace(0.0, 1.0, 9)[:, None]
+                points.append(arrow.tail + t * (arrow.tip - arrow.tail))
+                points.append(_box_points(arrow.label))
+        for item in (self.scale_text, self.taylor_text):
+            if item.isVisible():
+                points.append(_box_points(item))
+        return np.concatenate(points) if points else np.empty((0, 2))
+
     def set_enabled(self, name: str, on: bool) -> None:
         if name not in AIDS:
             raise ValueError(f"unknown visual aid {name!r} (known: {', '.join(AIDS)})")
@@ -270,9 +303,27 @@ class VisualAids:
                 room_y = (here[1] - y0) if cy > 0 else (y1 - here[1])
                 if room_x < 0.35 * (x1 - x0) or room_y < 0.15 * (y1 - y0):
                     score += 1.0
+                if self._covers_obstacle(here, (cx, cy), px, py):
+                    score += 2.0
                 if score < best_score:
                     best, best_score = (cx, cy), score
         return best
+
+    def _covers_obstacle(self, here: np.ndarray, corner: tuple[int, int], px: float,
+                         py: float) -> bool:
+        """Whether the Taylor box beside ``here`` at ``corner`` would overlap the obstacle."""
+        rect = self._obstacle() if self._obstacle is not None else None
+        if rect is None:
+            return False
+        box = self.taylor_text.boundingRect()
+        w, h = box.width() * px, box.height() * py
+        x = here[0] + corner[0] * TEXT_OFFSET * px
+        y = here[1] - corner[1] * TEXT_OFFSET * py
+        left = x if corner[0] > 0 else x - w
+        # Screen y points down: cy > 0 hangs the box below the point (data y decreasing).
+        bottom, top = (y - h, y) if corner[1] > 0 else (y, y + h)
+        return not (left + w < rect.left() or left > rect.right() or top < rect.top()
+                    or bottom > rect.bottom())
 
     # --- description ------------------------------------------------------------------------
     def caption(self) -> str:

@@ -1,0 +1,163 @@
+"""Axes whose tick labels stay readable: sparse, never crowded, without SI-prefix scaling.
+
+pyqtgraph labels every tick of its top level however little room there is (a short log axis
+over less than a decade stacks "2·10², 9·10¹, ..." on top of each other) and rescales small
+or large ranges with an SI prefix ("η (x0.001)" with ticks in the hundreds). A
+:class:`NumberAxis` labels at most one tick per :data:`LABEL_SPACING_PX` pixels, writes the
+values themselves with as many significant digits as their spacing needs, and chooses log
+ticks by the number of decades shown.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from gdsim.app.plots.formatting import fmt_number
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+LABEL_SPACING_PX = 34  # a vertical axis labels at most one tick per this many pixels
+LABEL_SPACING_X_PX = 60  # a horizontal one per this many (labels are wider than tall)
+LINEAR_LARGEST_PLAIN = 5  # linear axes write numbers below 10⁶ in full (steps: 250000)
+MAX_SIGNIFICANT_DIGITS = 4  # tick labels: as many digits as the tick spacing needs, up to this
+
+
+def _number(value: float, digits: int, largest_plain: int = 3) -> str:
+    """A tick label: plain from 0.001 to 10^(largest_plain + 1), else mantissa·10ᵏ."""
+    if value == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(value)) + 1e-9)
+    if -3 <= exponent <= largest_plain:
+        return fmt_number(value, max(digits, exponent + 1))  # 30, not 3e1
+    mantissa = fmt_number(value / 10.0**exponent, digits)
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa}·{power}"
+
+
+def _nice_step(span: float, count: int) -> float:
+    """A 1, 2 or 5 × 10^k step that divides ``span`` in at most ``count`` parts."""
+    raw = span / max(count, 1)
+    base = 10.0 ** math.floor(math.log10(raw))
+    for factor in (1.0, 2.0, 5.0, 10.0):
+        if factor * base >= raw * (1 - 1e-9):
+            return factor * base
+    return 10.0 * base
+
+
+def _digits_for(values: list[float], spacing: float) -> int:
+    """Significant digits that tell ticks ``spacing`` apart (at most MAX_SIGNIFICANT_DIGITS)."""
+    top = max((abs(v) for v in values if v), default=0.0)
+    if top <= 0 or spacing <= 0:
+        return 1
+    digits = math.floor(math.log10(top) + 1e-9) - math.floor(math.log10(spacing) + 1e-9) + 1
+    return max(1, min(MAX_SIGNIFICANT_DIGITS, digits))
+
+
+class NumberAxis(pg.AxisItem):
+    """An axis with sparse, readable labels in both modes, never more than one per
+    :data:`LABEL_SPACING_PX` pixels and without SI-prefix scaling.
+
+    Log mode: over a decade or more, 1, 2, 5 × 10^k (or only 10^k, or every few decades),
+    written as plain numbers from 0.001 to 1000 and as 10^k beyond; over less than a decade
+    (a flat curve), 1-2-5 steps of the values themselves. Linear mode: pyqtgraph's ticks,
+    labelled with as many significant digits as their spacing needs.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.enableAutoSIPrefix(False)
+        self._labelled: set[float] = set()
+
+    def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
+        # In log mode pyqtgraph computes 10**range, which overflows for a range left over
+        # from the linear mode (a warning, an error under pytest): harmless, so silenced.
+        with np.errstate(over="ignore", invalid="ignore"):
+            super().updateAutoSIPrefix()
+
+    def _max_labels(self, size: float) -> int:
+        spacing = LABEL_SPACING_PX if self.orientation in ("left", "right") \
+            else LABEL_SPACING_X_PX
+        return max(2, int(size / spacing))
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
+        """Linear mode: 1-2-5 steps, at most one label per LABEL_SPACING pixels."""
+        span = abs(float(maxVal) - float(minVal))
+        if self.logMode or self._tickSpacing is not None or not (
+                math.isfinite(span) and span > 0):
+            return super().tickSpacing(minVal, maxVal, size)
+        major = _nice_step(span, self._max_labels(size))
+        minor = major / (2.0 if str(major / 10.0 ** math.floor(math.log10(major)))[0] == "5"
+                         else 5.0)
+        return [(major, 0.0), (minor, 0.0)]
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
+        if not self.logMode:
+            return super().tickValues(minVal, maxVal, size)
+        lo, hi = sorted((float(minVal), float(maxVal)))
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 1000:
+            return []
+        labels = self._max_labels(size)
+        major, minor = self._log_ticks(lo, hi, labels)
+        self._labelled = {round(v, 9) for v in major}
+        levels = [(1.0, major)]
+        if minor:
+            levels.append((0.1, minor))
+        return levels
+
+    @staticmethod
+    def _log_ticks(lo: float, hi: float, labels: int) -> tuple[list[float], list[float]]:
+        """Labelled and unlabelled tick positions (log10 units) between ``lo`` and ``hi``."""
+        first, last = math.floor(lo), math.ceil(hi)
+        decades = [k for k in range(first, last + 1) if lo <= k <= hi]
+        within = [k + math.log10(d) for k in range(first, last + 1) for d in (1, 2, 5)
+                  if lo <= k + math.log10(d) <= hi]
+        if len(within) >= 2 and len(within) <= labels:  # 1, 2, 5 × 10^k
+            minor = [k + math.log10(d) for k in range(first, last + 1) for d in range(2, 10)
+                     if d not in (2, 5) and lo <= k + math.log10(d) <= hi]
+            return within, minor if len(within) + len(minor) <= 3 * labels else []
+        if len(decades) >= 2:  # every decade, or every few
+            step = max(1, math.ceil(len(decades) / labels))
+            major = [float(k) for k in decades if k % step == 0]
+            minor = [float(k) for k in decades if k % step != 0]
+            if step == 1 and len(decades) * 3 <= 3 * labels:
+                minor += [k + math.log10(d) for k in range(first, last + 1) for d in (2, 5)
+                          if lo <= k + math.log10(d) <= hi]
+            return major, minor
+        # Less than a decade: nice steps of the values.
+        a, b = 10.0**lo, 10.0**hi
+        step = _nice_step(b - a, max(1, min(labels, 5) - 1))  # n labels, n - 1 gaps
+        values = [k * step for k in range(math.ceil(a / step - 1e-9),
+                                          math.floor(b / step + 1e-9) + 1)]
+        if not values:  # a sliver of a range: label its middle
+            values = [float(f"{math.sqrt(a * b):.3g}")]
+        return [math.log10(v) for v in values if v > 0], []
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
+                       ) -> list[str]:
+        shown = [v for v in values if round(v, 9) in self._labelled]
+        linear = [10.0**v for v in shown]
+        gaps = np.diff(sorted(linear)) if len(linear) > 1 else np.array([])
+        finest = float(gaps.min()) if gaps.size else (linear[0] if linear else 1.0)
+        digits = max(1, min(3, _digits_for(linear, finest)))
+        out = []
+        for value in values:
+            if round(value, 9) not in self._labelled:
+                out.append("")
+                continue
+            out.append(_number(10.0**value, digits))
+        return out
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
+                    ) -> list[str]:
+        if self.logMode:
+            return self.logTickStrings(values, scale, spacing)
+        values = [v * scale for v in values]
+        digits = _digits_for(values, spacing * scale)
+        return [_number(v, digits, LINEAR_LARGEST_PLAIN) if abs(v) > 1e-12 * spacing * scale
+                else "0"
+                for v in values]
+
+
+LogAxis = NumberAxis  # the loss plot's name for it

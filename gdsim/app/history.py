@@ -18,11 +18,16 @@ _FIELDS = ("theta", "loss", "grad", "used_grad", "batch_loss", "lr")
 
 
 class History:
-    """All rows received so far for ``runs`` lanes of ``dim`` parameters."""
+    """All rows received so far for ``runs`` lanes of ``dim`` parameters.
+
+    Reserve ``capacity`` = the step limit + 1: the buffers then never need to grow (growing
+    copies every row received so far, which at a million rows stalls the GUI).
+    """
 
     def __init__(self, runs: int, dim: int, capacity: int = 1024) -> None:
         self.runs, self.dim = runs, dim
-        self.rows = Trajectory(runs, dim, capacity)
+        # Frames bring whole rows: no prefill, so a large reservation costs nothing until used.
+        self.rows = Trajectory(runs, dim, capacity, prefill=False)
         self.generation = -1
         self.lanes: tuple[LaneInfo, ...] = ()
         self.steps = 0

@@ -9,7 +9,6 @@ itself.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -60,8 +59,8 @@ RIGHT_DOCK_WIDTH = 330
 DISPLAY_INTERVAL_MS = 16
 """The display timer: at most ~60 redraws a second, fewer when a redraw is expensive."""
 
-LOSS_PLOT_POINTS = 2000
-"""About how many points per curve the loss plot draws (more steps are downsampled)."""
+HISTORY_RESERVE = 10_000_000
+"""Rows the GUI's history reserves at most up front (untouched memory until used)."""
 
 REDRAW_DUTY = 0.4
 """While playing, redraws (with their painting) take at most this share of the GUI's time."""
@@ -143,7 +142,6 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         self.surface_view = SurfaceView()
         self.loss_plot = LossPlot()
-        self._loss_plot_downsampling = 1
         self.data_view = DataView()
         self.inspector = StepInspector()
         self.data_view.setVisible(False)
@@ -494,7 +492,8 @@ class MainWindow(QMainWindow):
         runs, dim = frame.theta.shape[1:]
         h = self._history
         if h is None or (h.runs, h.dim) != (runs, dim):
-            h = self._history = History(runs, dim)
+            reserve = min(max(c.max_steps for c in self._configs) + 1, HISTORY_RESERVE)
+            h = self._history = History(runs, dim, capacity=reserve)
         with self.pacer.holding():  # a growing history copies its buffers: no contention
             if not h.add(frame):
                 return
@@ -527,34 +526,10 @@ class MainWindow(QMainWindow):
             return []
         self._dirty = False
         parts: list[Callable[[], object]] = [partial(self.surface_view.update_history, h),
-                                              partial(self._update_loss_plot, h)]
+                                              partial(self.loss_plot.update_history, h)]
         if self.data_view.isVisible():
             parts.append(partial(self.data_view.update_history, h))
         return [*parts, partial(self._finish_redraw, h)]
-
-    def _update_loss_plot(self, h: History) -> None:
-        """``LossPlot.update_history``, with two fixes for long runs (see the report of the
-        app issue; they belong in LossPlot):
-
-        * downsampling: ``PlotItem.addItem`` replaces a curve's own downsampling and
-          clip-to-view with the PlotItem's (off), so 10⁵ points were drawn per curve. Set
-          here on the PlotItems, as a fixed power-of-two factor for ~2,000 points: pyqtgraph's
-          automatic factor depends on the x range, which auto-ranging derives from the
-          downsampled data, and the two can chase each other in an endless repaint loop.
-        * auto-range: pyqtgraph auto-ranges while painting; with three x-linked plots each
-          paint moves the others' ranges and schedules another paint (three to five in a
-          row). Settling the ranges now makes it one paint.
-        """
-        plots = (self.loss_plot.plot_item, self.loss_plot.grad_plot, self.loss_plot.lr_plot)
-        factor = 1 << max(0, math.ceil(math.log2(max(1, h.length) / LOSS_PLOT_POINTS)))
-        if factor != self._loss_plot_downsampling:
-            self._loss_plot_downsampling = factor
-            for plot in plots:
-                plot.setDownsampling(ds=factor, auto=False, mode="peak")
-        self.loss_plot.update_history(h)
-        for _ in range(2):
-            for plot in plots:
-                plot.getViewBox().updateAutoRange()
 
     def _finish_redraw(self, h: History) -> None:
         self.inspector.update_history(h)

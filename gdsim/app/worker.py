@@ -45,11 +45,14 @@ FRAME_INTERVAL = 1.0 / 60.0
 SLICE = 0.015
 """How long one timer tick computes before returning to the worker's event loop (seconds)."""
 
-_CHUNK_TIME = 0.002
+_CHUNK_TIME = 0.004
 """Target duration of one ``Run.advance`` call inside a slice (seconds)."""
 
 HOLD_TIMEOUT = 0.1
 """Longest the worker waits for a held GUI before computing again anyway (seconds)."""
+
+GIL_YIELD = 0.00005
+"""Seconds the worker sleeps between two chunks of computing, so a waiting GUI gets the GIL."""
 
 SWITCH_INTERVAL = 0.002
 """``sys.setswitchinterval`` while the worker runs: how long the GUI thread may wait for the
@@ -251,6 +254,10 @@ class SimulationWorker(QObject):
                 self._gui_idle.wait(HOLD_TIMEOUT)  # the GUI is redrawing: leave it the GIL
                 if time.perf_counter() >= deadline:
                     break
+            # A real (tiny) sleep between chunks hands the GIL to a GUI thread that waits for
+            # it: released and retaken at once, the GIL goes back to this busy thread, and a
+            # waiting GUI can starve for hundreds of milliseconds (CPython's GIL convoy).
+            time.sleep(GIL_YIELD)
             t0 = time.perf_counter()
             done = run.advance(n)
             elapsed = time.perf_counter() - t0

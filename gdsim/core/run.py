@@ -67,6 +67,18 @@ class _OptimizerGroup:
 class _BatchGroup:
     sampler: BatchSampler
     rows: slice | np.ndarray
+    epoch: int = -1
+    examples: tuple[np.ndarray, ...] = ()  # the surface's examples in this epoch's order
+
+    def batch_examples(self, surface: Surface, step: int) -> tuple[np.ndarray, ...]:
+        """The examples of update ``step`` as contiguous slices: the examples are gathered
+        into the epoch's order once per epoch, not once per step."""
+        epoch, start, stop = self.sampler.bounds(step)
+        if epoch != self.epoch:
+            order = self.sampler.permutation(epoch)
+            self.examples = tuple(a[order] for a in surface.examples())
+            self.epoch = epoch
+        return tuple(a[start:stop] for a in self.examples)
 
 
 @dataclass
@@ -245,7 +257,9 @@ class Run:
             group.state = group.optimizer.init(self.start[group.rows], group.hp)
         self.theta = self.start.copy()
         self.steps = 0
-        self.trajectory = Trajectory(self.runs, self.dim) if self.record else None
+        # Reserve the step limit (up to 2¹⁸ rows) so that recording rarely copies its buffers.
+        reserve = min(int(self.max_steps.max()) + 1, 1 << 18)
+        self.trajectory = Trajectory(self.runs, self.dim, reserve) if self.record else None
         self._status = np.zeros(self.runs, dtype=np.int8)
         self.steps_done = np.zeros(self.runs, dtype=np.int64)
         with np.errstate(all="ignore"):
@@ -292,8 +306,8 @@ class Run:
             if g.sampler.full:
                 used_grad[g.rows], used_loss[g.rows] = self.grad[g.rows], self.loss[g.rows]
             else:
-                used_loss[g.rows], used_grad[g.rows] = self.surface.batch_loss_and_grad(
-                    self.theta[g.rows], g.sampler.batch(t))
+                used_loss[g.rows], used_grad[g.rows] = self.surface.loss_and_grad_on(
+                    self.theta[g.rows], *g.batch_examples(self.surface, t))
         return used_grad, used_loss
 
     def _step(self) -> None:

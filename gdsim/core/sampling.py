@@ -54,6 +54,12 @@ class BatchSampler:
             self._cached_epoch = epoch
         return self._cached_perm
 
+    def bounds(self, step: int) -> tuple[int, int, int]:
+        """``(epoch, start, stop)``: update ``step`` uses ``permutation(epoch)[start:stop]``."""
+        epoch, j = divmod(step, self.batches_per_epoch)
+        start = j * self.batch_size
+        return epoch, start, min(start + self.batch_size, self.n_examples)
+
     def batch(self, step: int) -> np.ndarray:
         """Indices of the examples used by update ``step`` (0-based), shape ``(B,)``."""
         epoch, j = divmod(step, self.batches_per_epoch)

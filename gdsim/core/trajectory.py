@@ -27,9 +27,14 @@ _STEP_FIELDS = ("used_grad", "batch_loss", "lr")
 class Trajectory:
     """Growing history buffers for ``runs`` runs of ``dim`` parameters."""
 
-    def __init__(self, runs: int, dim: int, capacity: int = 256) -> None:
+    def __init__(self, runs: int, dim: int, capacity: int = 256, prefill: bool = True) -> None:
+        """``capacity`` rows are reserved up front (reserve the step limit to never copy).
+        Without ``prefill`` the buffers are not written until used — nothing is touched up
+        front, but a row's step fields hold garbage until written (for copies that receive
+        whole rows, like the GUI's)."""
         self.runs, self.dim = runs, dim
         self.length = 0  # rows recorded: steps done + 1 once the start is recorded
+        self._prefill = prefill
         self._alloc(max(2, capacity))
 
     def _alloc(self, capacity: int) -> None:
@@ -38,7 +43,8 @@ class Trajectory:
                   "grad": (self.runs, self.dim), "used_grad": (self.runs, self.dim),
                   "batch_loss": (self.runs,), "lr": (self.runs,)}
         for name, shape in shapes.items():
-            buf = np.full((capacity, *shape), np.nan)
+            buf = (np.full((capacity, *shape), np.nan) if self._prefill
+                   else np.empty((capacity, *shape)))
             if old[name] is not None:
                 buf[: self.length] = old[name][: self.length]
             setattr(self, "_" + name, buf)

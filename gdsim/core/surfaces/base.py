@@ -126,13 +126,28 @@ class Surface(ABC):
         """Full-batch loss and gradient at ``theta`` of shape ``(..., dim)``."""
 
     @abstractmethod
+    def examples(self) -> tuple[np.ndarray, ...]:
+        """The per-example arrays, each indexed by example first (``(N, …)``)."""
+
+    @abstractmethod
+    def loss_and_grad_on(
+        self, theta: np.ndarray, *examples: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean loss and gradient over the given examples (slices of :meth:`examples`).
+
+        ``theta`` is ``(runs, dim)``; returns ``(runs,)`` and ``(runs, dim)``.
+        """
+
     def batch_loss_and_grad(
         self, theta: np.ndarray, idx: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Mean loss and gradient over the examples ``idx`` (int array ``(B,)``).
 
-        ``theta`` is ``(runs, dim)``; returns ``(runs,)`` and ``(runs, dim)``.
+        ``theta`` is ``(runs, dim)``; returns ``(runs,)`` and ``(runs, dim)``. (The run loop
+        gathers each epoch's examples once and passes contiguous slices to
+        :meth:`loss_and_grad_on` instead — the same numbers, without a gather per step.)
         """
+        return self.loss_and_grad_on(theta, *(a[idx] for a in self.examples()))
 
     def critical_points(self) -> list[CriticalPoint]:
         """Known minima and saddle points (may be computed from the data)."""
@@ -166,11 +181,14 @@ class AnalyticSurface(Surface):
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.f(np.asarray(theta, dtype=float))
 
-    def batch_loss_and_grad(
-        self, theta: np.ndarray, idx: np.ndarray
+    def examples(self) -> tuple[np.ndarray, ...]:
+        return (self.tilts,)
+
+    def loss_and_grad_on(
+        self, theta: np.ndarray, *examples: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         loss, grad = self.f(theta)
-        tilt = self.tilts[idx].mean(axis=0)  # (dim,)
+        tilt = examples[0].mean(axis=0)  # (dim,)
         return loss + theta @ tilt, grad + tilt
 
     def critical_points(self) -> list[CriticalPoint]:
@@ -208,10 +226,13 @@ class DataSurface(Surface):
     def predict(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The model's output for inputs ``x`` ``(B,)`` at ``theta`` ``(M, dim)``: ``(M, B)``."""
 
-    def batch_loss_and_grad(
-        self, theta: np.ndarray, idx: np.ndarray
+    def examples(self) -> tuple[np.ndarray, ...]:
+        return self.x, self.y
+
+    def loss_and_grad_on(
+        self, theta: np.ndarray, *examples: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        loss, grad = self.example_loss_and_grad(theta, self.x[idx], self.y[idx])
+        loss, grad = self.example_loss_and_grad(theta, *examples)
         return loss.mean(axis=1), grad.mean(axis=1)
 
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

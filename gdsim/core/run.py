@@ -61,6 +61,7 @@ class _OptimizerGroup:
     hp: dict[str, Any]  # numeric: (rows, 1) arrays; bools: bool; "lr" filled per step
     state: Any
     fixed_lr: float | None = None  # the group's rate when it is constant and shared
+    fixed_hp: dict[str, Any] | None = None  # hp with that rate, built once
 
 
 @dataclass
@@ -227,6 +228,7 @@ class Run:
         for g in self._opt_groups:  # a shared constant rate is passed as a float: cheaper
             lr = self.lr0[g.rows]
             g.fixed_lr = float(lr[0]) if self._constant_lr and np.all(lr == lr[0]) else None
+            g.fixed_hp = None if g.fixed_lr is None else {**g.hp, "lr": g.fixed_lr}
 
     def update_configs(self, configs: RunConfig | Sequence[RunConfig]) -> None:
         """Apply hyperparameter, schedule and limit changes from the next step, keeping θ,
@@ -318,10 +320,10 @@ class Run:
         lr = self.lr0 if self._constant_lr else self._lr_at(t)
         if len(self._opt_groups) == 1:
             g = self._opt_groups[0]
-            step_lr = lr[:, None] if g.fixed_lr is None else g.fixed_lr
-            new_theta, new_state = g.optimizer.update(used_grad, g.state, theta,
-                                                      {**g.hp, "lr": step_lr})
-            g.state = self._keep_stopped(g.state, new_state, g.rows)
+            hp = g.fixed_hp if g.fixed_hp is not None else {**g.hp, "lr": lr[:, None]}
+            new_theta, new_state = g.optimizer.update(used_grad, g.state, theta, hp)
+            g.state = new_state if self._all_active else \
+                self._keep_stopped(g.state, new_state, g.rows)
         else:
             new_theta = np.empty_like(theta)
             for g in self._opt_groups:
@@ -333,8 +335,7 @@ class Run:
             new_theta = np.where(self._active[:, None], new_theta, theta)
         loss, grad = self.surface.loss_and_grad(new_theta)
         if self.trajectory is not None:
-            self.trajectory.record_step(used_grad, used_loss, lr)
-            self.trajectory.append_point(new_theta, loss, grad)
+            self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
         previous_loss = self.loss
         self.theta, self.loss, self.grad = new_theta, loss, grad
         self.steps = t + 1

@@ -60,6 +60,20 @@ class Trajectory:
         self._grad[k] = grad
         self.length = k + 1
 
+    def record(self, used_grad: np.ndarray, batch_loss: np.ndarray, lr: np.ndarray,
+               theta: np.ndarray, loss: np.ndarray, grad: np.ndarray) -> None:
+        """One update: what it used (on the last row), then the point it reached (a new row)."""
+        k = self.length
+        if k == self.capacity:
+            self._alloc(2 * self.capacity)
+        self._used_grad[k - 1] = used_grad
+        self._batch_loss[k - 1] = batch_loss
+        self._lr[k - 1] = lr
+        self._theta[k] = theta
+        self._loss[k] = loss
+        self._grad[k] = grad
+        self.length = k + 1
+
     def write_rows(self, first_row: int, **fields: np.ndarray) -> None:
         """Overwrite or extend rows ``first_row …`` with every field given as ``(rows, …)``
         arrays of one length (the GUI's copy of a trajectory is filled this way)."""

@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self._history: History | None = None
         self._surface_cache: tuple[tuple, Surface] | None = None
         self._lane_labels: tuple[str, ...] = ()
-        self._pending_view: dict | None = None  # a session's view, applied with its surface
+        self._session_view: dict | None = None  # a session's view, kept while its surface is
         self._generation = 0  # frames of older generations are stale
         self._dirty = False
         self.redraw_count = 0
@@ -318,9 +318,9 @@ class MainWindow(QMainWindow):
         configs = list(configs)
         _check_shared(configs)
         same_surface = self._surface_key(configs[0]) == self._surface_key(self._configs[0])
-        self._pending_view = dict(view) if view else None
         self._apply(configs, selected=0)
-        if same_surface and self._pending_view is not None:
+        self._session_view = dict(view) if view else None
+        if same_surface and self._session_view is not None:
             # The worker reports a surface only when it changes: show the view now.
             self._show_surface(self.surface)
 
@@ -413,6 +413,8 @@ class MainWindow(QMainWindow):
         self._apply(configs, selected)
 
     def _apply(self, configs: list[RunConfig], selected: int) -> None:
+        if self._surface_key(configs[0]) != self._surface_key(self._configs[0]):
+            self._session_view = None  # a session's view belongs to its surface
         self._configs = configs
         self._selected = min(selected, len(configs) - 1)
         self._show_configs()
@@ -474,9 +476,8 @@ class MainWindow(QMainWindow):
         self.window_actions.log_y.setChecked(surface.log_scale)  # a per-surface default
 
     def _show_surface(self, surface: Surface) -> None:
-        """Draw the surface, over a session's pending view if there is one."""
-        view = self._pending_view
-        self._pending_view = None
+        """Draw the surface, over the session's view if there is one."""
+        view = self._session_view
         box = view_box_from(view, surface.dim) if view else None
         self.surface_view.set_surface(surface, box)
         if view and "x_range" in view and "y_range" in view:

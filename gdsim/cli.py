@@ -273,13 +273,12 @@ def _write_plot(run: Any, path: Path, frames: int, fps: float) -> None:
     from gdsim.app.export import ExportError
     from gdsim.app.figure import plot_run
 
-    app = QApplication.instance() or QApplication(["gdsim"])
+    app = QApplication.instance() or QApplication(["gdsim"])  # alive while rendering
     try:
         plot_run(run, path, frames=frames, fps=fps)
     except ExportError as exc:
         raise ValueError(str(exc)) from None
-    finally:
-        del app
+    app.processEvents()
 
 
 # --- app --------------------------------------------------------------------------------------

@@ -179,9 +179,6 @@ class ExportDialog(QDialog):
             return
         super().accept()
 
-    def set_path(self, path: Path) -> None:
-        self.path_edit.setText(str(path))
-
     def set_content(self, content: str) -> None:
         index = self.content_combo.findData(content)
         if index < 0:

@@ -188,6 +188,8 @@ class Run:
         self.loss_tol = np.array([c.loss_tol for c in cfgs])[lc]
         self._check_loss_change = bool(np.any(self.loss_tol > 0))
         self._grad_tol2 = self.grad_tol**2
+        self._grad_tol2_0 = float(self._grad_tol2[0])
+        self._single = len(self.lane_config) == 1
         self._min_max_steps = int(self.max_steps.min())
         self._bound2 = self.surface.bound**2
         resolved = [OPTIMIZERS[c.optimizer].resolve(c.optimizer_params) for c in cfgs]
@@ -223,6 +225,7 @@ class Run:
                            _rows(np.flatnonzero(np.isin(lc, cis))))
             for (name, params), cis in sched.items()
         ]
+        self._one_group = len(self._opt_groups) == 1
         self._constant_lr = all(g.schedule.name == "constant" and g.params["warmup_iters"] == 0
                                 for g in self._schedule_groups)
         for g in self._opt_groups:  # a shared constant rate is passed as a float: cheaper
@@ -318,7 +321,7 @@ class Run:
         used_grad, used_loss = (self.grad, self.loss) if self._full_batch \
             else self._batch_gradient(t)
         lr = self.lr0 if self._constant_lr else self._lr_at(t)
-        if len(self._opt_groups) == 1:
+        if self._one_group:
             g = self._opt_groups[0]
             hp = g.fixed_hp if g.fixed_hp is not None else {**g.hp, "lr": lr[:, None]}
             new_theta, new_state = g.optimizer.update(used_grad, g.state, theta, hp)
@@ -339,7 +342,9 @@ class Run:
         previous_loss = self.loss
         self.theta, self.loss, self.grad = new_theta, loss, grad
         self.steps = t + 1
-        if self._all_active:
+        if self._single and self._all_active:
+            self.steps_done[0] = t + 1
+        elif self._all_active:
             self.steps_done.fill(t + 1)
         else:
             self.steps_done[self._active] = t + 1
@@ -356,13 +361,13 @@ class Run:
 
     def _update_status(self, theta: np.ndarray, loss: np.ndarray, grad: np.ndarray,
                        previous_loss: np.ndarray | None, t: int) -> None:
-        if self.runs == 1 and self._all_active:
+        if self._single and self._all_active:
             # One lane: the same tests on Python floats (numpy reductions of two numbers cost
             # microseconds each, more than the update itself).
             g2 = sum([v * v for v in grad[0].tolist()])
             t2 = sum([v * v for v in theta[0].tolist()])
             value = loss.item()
-            if t2 <= self._bound2 and math.isfinite(value + g2) and g2 > self._grad_tol2[0] \
+            if t2 <= self._bound2 and math.isfinite(value + g2) and g2 > self._grad_tol2_0 \
                     and t < self._min_max_steps and not (
                         self._check_loss_change and previous_loss is not None
                         and abs(value - previous_loss.item()) <= self.loss_tol[0]):

@@ -74,7 +74,11 @@ def adam_update(
             theta = theta * (1 - lr * weight_decay)
         else:
             grad = grad + weight_decay * theta
-    exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
+    weight = 1 - beta1
+    if isinstance(weight, float) and abs(weight) < 0.5:  # lerp's usual branch, inlined
+        exp_avg = state.exp_avg + weight * (grad - state.exp_avg)
+    else:
+        exp_avg = lerp(state.exp_avg, grad, weight)
     exp_avg_sq = state.exp_avg_sq * beta2 + (1 - beta2) * grad * grad
     new_state = AdamState(
         step=state.step + 1,
@@ -82,8 +86,15 @@ def adam_update(
         exp_avg_sq=exp_avg_sq,
         max_exp_avg_sq=np.maximum(state.max_exp_avg_sq, exp_avg_sq),
     )
-    step_size = lr / (1 - fpow(beta1, float(new_state.step)))
-    new_theta = theta + -step_size * exp_avg / _denominator(new_state, hp)
+    if type(beta1) is float and type(beta2) is float:  # shared betas: fpow's scalar case
+        t = float(new_state.step)
+        step_size = lr / (1 - beta1**t)
+        second = new_state.max_exp_avg_sq if hp.get("amsgrad", False) else exp_avg_sq
+        denom = np.sqrt(second) / (1 - beta2**t) ** 0.5 + hp.get("eps", 1e-8)
+    else:
+        step_size = lr / (1 - fpow(beta1, float(new_state.step)))
+        denom = _denominator(new_state, hp)
+    new_theta = theta + -step_size * exp_avg / denom
     return new_theta, new_state
 
 

@@ -179,7 +179,9 @@ class AnalyticSurface(Surface):
         """The test function and its analytic gradient at ``theta`` ``(..., dim)``."""
 
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.f(np.asarray(theta, dtype=float))
+        if type(theta) is not np.ndarray or theta.dtype != np.float64:
+            theta = np.asarray(theta, dtype=float)
+        return self.f(theta)
 
     def examples(self) -> tuple[np.ndarray, ...]:
         return (self.tilts,)

@@ -188,10 +188,11 @@ class Run:
         self.loss_tol = np.array([c.loss_tol for c in cfgs])[lc]
         self._check_loss_change = bool(np.any(self.loss_tol > 0))
         self._grad_tol2 = self.grad_tol**2
-        self._grad_tol2_0 = float(self._grad_tol2[0])
+        self._grad_tol_0 = float(self.grad_tol[0])
         self._single = len(self.lane_config) == 1
         self._min_max_steps = int(self.max_steps.min())
-        self._bound2 = self.surface.bound**2
+        self._bound = self.surface.bound
+        self._bound2 = self._bound**2
         resolved = [OPTIMIZERS[c.optimizer].resolve(c.optimizer_params) for c in cfgs]
         # Optimizer groups: same rule, same boolean switches.
         keyed: dict[tuple, list[int]] = {}
@@ -364,10 +365,10 @@ class Run:
         if self._single and self._all_active:
             # One lane: the same tests on Python floats (numpy reductions of two numbers cost
             # microseconds each, more than the update itself).
-            g2 = sum([v * v for v in grad[0].tolist()])
-            t2 = sum([v * v for v in theta[0].tolist()])
+            g = math.hypot(*grad.ravel().tolist())
             value = loss.item()
-            if t2 <= self._bound2 and math.isfinite(value + g2) and g2 > self._grad_tol2_0 \
+            if math.hypot(*theta.ravel().tolist()) <= self._bound and math.isfinite(value + g) \
+                    and g > self._grad_tol_0 \
                     and t < self._min_max_steps and not (
                         self._check_loss_change and previous_loss is not None
                         and abs(value - previous_loss.item()) <= self.loss_tol[0]):

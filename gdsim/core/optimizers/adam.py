@@ -80,12 +80,8 @@ def adam_update(
     else:
         exp_avg = lerp(state.exp_avg, grad, weight)
     exp_avg_sq = state.exp_avg_sq * beta2 + (1 - beta2) * grad * grad
-    new_state = AdamState(
-        step=state.step + 1,
-        exp_avg=exp_avg,
-        exp_avg_sq=exp_avg_sq,
-        max_exp_avg_sq=np.maximum(state.max_exp_avg_sq, exp_avg_sq),
-    )
+    new_state = AdamState(state.step + 1, exp_avg, exp_avg_sq,
+                          np.maximum(state.max_exp_avg_sq, exp_avg_sq))
     if type(beta1) is float and type(beta2) is float:  # shared betas: fpow's scalar case
         t = float(new_state.step)
         step_size = lr / (1 - beta1**t)

@@ -9,13 +9,12 @@ leaves no partial file behind.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -132,12 +131,12 @@ def write_pdf(widget: QWidget, path: Path, title: str = "") -> None:
 
 
 def qimage_to_pil(image: QImage):  # noqa: ANN201 - PIL.Image.Image, imported lazily
+    """The image's pixels as a PIL RGB image (copied straight, no encoding round trip)."""
     from PIL import Image
 
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    return Image.frombuffer("RGB", (rgb.width(), rgb.height()), bytes(rgb.constBits()), "raw",
+                            "RGB", rgb.bytesPerLine(), 1).copy()
 
 
 def write_gif(frames: Callable[[int], QImage], count: int, path: Path, fps: float,

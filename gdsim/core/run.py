@@ -304,8 +304,7 @@ class Run:
         return lr
 
     def _batch_gradient(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        if self._full_batch:
-            return self.grad, self.loss
+        """The gradient and loss each lane's update ``t`` uses (some lanes on mini-batches)."""
         used_grad = np.empty_like(self.theta)
         used_loss = np.empty(self.runs)
         for g in self._batch_groups:

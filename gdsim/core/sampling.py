@@ -62,6 +62,5 @@ class BatchSampler:
 
     def batch(self, step: int) -> np.ndarray:
         """Indices of the examples used by update ``step`` (0-based), shape ``(B,)``."""
-        epoch, j = divmod(step, self.batches_per_epoch)
-        start = j * self.batch_size
-        return self.permutation(epoch)[start:start + self.batch_size]
+        epoch, start, stop = self.bounds(step)
+        return self.permutation(epoch)[start:stop]

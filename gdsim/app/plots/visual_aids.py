@@ -31,9 +31,9 @@ from gdsim.app import style
 from gdsim.app.plots.arrow import Arrow, pixel_size
 from gdsim.app.plots.formatting import fmt_number, fmt_vector
 from gdsim.app.plots.step_snapshot import StepSnapshot
+from gdsim.core.optimizers import get_optimizer
 
 AIDS = ("gradient", "step", "state", "taylor")
-VECTOR_STATE_FIELDS = ("momentum_buffer", "exp_avg")  # state fields that are vectors in θ-space
 GRADIENT_FRACTION = 0.2  # the gradient arrow's length: this fraction of the smaller view side
 SCALE_FRACTION = 0.07  # the adaptive-scale ellipse's larger semi-axis, same units
 TANGENT_FRACTION = 0.2  # 1-D: the tangent line spans ± this fraction of the view width
@@ -160,7 +160,7 @@ class VisualAids:
         snap = self.snapshot
         if snap is None or snap.info is None:
             return None
-        for name in VECTOR_STATE_FIELDS:
+        for name in get_optimizer(snap.info.optimizer).vector_state:
             value = snap.info.optimizer_state.get(name)
             if value is not None and np.all(np.isfinite(value)) and np.any(value != 0):
                 return name, np.asarray(value, dtype=float)

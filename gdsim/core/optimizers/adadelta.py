@@ -74,6 +74,9 @@ def adadelta_scale(state: AdadeltaState, hp: Hyper) -> np.ndarray:
 
 ADADELTA = Optimizer(
     name="adadelta",
+    family="adadelta",
+    default_lr=1.0,
+    vector_state=(),
     title="Adadelta",
     summary="Scales each step by RMS of past updates over RMS of past gradients.",
     torch_equivalent="torch.optim.Adadelta(params, lr=1.0)",

@@ -66,6 +66,9 @@ def adagrad_scale(state: AdagradState, hp: Hyper) -> np.ndarray:
 
 ADAGRAD = Optimizer(
     name="adagrad",
+    family="adagrad",
+    default_lr=0.5,
+    vector_state=(),
     title="Adagrad",
     summary="Adaptive steps: each parameter's rate shrinks with its summed squared gradients.",
     torch_equivalent="torch.optim.Adagrad(params, lr=1e-2)",

@@ -112,6 +112,9 @@ AMSGRAD_FLAG = ParamSpec("amsgrad", False, "Use the running maximum of the secon
 
 ADAM = Optimizer(
     name="adam",
+    family="adam",
+    default_lr=0.05,
+    vector_state=("exp_avg",),
     title="Adam",
     summary="Momentum on the gradient, divided by the RMS of recent gradients, bias-corrected.",
     torch_equivalent="torch.optim.Adam(params, lr=1e-3)",
@@ -126,6 +129,9 @@ ADAM = Optimizer(
 
 AMSGRAD = Optimizer(
     name="amsgrad",
+    family="adam",
+    default_lr=0.05,
+    vector_state=("exp_avg",),
     title="AMSGrad",
     summary="Adam dividing by the running maximum of the second moment.",
     torch_equivalent="torch.optim.Adam(params, lr=1e-3, amsgrad=True)",

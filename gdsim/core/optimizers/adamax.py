@@ -69,6 +69,9 @@ def adamax_scale(state: AdamaxState, hp: Hyper) -> np.ndarray:
 
 ADAMAX = Optimizer(
     name="adamax",
+    family="adam",
+    default_lr=0.05,
+    vector_state=("exp_avg",),
     title="Adamax",
     summary="Adam variant dividing by a decayed maximum of |g| instead of an RMS.",
     torch_equivalent="torch.optim.Adamax(params, lr=2e-3)",

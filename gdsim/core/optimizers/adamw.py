@@ -29,6 +29,9 @@ DECOUPLED_DECAY = replace(
 
 ADAMW = Optimizer(
     name="adamw",
+    family="adam",
+    default_lr=0.05,
+    vector_state=("exp_avg",),
     title="AdamW",
     summary="Adam with decoupled weight decay: θ shrinks by (1 − γλ) before each Adam step.",
     torch_equivalent="torch.optim.AdamW(params, lr=1e-3)",

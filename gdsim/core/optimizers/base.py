@@ -50,6 +50,13 @@ class Optimizer:
         scale: optional function of ``(state, hp)`` giving the per-parameter factor, shape
             ``(runs, params)``, by which an adaptive method multiplies ``lr`` (e.g. Adam's
             ``1 / (sqrt(v_hat) + eps)`` with bias correction); ``None`` for plain SGD.
+        family: the group of variants that share instructive learning rates (``"gd"``,
+            ``"momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adadelta"``, ``"adam"``, ...).
+            A surface's ``lrs`` table may name a family instead of each variant.
+        default_lr: the family's fallback rate, used where a surface names neither the
+            variant nor its family: about 0.01–0.1 of movement per step on a unit-scale view.
+        vector_state: the state fields that are vectors in θ-space (a velocity, a first
+            moment), in order of preference, for the app to draw as an arrow.
     """
 
     name: str
@@ -62,6 +69,13 @@ class Optimizer:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     state_labels: Mapping[str, str] = field(default_factory=dict)
     scale: ScaleFn | None = None
+    family: str = ""
+    default_lr: float = 0.01
+    vector_state: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.family:
+            object.__setattr__(self, "family", self.name)
 
     @property
     def spec_table(self) -> dict[str, ParamSpec]:

@@ -102,6 +102,9 @@ def nadam_scale(state: NAdamState, hp: Hyper) -> np.ndarray:
 
 NADAM = Optimizer(
     name="nadam",
+    family="adam",
+    default_lr=0.05,
+    vector_state=("exp_avg",),
     title="NAdam",
     summary="Adam with Nesterov momentum: the step looks ahead along the first moment.",
     torch_equivalent="torch.optim.NAdam(params, lr=2e-3)",

@@ -117,6 +117,9 @@ def radam_scale(state: RAdamState, hp: Hyper) -> np.ndarray:
 
 RADAM = Optimizer(
     name="radam",
+    family="adam",
+    default_lr=0.05,
+    vector_state=("exp_avg",),
     title="RAdam",
     summary="Adam whose adaptive step is switched on and rectified once its variance is tractable.",
     torch_equivalent="torch.optim.RAdam(params, lr=1e-3)",

@@ -96,6 +96,9 @@ def rmsprop_scale(state: RMSpropState, hp: Hyper) -> np.ndarray:
 
 RMSPROP = Optimizer(
     name="rmsprop",
+    family="rmsprop",
+    default_lr=0.01,
+    vector_state=("momentum_buffer",),
     title="RMSprop",
     summary="Divides each step by a running root-mean-square of recent gradients.",
     torch_equivalent="torch.optim.RMSprop(params, lr=1e-2)",

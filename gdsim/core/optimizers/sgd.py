@@ -65,6 +65,9 @@ DAMPENING = ParamSpec("dampening", 0.0, "Dampening τ: scales the new gradient b
 
 GD = Optimizer(
     name="gd",
+    family="gd",
+    default_lr=0.01,
+    vector_state=(),
     title="Gradient descent",
     summary="Plain (stochastic) gradient descent: θ ← θ − η∇L.",
     torch_equivalent="torch.optim.SGD(params, lr)",
@@ -76,6 +79,9 @@ GD = Optimizer(
 
 MOMENTUM_SGD = Optimizer(
     name="momentum",
+    family="momentum",
+    default_lr=0.01,
+    vector_state=("momentum_buffer",),
     title="Momentum",
     summary="SGD with heavy-ball momentum: a velocity accumulates past gradients.",
     torch_equivalent="torch.optim.SGD(params, lr, momentum=0.9)",
@@ -88,6 +94,9 @@ MOMENTUM_SGD = Optimizer(
 
 NESTEROV = Optimizer(
     name="nesterov",
+    family="momentum",
+    default_lr=0.01,
+    vector_state=("momentum_buffer",),
     title="Nesterov momentum",
     summary="SGD with Nesterov momentum: the step looks ahead along the velocity.",
     torch_equivalent="torch.optim.SGD(params, lr, momentum=0.9, nesterov=True)",

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from gdsim.core.optimizers import get_optimizer
 from gdsim.core.params import ParamSpec, resolve_params
 
 PointKind = Literal["global minimum", "local minimum", "saddle", "local maximum"]
@@ -45,15 +46,6 @@ EXAMPLE_NOISE = ParamSpec(
     "mini-batch gradient is.", low=0.0, ui_high=20.0,
 )
 
-# Fallback learning rates when a surface names none for an optimizer: a rate that makes
-# adaptive methods move about 0.01–0.1 per step, the order of a unit-scale view box.
-_FAMILY_DEFAULT_LR = {
-    "gd": 0.01, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5, "rmsprop": 0.01,
-    "adadelta": 1.0, "adam": 0.05, "amsgrad": 0.05, "adamw": 0.05, "nadam": 0.05,
-    "radam": 0.05, "adamax": 0.05,
-}
-
-
 class Surface(ABC):
     """A loss surface: the mean of ``n_examples`` per-example losses.
 
@@ -68,7 +60,8 @@ class Surface(ABC):
         specs: the surface's own parameters (shape constants, N, noise, ...).
         view: default view box, one ``(low, high)`` per component of θ.
         default_start: the default start point.
-        lrs: instructive default learning rates by optimizer name (see :meth:`default_lr`).
+        lrs: instructive default learning rates, keyed by an optimizer's name or by its
+            ``family`` (see :meth:`default_lr`).
         log_scale: whether the loss spans decades (the contour map uses a log colour scale).
         bound: |θ| beyond which a run counts as diverged.
     """
@@ -105,8 +98,16 @@ class Surface(ABC):
         return 1000.0 * width
 
     def default_lr(self, optimizer: str) -> float:
-        """A learning rate for ``optimizer`` that makes the default run instructive."""
-        return float(self.lrs.get(optimizer, _FAMILY_DEFAULT_LR.get(optimizer, 0.01)))
+        """A learning rate for ``optimizer`` that makes the default run instructive.
+
+        The surface's ``lrs`` entry for the variant's name wins, then the entry for its
+        family, then the optimizer's own fallback ``default_lr``.
+        """
+        opt = get_optimizer(optimizer)
+        for key in (opt.name, opt.family):
+            if key in self.lrs:
+                return float(self.lrs[key])
+        return float(opt.default_lr)
 
     def rng(self) -> np.random.Generator:
         """A fresh generator for this surface's data, determined by its seed."""

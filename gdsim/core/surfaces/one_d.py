@@ -21,9 +21,8 @@ class Parabola(AnalyticSurface):
     param_names = ("w",)
     view = ((-5.0, 5.0),)
     default_start = (4.0,)
-    lrs = {"gd": 0.2, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0, "rmsprop": 0.05,
-           "adadelta": 1.0, "adam": 0.2, "amsgrad": 0.2, "adamw": 0.2, "nadam": 0.2,
-           "radam": 0.5, "adamax": 0.3}
+    lrs = {"gd": 0.2, "momentum": 0.05, "adagrad": 1.0, "rmsprop": 0.05, "adadelta": 1.0,
+           "radam": 0.5, "adamax": 0.3, "adam": 0.2}
     points = (CriticalPoint((0.0,), 0.0, "global minimum"),)
 
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,9 +72,8 @@ class DoubleWell(AnalyticSurface):
     )
     view = ((-2.0, 2.0),)
     default_start = (1.9,)
-    lrs = {"gd": 0.01, "momentum": 0.004, "nesterov": 0.004, "adagrad": 0.25, "rmsprop": 0.005,
-           "adadelta": 1.0, "adam": 0.05, "amsgrad": 0.05, "adamw": 0.05, "nadam": 0.05,
-           "radam": 0.025, "adamax": 0.05}
+    lrs = {"gd": 0.01, "momentum": 0.004, "adagrad": 0.25, "rmsprop": 0.005, "adadelta": 1.0,
+           "radam": 0.025, "adam": 0.05}
     points = _double_well_points(0.3)
 
     def __init__(self, seed: int = 0, **params: Any) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Render the application icon's PNGs from its SVG with Qt's own SVG renderer.
 
-    python packaging/render_icons.py            # writes resources/icons/io.github.gdsim.gdsim-<N>.png
+    python packaging/render_icons.py          # writes resources/icons/io.github.gdsim.gdsim-<N>.png
     python packaging/render_icons.py --check    # exit 1 if a committed PNG is missing or stale
 
 The PNGs are committed (the app, the wheel, the PyInstaller bundle and desktop installs use

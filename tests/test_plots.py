@@ -15,8 +15,14 @@ from PySide6.QtGui import QFontMetrics
 
 from gdsim.app.frame import Frame, LaneInfo, make_frame
 from gdsim.app.history import History
-from gdsim.app.plots import DataView, LossPlot, StepInspector, SurfaceView
-from gdsim.app.plots import lane_paths, path_decimator
+from gdsim.app.plots import (
+    DataView,
+    LossPlot,
+    StepInspector,
+    SurfaceView,
+    lane_paths,
+    path_decimator,
+)
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.formatting import fmt_number, fmt_vector
 from gdsim.app.plots.lane_paths import PATH_POINT_BUDGET

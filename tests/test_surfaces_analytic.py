@@ -130,7 +130,7 @@ def test_description_is_complete(cls: type[AnalyticSurface]) -> None:
     assert surface.title and surface.formula and surface.summary and cls.__doc__
     assert surface.param_names in (("x", "y"), ("w",))
     assert len(surface.param_names) == len(surface.view) == len(surface.default_start)
-    for (low, high), start in zip(surface.view, surface.default_start):
+    for (low, high), start in zip(surface.view, surface.default_start, strict=True):
         assert low < start < high
     for name in OPTIMIZER_NAMES:  # each variant has a rate chosen for it or for its family
         assert name in surface.lrs or OPTIMIZERS[name].family in surface.lrs
@@ -302,7 +302,7 @@ def test_two_wells_points_are_found_for_any_depths(a: float, b: float) -> None:
     gx = surface.grad(np.stack([x, np.zeros_like(x)], axis=-1))[:, 0]
     crossings = x[:-1][np.sign(gx[:-1]) != np.sign(gx[1:])]
     assert len(points) == len(crossings)
-    for point, xc in zip(sorted(points, key=lambda p: p.theta[0]), crossings):
+    for point, xc in zip(sorted(points, key=lambda p: p.theta[0]), crossings, strict=True):
         assert point.theta[1] == 0.0
         assert point.theta[0] == pytest.approx(xc, abs=1e-4)
     minima = [p for p in points if p.kind != "saddle"]

@@ -70,7 +70,7 @@ def test_registered_and_described(cls: type[DataSurface]) -> None:
     surface = cls()
     assert surface.title and surface.formula and surface.summary
     assert len(surface.param_names) == len(surface.view) == len(surface.default_start)
-    for (low, high), start in zip(surface.view, surface.default_start):
+    for (low, high), start in zip(surface.view, surface.default_start, strict=True):
         assert low < start < high
     spec_names = {spec.name for spec in surface.specs}
     assert {"n_examples", "noise"} <= spec_names

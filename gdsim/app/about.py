@@ -37,7 +37,8 @@ def _version_of(distribution: str, module: str) -> str:
     except ImportError:
         pass
     try:
-        from importlib.metadata import PackageNotFoundError, version as dist_version
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as dist_version
 
         return dist_version(distribution)
     except PackageNotFoundError:

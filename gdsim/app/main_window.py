@@ -38,14 +38,20 @@ from gdsim.app.actions import (
 from gdsim.app.documents import Documents, view_box_from
 from gdsim.app.frame import Frame
 from gdsim.app.history import History
-from gdsim.app.panels import BatchPanel, OptimizerPanel, RunsPanel, SchedulePanel, SurfacePanel
-from gdsim.app.panels import edits
+from gdsim.app.pacer import DisplayPacer
+from gdsim.app.panels import (
+    BatchPanel,
+    OptimizerPanel,
+    RunsPanel,
+    SchedulePanel,
+    SurfacePanel,
+    edits,
+)
 from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.app.settings import Settings
-from gdsim.app.pacer import DisplayPacer
 from gdsim.app.worker import SimulationController
 from gdsim.core.config import ConfigError, RunConfig, first_unshared
 from gdsim.core.optimizers import OPTIMIZERS

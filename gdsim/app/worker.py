@@ -18,8 +18,8 @@ Threading model (Qt's rule; see ``STYLE.md``):
   paint to hundreds of milliseconds. So the GUI *holds* the worker while its views paint
   (:meth:`SimulationController.hold`/:meth:`~SimulationController.release`): between two
   chunks the worker waits, without the GIL, until the GUI is done. :class:`DisplayPacer`, the
-  GUI's display timer (:mod:`gdsim.app.pacer`), does the holding and paces the redraws so that the worker keeps most of
-  the time.
+  GUI's display timer (:mod:`gdsim.app.pacer`), does the holding and paces the redraws so
+  that the worker keeps most of the time.
 
 The worker never touches a widget; the pacer only watches the views' paint events.
 """

@@ -81,11 +81,15 @@ class ParamSpec:
                 raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected an integer)")
             number = int(number)
         if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
-            raise ParamError(f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})")
+            raise ParamError(
+                f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})"
+            )
         if self.high is not None and (
             number > self.high or (self.high_open and number == self.high)
         ):
-            raise ParamError(f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})")
+            raise ParamError(
+                f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})"
+            )
         return number
 
 

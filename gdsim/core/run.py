@@ -34,7 +34,7 @@ from gdsim.core.surfaces import Surface, make_surface
 from gdsim.core.trajectory import Trajectory
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """A lane's status; the value is the text the app and the command line show."""
 
     RUNNING = "running"
@@ -457,5 +457,6 @@ class Run:
         """One line: final point, loss, status and steps."""
         names = self.surface.param_names
         point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, self.theta[lane], strict=True))
+        grad_norm = np.linalg.norm(self.grad[lane])
         return (f"{self.status(lane).value} after {int(self.steps_done[lane])} steps: "
-                f"{point}, loss={self.loss[lane]:.6g}, |grad|={np.linalg.norm(self.grad[lane]):.3g}")
+                f"{point}, loss={self.loss[lane]:.6g}, |grad|={grad_norm:.3g}")

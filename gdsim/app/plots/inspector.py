@@ -21,12 +21,19 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from gdsim.app import style
 from gdsim.app.history import History
 from gdsim.app.plots.formatting import DASH, fmt_number, fmt_optional, fmt_vector
+from gdsim.app.plots.step_snapshot import StepSnapshot
 
 FULL_DIGITS = 17  # tooltips: every digit of a float64
 LABEL_SHARE = 0.45  # the quantity column takes at most this share of the tree's width
@@ -46,7 +53,6 @@ def wrap_text(text: str, fits: Callable[[str], bool]) -> str:
         else:
             lines.append(word)
     return "\n".join(lines)
-from gdsim.app.plots.step_snapshot import StepSnapshot
 
 
 @dataclass(frozen=True)

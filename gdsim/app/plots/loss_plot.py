@@ -40,7 +40,6 @@ from gdsim.app.plots.formatting import fmt_number
 from gdsim.app.plots.legend import Legend, path_points
 from gdsim.core.surfaces import Surface
 
-
 LR_LOG_RATIO = 20.0
 RATE_LABEL_PX = 13  # constant rates are labelled on the η axis if this many pixels apart
 CURVE_POINTS = 2000

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdsim.app import style
 from gdsim.app.history import History
+from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.critical_points import CriticalPointMarkers
 from gdsim.app.plots.lane_paths import LanePaths
-from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.legend import Legend, path_points, set_fitting_title
 from gdsim.app.plots.loss_grid import GRID_MARGIN, ColorScale, evaluate_grid
 from gdsim.app.plots.step_snapshot import StepSnapshot

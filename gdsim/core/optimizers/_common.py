@@ -15,14 +15,13 @@ A hyperparameter value (:data:`Num`) is a float shared by every run or an array 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Union
 
 import numpy as np
 
 from gdsim.core.optimizers.sgd import LR, WEIGHT_DECAY, any_nonzero  # noqa: F401 (re-exported)
 from gdsim.core.params import ParamSpec
 
-Num = Union[float, np.ndarray]
+Num = float | np.ndarray
 """A scalar hyperparameter, or an array of shape ``(runs, 1)`` with one value per run."""
 
 

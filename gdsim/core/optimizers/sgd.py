@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdsim.core.optimizers.base import Hyper, Optimizer
+from gdsim.core.params import ParamSpec
 
 
 def any_nonzero(value: float | np.ndarray) -> bool:
@@ -25,7 +26,6 @@ def any_nonzero(value: float | np.ndarray) -> bool:
     if isinstance(value, np.ndarray):
         return bool(np.any(value != 0))
     return value != 0
-from gdsim.core.params import ParamSpec
 
 
 class SGDState(NamedTuple):

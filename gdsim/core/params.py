@@ -13,7 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["float", "int", "bool"]
+Kind = Literal["float", "int", "bool", "choice", "text", "ints"]
+"""``float``, ``int``, ``bool``; ``choice`` (one of ``choices``); ``text`` (a string of at most
+``high`` characters, e.g. a formula); ``ints`` (a tuple of integers in ``[low, high]``, written
+``30,80`` on the command line, at most ``max_items`` of them)."""
 
 
 class ParamError(ValueError):
@@ -33,6 +36,8 @@ class ParamSpec:
         low_open, high_open: whether the interval excludes that end.
         log: the parameter is naturally edited on a logarithmic scale (learning rates, eps).
         ui_low, ui_high: a sensible range for a slider (defaults to ``low``/``high``).
+        choices: the allowed values of a ``choice`` parameter.
+        max_items: the most values an ``ints`` parameter may hold.
     """
 
     name: str
@@ -46,11 +51,20 @@ class ParamSpec:
     log: bool = False
     ui_low: float | None = None
     ui_high: float | None = None
+    choices: tuple[str, ...] = ()
+    max_items: int = 16
 
     def interval(self) -> str:
         """The valid range as text, e.g. ``[0, 1)``."""
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "text":
+            return f"text of at most {_fmt(self.high or 0)} characters"
+        if self.kind == "ints":
+            lo, hi = _fmt(self.low or 0), "inf" if self.high is None else _fmt(self.high)
+            return f"up to {self.max_items} comma-separated integers in [{lo}, {hi}]"
         lo = "-inf" if self.low is None else _fmt(self.low)
         hi = "inf" if self.high is None else _fmt(self.high)
         left = "(" if (self.low is None or self.low_open) else "["
@@ -68,6 +82,21 @@ class ParamSpec:
             if isinstance(value, (int, float)) and value in (0, 1):
                 return bool(value)
             raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected true or false)")
+        if self.kind == "choice":
+            if isinstance(value, str) and value.strip() in self.choices:
+                return value.strip()  # type: ignore[return-value]
+            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected {self.interval()})")
+        if self.kind == "text":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = str(value)  # the command line reads "2" as a number
+            if not isinstance(value, str):
+                raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected text)")
+            if self.high is not None and len(value) > self.high:
+                raise ParamError(f"Invalid {where}{self.name}: {len(value)} characters "
+                                 f"(expected {self.interval()})")
+            return value  # type: ignore[return-value]
+        if self.kind == "ints":
+            return self._validate_ints(value, where)  # type: ignore[return-value]
         if isinstance(value, bool):
             raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected a number)")
         try:
@@ -92,6 +121,32 @@ class ParamSpec:
             )
         return number
 
+    def _validate_ints(self, value: Any, where: str) -> tuple[int, ...]:
+        """A tuple of integers from ``"8,8"``, ``[8, 8]``, ``(8, 8)`` or a single integer."""
+        bad = ParamError(f"Invalid {where}{self.name}: {value!r} (expected {self.interval()})")
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",")] if value.strip() else []
+            if len(parts) > self.max_items or any(len(p) > 12 for p in parts):
+                raise bad
+            try:
+                items = [int(p) for p in parts]
+            except ValueError:
+                raise bad from None
+        elif isinstance(value, (list, tuple)):
+            items = list(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            items = [value]
+        else:
+            raise bad
+        if len(items) > self.max_items or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in items
+        ):
+            raise bad
+        for i in items:
+            if (self.low is not None and i < self.low) or (self.high is not None and i > self.high):
+                raise bad
+        return tuple(items)
+
 
 _BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
                "false": False, "0": False, "no": False, "off": False}
@@ -103,7 +158,7 @@ def _fmt(x: float) -> str:
 
 def resolve_params(
     specs: Iterable[ParamSpec], given: Mapping[str, Any], owner: str
-) -> dict[str, float | int | bool]:
+) -> dict[str, Any]:
     """Merge ``given`` over the specs' defaults, validating every value.
 
     Raises:

@@ -193,3 +193,43 @@ def test_comparison_must_share_surface_and_seed() -> None:
         Run([RunConfig(surface="bowl"), RunConfig(surface="booth")])
     with pytest.raises(ValueError, match="share"):
         Run([RunConfig(seed=1), RunConfig(seed=2)])
+
+
+# --- absurd numbers (issue 8) -------------------------------------------------------------------
+def _extremes(spec) -> list[float]:
+    """The ends of a float parameter's range, or ±1e300 where it is unbounded."""
+    return [spec.low if spec.low is not None else -1e300,
+            spec.high if spec.high is not None else 1e300]
+
+
+def _extreme_cases() -> list[tuple[str, str, float]]:
+    from gdsim.core.surfaces import SURFACES
+
+    return [(name, spec.name, value) for name, cls in SURFACES.items() for spec in cls.specs
+            if spec.kind == "float" for value in _extremes(spec)
+            if not (spec.low_open and value == spec.low)]
+
+
+@pytest.mark.parametrize("surface, key, value", _extreme_cases())
+def test_surface_parameters_at_their_limits_stay_finite_and_quiet(surface: str, key: str,
+                                                                  value: float) -> None:
+    """Every accepted surface parameter gives finite data, a finite start and no warnings."""
+    from gdsim.core.config import ConfigError
+
+    try:
+        config = RunConfig(surface=surface, surface_params={key: value}, max_steps=5)
+    except ConfigError:
+        return  # refused, with a message: fine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = Run(config)
+        assert np.isfinite(run.loss).all() and np.isfinite(run.grad).all()
+        for array in run.surface.examples():
+            assert np.isfinite(array).all()
+        run.advance(5)
+        view = np.array([[lo for lo, _ in run.surface.view], [hi for _, hi in run.surface.view]])
+        loss, grad = run.surface.loss_and_grad(view)
+        assert np.isfinite(loss).all() and np.isfinite(grad).all()
+        for point in run.surface.critical_points():
+            assert np.isfinite(point.theta).all() and np.isfinite(point.loss)
+        run.summary()

@@ -87,7 +87,7 @@ class Optimizer:
         Raises:
             ParamError: naming the parameter and the value.
         """
-        values = resolve_params(self.specs, given, owner=self.name)
+        values = resolve_params(self.specs, given, owner=self.title)
         self.check(values)
         return {**values, **self.fixed}
 
@@ -96,7 +96,7 @@ class Optimizer:
         if self.fixed.get("nesterov") or values.get("nesterov"):
             if values.get("momentum", 0) <= 0 or values.get("dampening", 0) != 0:
                 raise ParamError(
-                    f"Invalid {self.name} momentum/dampening: Nesterov momentum requires "
+                    f"{self.title}: Nesterov momentum requires "
                     f"momentum > 0 and zero dampening (got momentum={values.get('momentum')}, "
                     f"dampening={values.get('dampening')})"
                 )

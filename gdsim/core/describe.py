@@ -10,6 +10,11 @@ from gdsim.core.schedules import SCHEDULES
 from gdsim.core.surfaces import Surface
 
 
+def plural(count: int, noun: str) -> str:
+    """``"1 step"``, ``"2 steps"``, ``"0 steps"``, ``"1,000 steps"``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def number(value: Any) -> str:
     """A parameter value as text: ``0.001``, ``1e-08``, ``true``."""
     if isinstance(value, bool):
@@ -34,7 +39,7 @@ def schedule_summary(config: RunConfig) -> str:
     own = ", ".join(f"{spec.name}={number(values[spec.name])}" for spec in schedule.own_specs)
     text = f"{schedule.title.lower()} η" + (f" ({own})" if own else "")
     if values["warmup_iters"]:
-        text += (f", linear warm-up over {values['warmup_iters']} steps from "
+        text += (f", linear warm-up over {plural(values['warmup_iters'], 'step')} from "
                  f"{number(values['start_factor'])}·η")
     return text
 

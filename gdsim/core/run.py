@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from gdsim.core.config import RunConfig, first_unshared
+from gdsim.core.describe import plural
 from gdsim.core.optimizers import OPTIMIZERS, Optimizer, state_arrays
 from gdsim.core.sampling import BatchSampler
 from gdsim.core.schedules import SCHEDULES, Schedule
@@ -498,8 +499,3 @@ class Run:
         point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta.tolist(), strict=True))
         grad_norm = math.hypot(*grad.tolist())  # scaled: no overflow for huge components
         return f"{head}: {point}, loss={float(loss):.6g}, |grad|={grad_norm:.3g}"
-
-
-def plural(count: int, noun: str) -> str:
-    """``"1 step"``, ``"2 steps"``, ``"0 steps"``."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -34,6 +34,18 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Parse, refusing the empty value argparse makes of ``--option=--``."""
+        parsed = super().parse_args(args, namespace)
+        for action in self._actions:
+            value = getattr(parsed, action.dest, None)
+            if action.nargs is None and action.option_strings and (
+                    isinstance(value, list) and not all(isinstance(v, str) for v in value)
+                    if isinstance(action, argparse._AppendAction) else isinstance(value, list)):
+                self.error(f"argument {action.option_strings[0]}: expected one value")
+        return parsed
+
 
 def _key_values(items: Sequence[str] | None, option: str) -> dict[str, Any]:
     from gdsim.core.params import parse_value
@@ -349,7 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list(_list_parser().parse_args(argv[1:]).what)
         return cmd_app(argv)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        from gdsim.core.params import printable
+
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version: argparse printed them and exits
         return exc.code if isinstance(exc.code, int) else 0

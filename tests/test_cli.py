@@ -104,6 +104,12 @@ def test_batch_size_full_and_defaults(capsys: pytest.CaptureFixture[str]) -> Non
     (["run", "--bogus"], "unrecognized"),
     (["list", "things"], "invalid choice"),
     (["run", "--config", "/nonexistent/x.json"], "cannot read"),
+    (["run", "--frames=--"], "expected one value"),
+    (["run", "--param=--"], "expected one value"),
+    (["run", "--steps", "1", "--lr", "1e400"], "lr"),
+    (["run", "--seed", "1" + "0" * 30], "seed"),
+    (["run", "--surface-param", "n_examples=" + "9" * 5000], "n_examples"),
+    (["run", "--label\nsecond"], "unrecognized"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args: list[str], words: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +174,8 @@ def test_help_and_version_return_zero(args: list[str], capsys: pytest.CaptureFix
     assert code == 0 and out
 
 
-def test_hostile_config_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_config_file_is_one_line(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "deep.json"
     path.write_text("[" * 5000 + "]" * 5000)
     code, _, err = run_cli(["run", "--config", str(path)], capsys)

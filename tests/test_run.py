@@ -300,3 +300,24 @@ def test_summary_counts_steps_in_words() -> None:
     run = Run(RunConfig(surface="bowl", optimizer="gd", lr=0.1, max_steps=2))
     run.advance(2)
     assert "step limit after 2 steps:" in run.summary()
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adagrad", "rmsprop", "adadelta", "adam",
+                                       "amsgrad", "adamw", "nadam", "radam", "adamax"])
+def test_reading_a_diverged_run_is_quiet(optimizer: str) -> None:
+    """What the views read of a run that overflowed comes without numpy warnings (surfaces
+    evaluated at arbitrary points are the caller's business: they wrap them in np.errstate)."""
+    from gdsim.core.csvio import run_table
+
+    for surface, lr in (("rosenbrock", 1e300), ("linear-regression", 1e300), ("bowl", 1e200)):
+        run = Run(RunConfig(surface=surface, optimizer=optimizer, lr=lr, max_steps=200,
+                            batch_size=None))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            run.advance(200)
+            run.adaptive_scale()
+            run.optimizer_state()
+            run.lr_at(run.steps)
+            run.summary()
+            run.last_finite()
+            run_table(run)

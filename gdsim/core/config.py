@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.params import ParamError
+from gdsim.core.params import ParamError, printable
 from gdsim.core.schedules import SCHEDULES
 from gdsim.core.surfaces import SURFACES, Surface, make_surface
 
@@ -37,11 +37,6 @@ class ConfigError(ValueError):
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
         self.reason = message
-
-
-def printable(text: str) -> str:
-    """``text`` with anything UTF-8 cannot encode (lone surrogates) written as ``\\udXXX``."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def shown(value: Any, limit: int = 40) -> str:

@@ -102,7 +102,7 @@ class ParamSpec:
         who = f"{owner}'s {label}" if owner else self.label
         if label != self.name:
             who += f" ({self.name})"
-        return ParamError(f"{who} must be {self.allowed()} (got {got or _shown(value)})")
+        return ParamError(printable(f"{who} must be {self.allowed()} (got {got or _shown(value)})"))
 
     def validate(self, value: Any, owner: str = "") -> Any:
         """Return ``value`` converted to this parameter's kind, or raise :class:`ParamError`.
@@ -201,6 +201,14 @@ def _lower_first(label: str) -> str:
     return label
 
 
+def printable(text: str) -> str:
+    """``text`` fit for a one-line message: line breaks, control characters and unpaired
+    surrogates (which UTF-8 cannot encode) are written as escapes (``\\n``, ``\\ud800``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -217,7 +225,7 @@ def _shown(value: Any, limit: int = 40) -> str:
         text = repr(value)
     except (RecursionError, ValueError):
         return f"a {type(value).__name__}"
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # printable, savable
+    text = printable(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -222,3 +222,12 @@ def test_messages_use_titles_labels_and_ranges(changes: dict, message: str) -> N
     with pytest.raises(ConfigError) as info:
         RunConfig(**changes)
     assert info.value.reason == message
+
+
+def test_numpy_numbers_and_numeric_text_are_still_numbers() -> None:
+    gd = OPTIMIZERS["gd"]
+    assert gd.resolve({"lr": np.int64(2)})["lr"] == 2.0
+    assert gd.resolve({"lr": np.float32(0.5)})["lr"] == 0.5
+    assert gd.resolve({"lr": "0.25"})["lr"] == 0.25
+    with pytest.raises(Exception, match=r"learning rate η \(lr\) must be ≥ 0 \(got \[1\]\)"):
+        gd.resolve({"lr": [1]})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, Literal
 
 Kind = Literal["float", "int", "bool", "choice", "text", "ints"]
@@ -134,7 +135,7 @@ class ParamSpec:
             return value
         if self.kind == "ints":
             return self._validate_ints(value, owner)
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (Real, str)):
             raise self.error(value, owner)
         try:
             number = float(value)

@@ -249,7 +249,11 @@ def cmd_run(argv: Sequence[str]) -> int:
                          f"(the whole trajectory is kept), got {args.steps:,}")
     try:
         config = build_config(args)
-    except (ConfigError, SessionError) as exc:
+    except ConfigError as exc:  # the reason names the option's key already: say it once
+        leaf = exc.field.rsplit(".", 1)[-1]
+        raise UsageError(f"gdsim run: {exc.reason if f'({leaf})' in exc.reason else exc}") \
+            from None
+    except SessionError as exc:
         raise UsageError(f"gdsim run: {exc}") from None
     if config.max_steps > MAX_RUN_STEPS:
         raise UsageError(f"gdsim run: the step limit {config.max_steps:,} is more than gdsim "

@@ -240,3 +240,10 @@ def test_core_imports_only_numpy_and_the_standard_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_messages_say_the_key_once(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run_cli(["run", "--lr", "-1"], capsys)
+    assert err == "gdsim run: Gradient descent's learning rate η (lr) must be ≥ 0 (got -1.0)\n"
+    _, _, err = run_cli(["run", "--optimizer", "adam", "--param", "beta1=2"], capsys)
+    assert err.count("beta1") == 1 and "Adam's first-moment decay β₁" in err

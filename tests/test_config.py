@@ -217,6 +217,10 @@ def test_labels_default_from_the_name() -> None:
      "Constant schedule's warm-up steps (warmup_iters) must be an integer ≥ 0 (got -1)"),
     ({"surface": "linear-regression", "surface_params": {"true_w": 1e200}},
      "Linear regression's true slope w (true_w) must be in [-100, 100] (got 1e+200)"),
+    ({"max_steps": -1}, "Step limit (max_steps) must be an integer from 0 to 2,147,483,647 "
+     "(got -1)"),
+    ({"grad_tol": float("nan")}, "Gradient tolerance (grad_tol) must be a finite number (got nan)"),
+    ({"start": (1.0,)}, "Start θ₀ (start) needs 2 coordinates on Bowl (x, y) (got 1)"),
 ])
 def test_messages_use_titles_labels_and_ranges(changes: dict, message: str) -> None:
     with pytest.raises(ConfigError) as info:

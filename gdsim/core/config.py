@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.params import ParamError, printable
+from gdsim.core.params import ParamError, plural, printable
 from gdsim.core.schedules import SCHEDULES
 from gdsim.core.surfaces import SURFACES, Surface, make_surface
 
@@ -53,7 +53,7 @@ def shown(value: Any, limit: int = 40) -> str:
 def check_text(name: str, value: Any) -> None:
     """Raise :class:`ConfigError` unless ``value`` is a ``str`` that UTF-8 can encode."""
     if not isinstance(value, str):
-        raise ConfigError(name, f"expected text, got {shown(value)}")
+        raise ConfigError(name, f"expected text (got {shown(value)})")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -155,9 +155,9 @@ class RunConfig:
         if self.start is not None:
             dim = len(surface_cls.param_names)
             if len(self.start) != dim:
-                raise ConfigError("start", f"{self.surface} has {dim} parameter(s) "
-                                  f"({', '.join(surface_cls.param_names)}), got {len(self.start)} "
-                                  "coordinate(s)")
+                names = ", ".join(surface_cls.param_names)
+                raise ConfigError("start", f"Start θ₀ (start) needs {plural(dim, 'coordinate')} "
+                                  f"on {surface_cls.title} ({names}) (got {len(self.start)})")
             for i, x in enumerate(self.start):
                 _check_number(f"start[{i}]", x)
         _check_int("seed", self.seed, low=0, high=MAX_SEED)
@@ -232,25 +232,36 @@ def _title(field_name: str, owner: str) -> str:
     return f"{SCHEDULES[owner].title} schedule"
 
 
+FIELD_LABELS = {
+    "lr": "Learning rate η", "batch_size": "Batch size", "start": "Start θ₀", "seed": "Seed",
+    "max_steps": "Step limit", "grad_tol": "Gradient tolerance",
+    "loss_tol": "Loss-change tolerance", "label": "Run label",
+}
+"""Readable names of the configuration's own fields, for messages and forms."""
+
+
+def _who(name: str) -> str:
+    """``"max_steps"`` → ``"Step limit (max_steps)"``."""
+    return f"{FIELD_LABELS.get(name.split('[')[0], name)} ({name})"
+
+
 def _check_number(name: str, value: Any, low: float | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(name, f"expected a number, got {shown(value)}")
+        raise ConfigError(name, f"{_who(name)} must be a number (got {shown(value)})")
     try:
         finite = math.isfinite(value)
     except OverflowError:  # an int too large for a float
         finite = False
     if not finite:
-        raise ConfigError(name, f"must be a finite number, got {shown(value)}")
+        raise ConfigError(name, f"{_who(name)} must be a finite number (got {shown(value)})")
     if low is not None and value < low:
-        raise ConfigError(name, f"must be ≥ {low:g}, got {shown(value)}")
+        raise ConfigError(name, f"{_who(name)} must be ≥ {low:g} (got {shown(value)})")
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(name, f"expected an integer, got {shown(value)}")
-    if not low <= value <= high:
-        raise ConfigError(name, f"must be an integer from {low} to {high:,}, got "
-                          f"{shown(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(name, f"{_who(name)} must be an integer from {low} to {high:,} "
+                          f"(got {shown(value)})")
 
 
 SHARED_FIELDS = ("surface", "surface_params", "seed")

@@ -6,13 +6,9 @@ from typing import Any
 
 from gdsim.core.config import RunConfig
 from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.params import plural
 from gdsim.core.schedules import SCHEDULES
 from gdsim.core.surfaces import Surface
-
-
-def plural(count: int, noun: str) -> str:
-    """``"1 step"``, ``"2 steps"``, ``"0 steps"``, ``"1,000 steps"``."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def number(value: Any) -> str:

@@ -202,6 +202,11 @@ def _lower_first(label: str) -> str:
     return label
 
 
+def plural(count: int, noun: str) -> str:
+    """``"1 step"``, ``"2 steps"``, ``"0 steps"``, ``"1,000 steps"``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def printable(text: str) -> str:
     """``text`` fit for a one-line message: line breaks, control characters and unpaired
     surrogates (which UTF-8 cannot encode) are written as escapes (``\\n``, ``\\ud800``)."""

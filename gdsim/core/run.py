@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from gdsim.core.config import RunConfig, first_unshared
-from gdsim.core.describe import plural
 from gdsim.core.optimizers import OPTIMIZERS, Optimizer, state_arrays
+from gdsim.core.params import plural
 from gdsim.core.sampling import BatchSampler
 from gdsim.core.schedules import SCHEDULES, Schedule
 from gdsim.core.surfaces import Surface, make_surface

@@ -56,7 +56,10 @@ def test_defaults_come_from_the_surface() -> None:
             cfg = RunConfig(surface=name, optimizer=opt)
             assert cfg.resolved_lr() > 0
         run = Run(RunConfig(surface=name))
-        np.testing.assert_array_equal(run.start[0], cls.default_start)
+        # (A network's start is its seeded initialisation, so it is the instance's.)
+        np.testing.assert_array_equal(run.start[0], run.surface.default_start)
+        if name != "network":
+            assert run.surface.default_start == cls.default_start
 
 
 def test_session_round_trip_and_identical_replay(tmp_path: Path) -> None:
@@ -220,7 +223,8 @@ def test_labels_default_from_the_name() -> None:
     ({"max_steps": -1}, "Step limit (max_steps) must be an integer from 0 to 2,147,483,647 "
      "(got -1)"),
     ({"grad_tol": float("nan")}, "Gradient tolerance (grad_tol) must be a finite number (got nan)"),
-    ({"start": (1.0,)}, "Start θ₀ (start) needs 2 coordinates on Bowl (x, y) (got 1)"),
+    ({"start": (1.0,)}, "Start θ₀ (start) needs one coordinate per parameter: Bowl has 2 "
+     "parameters (x, y) (got 1)"),
 ])
 def test_messages_use_titles_labels_and_ranges(changes: dict, message: str) -> None:
     with pytest.raises(ConfigError) as info:

@@ -153,11 +153,12 @@ class RunConfig:
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, low=1, high=MAX_SEED)
         if self.start is not None:
-            dim = len(surface_cls.param_names)
-            if len(self.start) != dim:
-                names = ", ".join(surface_cls.param_names)
-                raise ConfigError("start", f"Start θ₀ (start) needs {plural(dim, 'coordinate')} "
-                                  f"on {surface_cls.title} ({names}) (got {len(self.start)})")
+            names = surface_cls.param_names_for(self.surface_params)
+            if len(self.start) != len(names):
+                listed = ", ".join(names) if len(names) <= 6 else f"{names[0]}, …, {names[-1]}"
+                raise ConfigError("start", f"Start θ₀ (start) needs one coordinate per parameter: "
+                                  f"{surface_cls.title} has {plural(len(names), 'parameter')} "
+                                  f"({listed}) (got {len(self.start)})")
             for i, x in enumerate(self.start):
                 _check_number(f"start[{i}]", x)
         _check_int("seed", self.seed, low=0, high=MAX_SEED)

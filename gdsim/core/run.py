@@ -496,6 +496,12 @@ class Run:
             theta, loss = self._good_theta[lane], self._good_loss[lane]
             grad = self._good_grad[lane]
         names = self.surface.param_names
-        point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta.tolist(), strict=True))
+        if len(names) <= 6:
+            point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta.tolist(), strict=True))
+        else:  # a network: its weights do not fit on a line
+            point = f"{len(names)} parameters with |θ|={math.hypot(*theta.tolist()):.4g}"
         grad_norm = math.hypot(*grad.tolist())  # scaled: no overflow for huge components
-        return f"{head}: {point}, loss={float(loss):.6g}, |grad|={grad_norm:.3g}"
+        with np.errstate(all="ignore"):
+            metrics = self.surface.metrics(np.asarray(theta)[None])
+        extra = "".join(f", {name}={float(value[0]):.4g}" for name, value in metrics.items())
+        return f"{head}: {point}, loss={float(loss):.6g}, |grad|={grad_norm:.3g}{extra}"

@@ -239,3 +239,10 @@ def test_numpy_numbers_and_numeric_text_are_still_numbers() -> None:
     assert gd.resolve({"lr": "0.25"})["lr"] == 0.25
     with pytest.raises(Exception, match=r"learning rate η \(lr\) must be ≥ 0 \(got \[1\]\)"):
         gd.resolve({"lr": [1]})
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, '{"seed": ' + "9" * 5000 + "}",
+                                  '{"lr": NaN}', '{"surface": ["bowl"]}', "{oops"])
+def test_config_from_json_gives_config_errors(text: str) -> None:
+    with pytest.raises(ConfigError):
+        RunConfig.from_json(text)

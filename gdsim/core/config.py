@@ -221,6 +221,11 @@ class RunConfig:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError("config", f"not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ConfigError("config", "not a configuration: nested too deeply") from None
+        except ValueError:  # an integer of more than 4300 digits
+            raise ConfigError("config", "not a configuration: a number has too many digits") \
+                from None
         return cls.from_dict(data)
 
 

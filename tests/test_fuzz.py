@@ -49,6 +49,10 @@ json_values = st.recursive(
     scalars, lambda inner: st.lists(inner, max_size=4)
     | st.dictionaries(keys, inner, max_size=4), max_leaves=12)
 
+plausible = (st.integers(0, 50) | st.floats(-5, 5) | st.sampled_from(
+    [*SURFACES, *OPTIMIZERS, *SCHEDULES, None, True, 0.999, 1e-8, 1e3, 100_000, 1e300, -1e300])
+    | st.lists(st.floats(-3, 3), min_size=1, max_size=3))
+
 VALID = {"format": "gdsim-session", "version": 1, "title": "t", "view": {"x_range": [-1, 1]},
          "runs": [{"surface": "linear-regression", "optimizer": "adam", "lr": 0.1,
                    "optimizer_params": {"beta1": 0.8}, "surface_params": {"n_examples": 20},
@@ -86,7 +90,10 @@ def mutated_sessions(draw: st.DrawFn) -> str:
 
     walk(data)
     node, key = draw(st.sampled_from(paths))
-    if draw(st.booleans()):
+    mode = draw(st.integers(0, 2))
+    if mode == 0:  # a plausible value: many of these sessions open, and must then run and save
+        node[key] = draw(plausible)
+    elif mode == 1:
         node[key] = draw(json_values)
     elif isinstance(node, dict):
         node[draw(keys)] = draw(json_values)

@@ -116,9 +116,12 @@ class RunConfig:
         for name, registry in (("surface", SURFACES), ("optimizer", OPTIMIZERS),
                                ("schedule", SCHEDULES)):
             value = getattr(self, name)
-            if not isinstance(value, str) or value not in registry:
-                what = f"{value!r}" if isinstance(value, str) else f"name: {shown(value)}"
-                raise ConfigError(name, f"unknown {name} {what} (known: {', '.join(registry)})")
+            if not isinstance(value, str):
+                raise ConfigError(name, f"expected a {name} name, got {shown(value)} "
+                                  f"(known: {', '.join(registry)})")
+            if value not in registry:
+                raise ConfigError(name, f"unknown {name} {shown(value)} "
+                                  f"(known: {', '.join(registry)})")
         surface_cls = SURFACES[self.surface]
         for name, specs, given, owner in (
             ("surface_params", surface_cls.specs, self.surface_params, self.surface),

@@ -246,3 +246,15 @@ def test_numpy_numbers_and_numeric_text_are_still_numbers() -> None:
 def test_config_from_json_gives_config_errors(text: str) -> None:
     with pytest.raises(ConfigError):
         RunConfig.from_json(text)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"optimizer_params": {"nesterov": True}},
+     "Gradient descent has no parameter 'nesterov' (known: weight_decay)"),
+    ({"optimizer": "nesterov", "optimizer_params": {"momentum": 0.0}},
+     "Nesterov momentum needs momentum μ (momentum) > 0 (got 0.0)"),
+])
+def test_other_parameter_messages_use_titles(changes: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        RunConfig(**changes)
+    assert info.value.reason == message

@@ -136,7 +136,7 @@ class RunConfig:
                 if key not in table or (name == "optimizer_params" and key == "lr"):
                     known = ", ".join(k for k in table if not (name == "optimizer_params"
                                                               and k == "lr"))
-                    raise ConfigError(f"{name}.{key}", f"unknown parameter for {owner} "
+                    raise ConfigError(f"{name}.{key}", f"{title} has no parameter {shown(key)} "
                                       f"(known: {known or 'none'})")
                 try:
                     table[key].validate(value, title)

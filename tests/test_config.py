@@ -134,6 +134,10 @@ def _session_text(run: str) -> str:
     ('{"format": "gdsim-session", "version": 1, "runs": [{}], "view": {"x_range": [0, 1'
      + "0" * 400 + "]}}", "view.x_range"),
     ('{"format": [1], "version": 1, "runs": [{}]}', "format"),
+    ('{"format": "gdsim-session", "version": 1, "runs": [{}], "view": {"x_range": [-1e308, '
+     "1e308]}}", "view.x_range"),
+    ('{"format": "gdsim-session", "version": 1, "runs": [{}], "view": {"y_range": [0, NaN]}}',
+     "view.y_range"),
     ('{"format": "gdsim-session", "version": 1' + "0" * 400 + ', "runs": [{}]}', "version"),
 ])
 def test_hostile_sessions_give_one_session_error(text: str, words: str) -> None:
@@ -174,6 +178,8 @@ def test_a_session_never_fails_to_save(tmp_path: Path) -> None:
         Session((RunConfig(),), title="\ud800")
     with pytest.raises(SessionError, match="explanation"):
         Session((RunConfig(),), explanation="\udc80")
+    with pytest.raises(SessionError, match="view.x_range"):
+        Session((RunConfig(),), view={"x_range": [0.0, float("inf")]})
     session = Session((RunConfig(label="ünïcödé ✓ 🙂"),), title="θ₀ → θ*")
     save_session(session, tmp_path / "ok.json")
     assert load_session(tmp_path / "ok.json") == session

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +52,8 @@ class Session:
     """Runs to replay together, with the view and a lesson's title and explanation.
 
     Raises :class:`SessionError` for a title or explanation that is not text UTF-8 can write
-    (a lone surrogate), so every session that exists can be saved.
+    (a lone surrogate) or a view :func:`parse_session` would refuse: every session that exists
+    can be saved, and opens again.
     """
 
     configs: tuple[RunConfig, ...]
@@ -65,6 +65,7 @@ class Session:
         try:
             check_text("title", self.title)
             check_text("explanation", self.explanation)
+            _check_view(self.view)
         except ConfigError as exc:
             raise SessionError(str(exc)) from None
 
@@ -150,7 +151,8 @@ def _depth(data: Any) -> int:
 
 
 def _check_view(view: Any) -> None:
-    """``{"x_range": [lo, hi], "y_range": [lo, hi]}``: the plot's axes (1-D: w and L)."""
+    """``{"x_range": [lo, hi], "y_range": [lo, hi]}``: the plot's axes (1-D: w and L), with
+    low < high, both within ±:data:`VIEW_LIMIT`."""
     if not isinstance(view, dict):
         raise ConfigError("view", "expected a JSON object")
     for key, value in view.items():
@@ -158,12 +160,14 @@ def _check_view(view: Any) -> None:
             raise ConfigError(f"view.{key}", "unknown field (known: x_range, y_range)")
         if not (isinstance(value, list) and len(value) == 2
                 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                        and abs(v) <= _FLOAT_MAX for v in value) and value[0] < value[1]):
-            raise ConfigError(f"view.{key}", f"expected [low, high] with low < high, two "
-                              f"finite numbers, got {shown(value)}")
+                        and abs(v) <= VIEW_LIMIT for v in value)
+                and value[0] < value[1]):
+            raise ConfigError(f"view.{key}", f"expected [low, high] with low < high, numbers "
+                              f"within ±{VIEW_LIMIT:g}, got {shown(value)}")
 
 
-_FLOAT_MAX = sys.float_info.max
+VIEW_LIMIT = 1e100
+"""The largest |coordinate| of a saved view: its width stays a finite float."""
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:

@@ -186,7 +186,8 @@ def cmd_list(what: str, out: Any = None) -> int:
             lines.append(f"{name:<20} {sched.title}: {sched.summary}")
             lines.append(f"    = {sched.torch_equivalent}")
             lines += _format_specs(sched.specs)
-    print("\n".join(lines), file=out)
+    _to_stdout("gdsim list: cannot write the list", lambda stream: print("\n".join(lines),
+                                                                         file=stream), out)
     return 0
 
 
@@ -268,15 +269,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     run = Run(config)
     run.advance(config.max_steps)
     if args.csv == "-":
-        try:
-            write_csv(run, sys.stdout)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            _silence_stdout()
-            raise UsageError(f"gdsim run: cannot write the CSV to standard output "
-                             f"({exc.strerror or exc})") from None
+        _to_stdout("gdsim run: cannot write the CSV", lambda stream: write_csv(run, stream))
     elif args.csv is not None:
         try:
             with atomic_path(Path(args.csv)) as tmp, \
@@ -314,11 +307,29 @@ def _check_writable(option: str, path: Path) -> None:
     raise UsageError(f"gdsim run: {option}: cannot write {path}: {reason}")
 
 
+def _to_stdout(failure: str, write: Any, stream: Any = None) -> None:
+    """``write(stream)`` to standard output (or ``stream``), flushed; a closed or full output is
+    one :class:`UsageError` line starting with ``failure``. A reader that left early
+    (BrokenPipeError) is no error: :func:`main` handles it."""
+    stream = stream or sys.stdout
+    if stream is None:  # started with standard output closed
+        raise UsageError(f"{failure} to standard output: it is closed")
+    try:
+        write(stream)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:  # ValueError: a closed file object
+        _silence_stdout()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"{failure} to standard output ({reason})") from None
+
+
 def _silence_stdout() -> None:
     """Point standard output at /dev/null, so the interpreter's last flush cannot fail again."""
     try:
         fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # not a real file (tests capture it)
+    except (AttributeError, OSError, ValueError):  # none, or not a real file (tests capture it)
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)

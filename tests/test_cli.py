@@ -137,14 +137,23 @@ def test_unwritable_csv_path_is_a_usage_error(where: str, capsys: pytest.Capture
     assert err.lower().count("cannot write") == 1 and str(path) in err
 
 
-def test_csv_to_a_full_disk_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [["run", "--steps", "3", "--csv", "-"], ["list", "surfaces"]])
+def test_output_to_a_full_disk_is_one_line(args: list[str]) -> None:
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "gdsim", "run", "--steps", "3", "--csv",
-                                 "-"], stdout=full, stderr=subprocess.PIPE, text=True,
-                                check=False)
+        result = subprocess.run([sys.executable, "-m", "gdsim", *args], stdout=full,
+                                stderr=subprocess.PIPE, text=True, check=False)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "standard output" in result.stderr and "No space left" in result.stderr
+
+
+def test_csv_to_a_closed_standard_output_is_one_line() -> None:
+    code = ("import os, sys; os.close(1); sys.stdout = None; from gdsim.cli import main; "
+            "sys.exit(main(['run', '--steps', '3', '--csv', '-']))")
+    result = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True,
+                            check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "gdsim run: cannot write the CSV to standard output: it is closed\n"
 
 
 def test_the_step_count_is_bounded_and_says_so(capsys: pytest.CaptureFixture[str],

@@ -264,3 +264,25 @@ def test_other_parameter_messages_use_titles(changes: dict, message: str) -> Non
     with pytest.raises(ConfigError) as info:
         RunConfig(**changes)
     assert info.value.reason == message
+
+
+def test_endless_or_huge_session_files_are_refused(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import gdsim.core.session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_SESSION_BYTES", 1000)
+    with pytest.raises(SessionError, match="larger than"):
+        load_session("/dev/zero")
+    big = tmp_path / "big.json"
+    big.write_text(RunConfig(label="x" * 2000).to_json())
+    with pytest.raises(SessionError, match="big.json: .*larger than"):
+        load_session(big)
+
+
+def test_too_many_runs_are_refused() -> None:
+    from gdsim.core.session import MAX_RUNS
+
+    text = _session_text(", ".join(["{}"] * (MAX_RUNS + 1)))
+    with pytest.raises(SessionError, match=f"at most {MAX_RUNS}"):
+        parse_session(text, "f.json")
+    assert len(parse_session(_session_text(", ".join(["{}"] * MAX_RUNS))).configs) == MAX_RUNS

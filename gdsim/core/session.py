@@ -36,6 +36,10 @@ from gdsim.core.fileio import write_atomic
 
 FORMAT = "gdsim-session"
 VERSION = 1
+MAX_RUNS = 100
+"""The most runs one session may compare."""
+MAX_SESSION_BYTES = 256 * 2**20
+"""The largest session file read (an export with its trajectories is ~140 bytes a step)."""
 MAX_DEPTH = 64
 """Deepest nesting of JSON arrays and objects a session may have (a real one has 4 levels)."""
 
@@ -119,6 +123,8 @@ def parse_session(text: str, source: str = "session") -> Session:
         runs = data.get("runs")
         if not isinstance(runs, list) or not runs:
             raise ConfigError("runs", "expected a non-empty list of run configurations")
+        if len(runs) > MAX_RUNS:
+            raise ConfigError("runs", f"at most {MAX_RUNS} runs, got {len(runs):,}")
         configs = tuple(RunConfig.from_dict(r, where=f"runs[{i}]") for i, r in enumerate(runs))
         unshared = first_unshared(configs)
         if unshared is not None:
@@ -171,13 +177,19 @@ VIEW_LIMIT = 1e100
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:
+    """Read and check a session file (or a bare config); raises :class:`SessionError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as stream:  # a pipe or /dev/zero too: read at most the limit
+            data = stream.read(MAX_SESSION_BYTES + 1)
+        if len(data) > MAX_SESSION_BYTES:
+            raise SessionError(f"{path}: not a session: larger than "
+                               f"{MAX_SESSION_BYTES // 2**20:,} MiB")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SessionError(f"{path}: not a text file") from None
     except OSError as exc:
-        raise SessionError(f"{path}: cannot read ({exc.strerror})") from None
+        raise SessionError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return parse_session(text, str(path))
 
 

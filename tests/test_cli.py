@@ -105,6 +105,7 @@ def test_batch_size_full_and_defaults(capsys: pytest.CaptureFixture[str]) -> Non
     (["list", "things"], "invalid choice"),
     (["run", "--config", "/nonexistent/x.json"], "cannot read"),
     (["run", "--frames=--"], "expected one value"),
+    (["run", "--schedule", "step", "--schedule-param", "step_size=" + "9" * 30], "step_size"),
     (["run", "--param=--"], "expected one value"),
     (["run", "--steps", "1", "--lr", "1e400"], "lr"),
     (["run", "--seed", "1" + "0" * 30], "seed"),

@@ -223,7 +223,8 @@ def test_labels_default_from_the_name() -> None:
     ({"surface_params": {"n_examples": 0}},
      "Bowl's examples N (n_examples) must be an integer in [1, 100000] (got 0)"),
     ({"schedule_params": {"warmup_iters": -1}},
-     "Constant schedule's warm-up steps (warmup_iters) must be an integer ≥ 0 (got -1)"),
+     "Constant schedule's warm-up steps (warmup_iters) must be an integer in [0, 2147483647] "
+     "(got -1)"),
     ({"surface": "linear-regression", "surface_params": {"true_w": 1e200}},
      "Linear regression's true slope w (true_w) must be in [-100, 100] (got 1e+200)"),
     ({"max_steps": -1}, "Step limit (max_steps) must be an integer from 0 to 2,147,483,647 "

@@ -196,6 +196,9 @@ _BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
 
 
 def _fmt(x: float) -> str:
+    """A bound as text: integers in full (``2147483647``), other numbers short (``1e-08``)."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
     return f"{x:g}"
 
 

@@ -186,8 +186,8 @@ def cmd_list(what: str, out: Any = None) -> int:
             lines.append(f"{name:<20} {sched.title}: {sched.summary}")
             lines.append(f"    = {sched.torch_equivalent}")
             lines += _format_specs(sched.specs)
-    _to_stdout("gdsim list: cannot write the list", lambda stream: print("\n".join(lines),
-                                                                         file=stream), out)
+    text = "\n".join(lines)
+    _to_stdout("gdsim list: cannot write the list", lambda stream: print(text, file=stream), out)
     return 0
 
 
@@ -243,8 +243,8 @@ def cmd_run(argv: Sequence[str]) -> int:
     from gdsim.core.session import SessionError
 
     if args.steps is not None and not 0 <= args.steps <= MAX_RUN_STEPS:
-        raise UsageError(f"gdsim run: --steps must be from 0 to at most {MAX_RUN_STEPS:,} "
-                         f"(the whole trajectory is kept), got {args.steps:,}")
+        raise UsageError(f"gdsim run: --steps must be from 0 to {MAX_RUN_STEPS:,} (gdsim run "
+                         f"keeps the whole trajectory in memory), got {args.steps:,}")
     try:
         config = build_config(args)
     except ConfigError as exc:  # the reason names the option's key already: say it once

@@ -163,7 +163,7 @@ def test_the_step_count_is_bounded_and_says_so(capsys: pytest.CaptureFixture[str
 
     assert MAX_RUN_STEPS == 1_000_000
     code, out, err = run_cli(["run", "--lr", "0", "--steps", str(10**12), "--csv", "-"], capsys)
-    assert code == 2 and out == "" and "at most 1,000,000" in err
+    assert code == 2 and out == "" and "from 0 to 1,000,000" in err
     assert len(err.strip().splitlines()) == 1
     path = tmp_path / "c.json"
     path.write_text(RunConfig(max_steps=10**9).to_json())

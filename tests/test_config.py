@@ -287,3 +287,14 @@ def test_too_many_runs_are_refused() -> None:
     with pytest.raises(SessionError, match=f"at most {MAX_RUNS}"):
         parse_session(text, "f.json")
     assert len(parse_session(_session_text(", ".join(["{}"] * MAX_RUNS))).configs) == MAX_RUNS
+
+
+@pytest.mark.parametrize("surface, start", [("bowl", (1e300, 0.0)), ("bowl", (0.0, -2e4)),
+                                            ("neuron", (1e9,))])
+def test_a_start_where_runs_count_as_diverged_is_refused(surface: str, start: tuple) -> None:
+    with pytest.raises(ConfigError) as info:
+        RunConfig(surface=surface, start=start)
+    assert info.value.field == "start" and "diverged" in info.value.reason
+    bound = SURFACES[surface].bound_for(SURFACES[surface].view)
+    inside = tuple(0.99 * bound if i == 0 else 0.0 for i in range(len(start)))
+    assert Run(RunConfig(surface=surface, start=inside)).status().value == "running"

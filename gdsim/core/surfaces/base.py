@@ -16,7 +16,7 @@ Shapes: ``theta`` is ``(..., dim)``; losses are ``(...)``; gradients ``(..., dim
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -96,9 +96,13 @@ class Surface(ABC):
 
     @property
     def bound(self) -> float:
-        """|θ| (max norm) beyond which a run counts as diverged: 1000 view-box widths."""
-        width = max(hi - lo for lo, hi in self.view)
-        return 1000.0 * width
+        """|θ| beyond which a run counts as diverged: 1000 view-box widths."""
+        return self.bound_for(self.view)
+
+    @staticmethod
+    def bound_for(view: Sequence[tuple[float, float]]) -> float:
+        """The divergence bound of a view box: 1000 times its widest side."""
+        return 1000.0 * max(hi - lo for lo, hi in view)
 
     def default_lr(self, optimizer: str) -> float:
         """A learning rate for ``optimizer`` that makes the default run instructive.

@@ -112,18 +112,14 @@ def _unlabelled(config: RunConfig) -> RunConfig:
 
 def snap(point: Sequence[float], ranges: Sequence[tuple[float, float]] | None) -> tuple[float, ...]:
     """``point`` rounded to round numbers at the precision of a view of ``ranges`` (one
-    ``(low, high)`` per coordinate): about a 50th of the view's width, as a power of ten."""
-    out = []
-    for i, x in enumerate(point):
-        x = float(x)
-        if ranges is not None and i < len(ranges):
-            width = abs(ranges[i][1] - ranges[i][0])
-            if width > 0 and math.isfinite(width):
-                digits = -math.floor(math.log10(width / 50))
-                x = round(x, digits)
-                x = 0.0 if x == 0 else x
-        out.append(x)
-    return tuple(out)
+    ``(low, high)`` per coordinate): a power of ten about a 50th of the view's narrower side,
+    the same for every coordinate."""
+    widths = [abs(hi - lo) for lo, hi in ranges or ()]
+    widths = [w for w in widths if w > 0 and math.isfinite(w)]
+    if not widths:
+        return tuple(float(x) for x in point)
+    digits = -math.floor(math.log10(min(widths) / 50))
+    return tuple(round(float(x), digits) + 0.0 for x in point)  # + 0.0: no "-0.0"
 
 
 class AppModel:

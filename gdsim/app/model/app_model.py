@@ -156,6 +156,7 @@ class AppModel:
         self._undo: list[Snapshot] = []
         self._redo: list[Snapshot] = []
         self._surface: tuple[tuple, Surface] | None = None
+        self._labels: tuple[tuple[RunConfig, ...], list[str]] | None = None
 
     # --- subscribers ------------------------------------------------------------------------
     def subscribe(self, view: ModelView) -> None:
@@ -193,8 +194,12 @@ class AppModel:
 
     @property
     def labels(self) -> list[str]:
-        """Every run's label (:func:`~gdsim.app.model.labels.run_labels`)."""
-        return run_labels(self._configs, self.surface)
+        """Every run's label (:func:`~gdsim.app.model.labels.run_labels`; built once per
+        change of the runs, read at every redraw)."""
+        configs = tuple(self._configs)
+        if self._labels is None or self._labels[0] != configs:
+            self._labels = (configs, run_labels(configs, self.surface))
+        return list(self._labels[1])
 
     def named(self, lane: int) -> bool:
         """Whether the user named run ``lane`` (its label then no longer follows its settings)."""

@@ -72,12 +72,15 @@ def test_a_changed_optimizer_is_in_the_label() -> None:
 
 def test_added_runs_are_labelled_by_what_they_run() -> None:
     first = lesson("01")
-    model, _ = make()
+    model, engine = make()
     model.load(first.session.configs, lesson=first)
     set_lr(model, 0.5)
     model.add_run()
     # Same settings, same description, numbered so a legend tells them apart.
     assert model.labels == ["Gradient descent, η = 0.5", "Gradient descent, η = 0.5 (2)"]
+    # The engine's run, its frames (the inspector, the exports) name them the same way.
+    assert [engine.run.label(i) for i in range(2)] == model.labels
+    assert [lane.label for lane in model.history.lanes] == model.labels
     set_lr(model, 0.25)  # the copy is selected
     assert model.labels == ["Gradient descent, η = 0.5", "Gradient descent, η = 0.25"]
 

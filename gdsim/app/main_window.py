@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self.focus_rules = FocusRules(self, self.surface_view.plot_widget,
                                       revert=self._show_configs)
 
-        self.controller = SimulationController(self.model.configs, self)
+        self.controller = SimulationController(self.model.engine_configs(), self)
         self.model.attach(self.controller)
         self.controller.sigFrame.connect(self._on_frame)
         self.controller.sigSurface.connect(self._on_surface)

@@ -346,19 +346,33 @@ class AppModel:
             self.message(message)
         return True
 
+    def engine_configs(self, configs: Sequence[RunConfig] | None = None) -> list[RunConfig]:
+        """The configurations the engine runs: the model's, each labelled with its shown label,
+        so that frames, the inspector and the exports name the runs as the Runs list does."""
+        if configs is None:
+            configs, labels = self._configs, self.labels
+        else:
+            labels = run_labels(configs, self.surface)
+        return [c if c.label == label else c.with_changes(label=label)
+                for c, label in zip(configs, labels, strict=True)]
+
     def _send(self, old: Sequence[RunConfig], new: Sequence[RunConfig], force: bool) -> None:
         """Tell the engine: a live change, a restart, or — at a rewound cursor — a replay to
         the cursor that continues from there with the new settings."""
-        unlabelled = [_unlabelled(c) for c in new]
-        if not force and unlabelled == [_unlabelled(c) for c in old]:
-            return  # only labels changed: nothing to compute
-        cursor, self._cursor = self._cursor, None
         if self.engine is None:
+            self._cursor = None
             return
-        if cursor is not None and not force and not needs_restart(old, new):
-            self.engine.restore((*truncate(self.plan, cursor), (cursor, tuple(new))), cursor)
+        labelled = tuple(self.engine_configs())
+        if not force and [_unlabelled(c) for c in new] == [_unlabelled(c) for c in old]:
+            self.engine.set_configs(labelled)  # only names: a live change, the record stays
+            return
+        cursor, self._cursor = self._cursor, None
+        if force:  # other runs (a session, a lesson, Restart lesson): always from step 0
+            self.engine.restore(((0, labelled),), 0)
+        elif cursor is not None and not needs_restart(old, new):
+            self.engine.restore((*truncate(self.plan, cursor), (cursor, labelled)), cursor)
         else:
-            self.engine.set_configs(new)
+            self.engine.set_configs(labelled)
         if cursor is not None:
             self._emit(CURSOR)
 
@@ -366,7 +380,7 @@ class AppModel:
     @property
     def plan(self) -> Plan:
         """The runs' settings over time, as recorded by the engine."""
-        return self._plan or ((0, tuple(self._configs)),)
+        return self._plan or ((0, tuple(self.engine_configs())),)
 
     def snapshot(self) -> Snapshot:
         h = self.history

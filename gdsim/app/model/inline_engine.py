@@ -23,7 +23,7 @@ class InlineEngine:
     def __init__(self, model: AppModel, play_steps: int = 100) -> None:
         self.model = model
         self.play_steps = play_steps
-        self.run = RecordedRun(model.configs)
+        self.run = RecordedRun(model.engine_configs())
         self.generation = 0
         model.attach(self)
         self._send()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QLabel,
     QSlider,
     QWidget,
 )
@@ -497,3 +498,45 @@ def test_double_click_renames_a_run_and_the_name_stays(qtbot, window: MainWindow
     type_into(qtbot, w.lr_spin, "0.3")
     qtbot.waitUntil(lambda: w.model.configs[0].lr == 0.3)
     assert runs_texts(w) == ["baseline"] and w.model.configs[0].label == "baseline"
+
+
+# --- a new plot panel is its own module plus one line in the window -----------------------------
+class LossReadout(QLabel):
+    """A newcomer's panel: the selected run's loss at the step shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lane = 0
+        self.labels: list[str] = []
+
+    def set_lanes(self, labels: list[str]) -> None:
+        self.labels = labels
+
+    def set_selected_lane(self, lane: int) -> None:
+        self.lane = lane
+
+    def update_history(self, history: History) -> None:
+        rows = history.lane_rows(self.lane)
+        self.setText(f"{self.labels[self.lane]}: L = {history.loss[rows - 1, self.lane]:.6g}")
+
+
+class WindowWithReadout(MainWindow):
+    def _build_views(self) -> None:
+        super()._build_views()
+        self.readout = self._add_plot(LossReadout(), dock="Loss readout")
+
+
+def test_a_plot_panel_registered_with_one_line_follows_the_model(qtbot) -> None:
+    w = WindowWithReadout([RunConfig(surface="bowl", start=(3.0, 4.0))])
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.history is not None)
+    assert w.findChild(QWidget, "loss_readout_dock") is not None
+    for _ in range(3):
+        w.action_step.trigger()
+    qtbot.waitUntil(lambda: w.readout.text() == "Gradient descent, η = 0.1: L = 6.5536")
+    w.timeline.slider.setValue(1)  # the panel follows the timeline like every view
+    qtbot.waitUntil(lambda: w.readout.text().endswith("L = 16"))
+    with pytest.raises(TypeError, match="no PlotView"):
+        w._add_plot(QLabel())
+    w.close()

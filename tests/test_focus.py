@@ -134,3 +134,14 @@ def test_a_runs_name_is_typed_with_every_letter(qtbot, window: MainWindow) -> No
     qtbot.waitUntil(lambda: w.model.labels == ["slow steps"])
     assert w.runs_list.item(0).text() == "slow steps"
     assert w.model.step_count() == 0  # no S, R or Space reached the simulation
+
+
+def test_keys_act_in_the_read_only_lesson_text(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    w = window
+    w.documents.load_lesson("01-first-step")
+    text = w.documents.lesson_panel.text
+    qtbot.waitUntil(lambda: text.isVisible() and w.model.lesson is not None)
+    text.setFocus()
+    qtbot.waitUntil(text.hasFocus)
+    qtbot.keyClick(text, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: w.model.step_count() == 1)

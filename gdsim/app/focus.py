@@ -56,10 +56,14 @@ def _in_item_view(widget: QWidget) -> bool:
     return False
 
 
+def _is_text(widget: QWidget) -> bool:
+    """An editable line edit or text box (read-only text, like the lesson's, is no field)."""
+    return isinstance(widget, _TEXT_TYPES) and not widget.isReadOnly()
+
+
 def is_field(widget: QWidget | None) -> bool:
-    """Whether ``widget`` takes typed text (a number box, a line edit, a text box)."""
-    return widget is not None and (_spin_box_of(widget) is not None
-                                   or isinstance(widget, _TEXT_TYPES))
+    """Whether ``widget`` takes typed text (a number box, an editable line edit or text box)."""
+    return widget is not None and (_spin_box_of(widget) is not None or _is_text(widget))
 
 
 class FocusRules(QObject):
@@ -122,7 +126,7 @@ class FocusRules(QObject):
                     self.go_home()  # commits the number first
                     return True  # not accepted: the shortcut fires
                 return False  # arrows move the text cursor in the field
-            if isinstance(widget, _TEXT_TYPES):
+            if _is_text(widget):
                 return False  # typed
             return True  # combo boxes, sliders, lists, buttons: the shortcut fires
         if kind == QEvent.Type.KeyPress and is_field(widget):

@@ -7,9 +7,11 @@ sends it to the engine (the worker in its own thread) → frames come back into 
 history → the model tells its subscribers, and the display timer redraws the views from
 :meth:`AppModel.shown_history`. The window computes nothing numerical itself.
 
-Adding a plot: a widget with ``set_lanes(labels)``, ``set_selected_lane(i)`` and
-``update_history(history)`` (optionally ``set_surface(surface)``), then one line in
-:meth:`MainWindow._build_views` (``self._add_plot(...)``) to place it.
+Adding a plot: a widget with :class:`~gdsim.app.plots.protocol.PlotView`'s ``update_history``
+(and, if it needs them, ``set_lanes``, ``set_selected_lane``, ``set_surface``) in its own
+module, and one line in :meth:`MainWindow._build_views`: ``self._add_plot(MyPlot(), dock="My
+plot")``. The window then feeds it from the model (labels, selection, surface, every redraw's
+history, rewound or live).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from gdsim.app.panels import (
 from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
+from gdsim.app.plots.protocol import PlotView, call_optional
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.app.timeline_bar import TimelineBar, add_edit_actions
 from gdsim.core.config import RunConfig
@@ -114,6 +117,7 @@ class MainWindow(QMainWindow):
         """How many times the views were redrawn (for benchmarks)."""
 
         self._plots: list[Any] = []
+        self._extra_docks: list[tuple[str, str, QWidget, Qt.DockWidgetArea]] = []
         self._build_views()
         self._build_panels()
         self.window_actions = create_actions(self)
@@ -157,10 +161,18 @@ class MainWindow(QMainWindow):
             app.aboutToQuit.connect(self._shutdown)
 
     # --- construction -----------------------------------------------------------------------
-    def _add_plot(self, view: Any) -> Any:
-        """Register a plot: it gets the lanes' labels, the selection, the surface (if it has
-        ``set_surface``) and every redraw's history (``update_history``)."""
+    def _add_plot(self, view: Any, dock: str = "",
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> Any:
+        """Register a plot (:class:`~gdsim.app.plots.protocol.PlotView`): it gets the lanes'
+        labels, the selection, the surface (if it has ``set_surface``) and every redraw's
+        history. With ``dock`` it is placed in a dock of that title (object name from it);
+        otherwise the caller places it."""
+        if not isinstance(view, PlotView):
+            raise TypeError(f"{type(view).__name__} is no PlotView (it has no update_history)")
         self._plots.append(view)
+        if dock:
+            name = "_".join(dock.lower().split()) + "_dock"
+            self._extra_docks.append((dock, name, view, area))
         return view
 
     def _build_views(self) -> None:
@@ -214,6 +226,8 @@ class MainWindow(QMainWindow):
         self.schedule_dock = self._dock("Schedule", "schedule_dock", self.schedule_panel, right)
         self.inspector_dock = self._dock("Step inspector", "inspector_dock", self.inspector,
                                          right, scroll=False)
+        for title, name, view, area in self._extra_docks:  # plots registered with a dock
+            self._dock(title, name, view, area, scroll=False)
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
 
@@ -497,16 +511,14 @@ class MainWindow(QMainWindow):
             return
         self._lane_labels = labels
         for view in self._plots:
-            if hasattr(view, "set_lanes"):
-                view.set_lanes(list(labels))
+            call_optional(view, "set_lanes", list(labels))
         self._select_lane()
         self._dirty = True
 
     def _select_lane(self) -> None:
         lane = self.model.selected
         for view in self._plots:
-            if hasattr(view, "set_selected_lane"):
-                view.set_selected_lane(lane)
+            call_optional(view, "set_selected_lane", lane)
 
     # --- frames and redraws -----------------------------------------------------------------
     def _on_surface(self, generation: int, surface: Surface) -> None:
@@ -514,14 +526,16 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self._lane_labels = ()
         self._show_surface(surface)
-        self.loss_plot.set_surface(surface)
         if surface.data_driven and not self.data_view.isVisible():
             self.data_view.setVisible(True)  # before set_surface: it sizes itself
             half = sum(self.plots_splitter.sizes()) // 2
             self.plots_splitter.setSizes([half, half])
         self.data_view.setVisible(surface.data_driven)
-        if surface.data_driven:
-            self.data_view.set_surface(surface)
+        for view in self._plots:
+            if view is self.surface_view:
+                continue  # drawn with the session's view above
+            if view is not self.data_view or surface.data_driven:
+                call_optional(view, "set_surface", surface)
         self.model.set_log_y(surface.log_scale)  # a per-surface default
 
     def _show_surface(self, surface: Surface) -> None:

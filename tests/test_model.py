@@ -286,3 +286,36 @@ def test_subscribers_hear_what_changed() -> None:
     assert rec.kinds()[-2:] == [m.AIDS, m.LOG_Y]
     with pytest.raises(ValueError, match="unknown visual aid"):
         model.set_aid("nope", True)
+
+
+class LaggingEngine:
+    """Commands wait until :meth:`flush`, as they wait in the worker thread's queue."""
+
+    def __init__(self, inner: InlineEngine) -> None:
+        self.inner = inner
+        self.queue: list[tuple[str, tuple]] = []
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return lambda *args: self.queue.append((name, args))
+
+    def flush(self) -> None:
+        while self.queue:
+            name, args = self.queue.pop(0)
+            getattr(self.inner, name)(*args)
+
+
+def test_undo_and_redo_before_the_engine_answered_stay_consistent() -> None:
+    model, inner = make()
+    model.play()
+    lagging = LaggingEngine(inner)
+    model.attach(lagging)
+    set_lr(model, 0.0005)  # not yet applied when undo and redo come
+    model.undo()
+    model.redo()
+    lagging.flush()
+    assert model.configs[0].lr == 0.0005
+    assert inner.run.configs[0].lr == 0.0005  # the engine runs what the model says
+    assert model.step_count() == 50
+    model.undo()
+    lagging.flush()
+    assert inner.run.configs[0].lr is None and model.configs[0].lr is None

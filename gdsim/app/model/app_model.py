@@ -27,7 +27,7 @@ from gdsim.app.model.formatting import fmt_vector
 from gdsim.app.model.frame import Frame
 from gdsim.app.model.history import History
 from gdsim.app.model.labels import run_labels
-from gdsim.app.model.timeline import Plan, needs_restart, surface_key, truncate
+from gdsim.app.model.timeline import Plan, config_at, needs_restart, surface_key, truncate
 from gdsim.core.config import ConfigError, RunConfig, first_unshared
 from gdsim.core.lessons import Lesson
 from gdsim.core.params import ParamError
@@ -383,10 +383,22 @@ class AppModel:
         return self._plan or ((0, tuple(self.engine_configs())),)
 
     def snapshot(self) -> Snapshot:
+        """The state undo brings back. Its plan always ends with the configurations in force,
+        even when the engine has not yet answered the last command (then they apply from the
+        last step received, or from step 0 if they restart the run)."""
         h = self.history
+        steps = h.steps if h is not None else 0
+        plan = truncate(self.plan, steps)
+        labelled = tuple(self.engine_configs())
+        last = config_at(plan, steps)
+        if [_unlabelled(c) for c in last] != [_unlabelled(c) for c in labelled]:
+            if needs_restart(last, labelled):
+                plan, steps = ((0, labelled),), 0
+            else:
+                plan = (*plan, (steps, labelled))
         return Snapshot(tuple(self._configs), tuple(self._named), tuple(self._given),
                         self._selected, self.lesson, dict(self.view) if self.view else None,
-                        self.plan, h.steps if h is not None else 0, self._cursor)
+                        plan, steps, self._cursor)
 
     @property
     def can_undo(self) -> bool:

@@ -145,3 +145,14 @@ def test_keys_act_in_the_read_only_lesson_text(qtbot, window: MainWindow) -> Non
     qtbot.waitUntil(text.hasFocus)
     qtbot.keyClick(text, Qt.Key.Key_S)
     qtbot.waitUntil(lambda: w.model.step_count() == 1)
+
+
+def test_shift_s_in_a_number_field_steps_back(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    w = window
+    w.action_step.trigger()
+    w.action_step.trigger()
+    qtbot.waitUntil(lambda: w.model.step_count() == 2)
+    type_text(qtbot, w.lr_spin, "0.1")
+    qtbot.keyClick(w.lr_spin, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: w.model.cursor == 1)
+    assert "s" not in w.lr_spin.text().lower() and map_has_focus(w)

@@ -118,7 +118,8 @@ class FocusRules(QObject):
             return False  # a run's name being edited: the list's own Enter / Escape
         key = event.key()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        plain = modifiers in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier)
+        plain = modifiers == Qt.KeyboardModifier.NoModifier or (
+            modifiers == Qt.KeyboardModifier.ShiftModifier and key == Qt.Key.Key_S)  # step back
         spin = _spin_box_of(widget)
         if kind == QEvent.Type.ShortcutOverride and plain and key in _SIMULATION_KEYS:
             if spin is not None:

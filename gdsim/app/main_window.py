@@ -303,8 +303,7 @@ class MainWindow(QMainWindow):
         self.speed_control.sigSpeedChanged.connect(lambda s: self.controller.set_speed(s))
         self.step_limit_spin.valueChanged.connect(model.set_step_limit)
         self.surface_view.sigStartRequested.connect(self._map_clicked)
-        self.surface_view.plot_item.getViewBox().sigRangeChanged.connect(
-            lambda *_: model.set_view(self.current_view()))
+        self.surface_view.plot_item.getViewBox().sigRangeChanged.connect(self._view_changed)
 
         sel = lambda: model.selected  # noqa: E731 - read at edit time
         edit = model.edit
@@ -423,9 +422,14 @@ class MainWindow(QMainWindow):
 
     def set_start(self, point: Sequence[float] | None) -> None:
         """Start every run at ``point`` (``None``: the surface's default) and restart."""
-        start = None if point is None else tuple(float(x) for x in point)
-        self.model.edit(lambda cs: edits.apply_changes(cs, self.model.selected,
-                                                       {"start": start}))
+        self.model.set_start(point)
+
+    def _view_changed(self, *_: object) -> None:
+        """The user panned or zoomed: the model keeps the axes (for sessions and snapping),
+        unless the map still shows the previous runs' surface."""
+        shown = self.surface_view.surface
+        if shown is not None and shown.name == self.model.configs[0].surface:
+            self.model.set_view(self.current_view())
 
     def _map_clicked(self, point: Sequence[float]) -> None:
         """A click on the map: every run restarts there, snapped to the view's precision."""

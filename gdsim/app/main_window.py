@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
             self._on_history(change.playing)
         elif kind == m.CURSOR:
             self._dirty = True
-            self._redraw()
+            self.pacer.mark_dirty()  # a drag moves it many times: redrawn at the display pace
         elif kind == m.VIEW:
             shown = self.surface_view.surface
             if shown is not None and shown.name == self.model.configs[0].surface:

@@ -10,25 +10,23 @@
   or every N steps, with a progress bar; the view says plainly that a slice is not the surface.
 * :class:`TrainingPlot` — per-layer gradient norms over the steps (vanishing or exploding
   gradients show as lines falling or climbing apart) and, for classification, the accuracy.
-* :class:`NetworkView` — the three together, following the application model.
+* :class:`NetworkView` — the three together, one plot of the window's protocol.
 
-Every view reads the model (``shown_history()``, ``surface``, ``selected``) on a change and
-redraws at most ``REDRAW_HZ`` times a second; nothing here computes a gradient.
+The window feeds the views from the model at its display pace (the plot protocol of
+:mod:`gdsim.app.plots.protocol`); nothing here computes a gradient.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -39,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from gdsim.app import style
 from gdsim.app.model.network_stats import AccuracyTrack, decision_grid, input_box, layer_norms
+from gdsim.app.plots.axes import NumberAxis
 from gdsim.core.landscape import (
     Cancelled,
     Plane,
@@ -51,13 +50,11 @@ from gdsim.core.landscape import (
 )
 from gdsim.core.surfaces.network import Network
 
-REDRAW_HZ = 12.0
-"""The network views redraw at most this often while a run plays (a decision map is an 80×80
-forward pass; the landscape's projection a small matrix product)."""
-
 CLASS_COLORS = ("#0072B2", "#E69F00")  # class 0 blue, class 1 orange (Okabe–Ito)
 CLASS_SYMBOLS = ("o", "t")  # and distinct shapes, for greyscale
 SLICE_RESOLUTION = 41
+AUTO_EVERY = 100  # steps between automatic recomputations of the slice, by default
+FIRST_SLICE_ROWS = 20  # the first slice waits for a path this long (or for the run to stop)
 LANDSCAPE_NOTE = ("A 2-D slice through {dim}-dimensional weight space: the loss along two "
                   "directions only, not the whole surface.")
 
@@ -72,25 +69,6 @@ def _diverging_lut() -> np.ndarray:
     upper = white + (b - white) * np.clip(2.0 * t - 1.0, 0.0, 1.0) * 0.35
     rgb = np.where(t < 0.5, lower, upper)
     return np.concatenate([rgb, np.full((256, 1), 255.0)], axis=1).astype(np.ubyte)
-
-
-class _Throttle:
-    """Whether enough time has passed since the last redraw (always true when not playing)."""
-
-    def __init__(self, hz: float) -> None:
-        self.interval, self.last = 1.0 / hz, -math.inf
-
-    def ready(self, playing: bool) -> bool:
-        now = time.monotonic()
-        if playing and now - self.last < self.interval:
-            return False
-        self.last = now
-        return True
-
-
-def _network(model: Any) -> Network | None:
-    surface = model.surface
-    return surface if isinstance(surface, Network) else None
 
 
 def _lane_theta(history: Any, lane: int) -> np.ndarray | None:
@@ -135,7 +113,7 @@ class DecisionMap(pg.PlotWidget):
         x, y = surface.x, surface.y
         box = input_box(surface)
         if surface.input_dim == 2:
-            self.plot_item.setTitle(f"Decision map: P(class 1), data set “{surface.dataset}”",
+            self.plot_item.setTitle(f"P(class 1) on “{surface.dataset}”",
                                     **style.label_style(style.TITLE_POINT_SIZE))
             for c, item in enumerate(self.points):
                 chosen = y == c
@@ -146,7 +124,7 @@ class DecisionMap(pg.PlotWidget):
             style.set_axis_label(self.plot_item, "bottom", "x₁")
             style.set_axis_label(self.plot_item, "left", "x₂")
         else:
-            self.plot_item.setTitle(f"Fit: data set “{surface.dataset}”",
+            self.plot_item.setTitle(f"Fit to “{surface.dataset}”",
                                     **style.label_style(style.TITLE_POINT_SIZE))
             self.points[0].setData(x[:, 0], y)
             self.points[1].setData([], [])
@@ -264,15 +242,15 @@ class LandscapeView(QWidget):
             "weights (Li et al. 2018)."
         )
         self.centre_combo = QComboBox(objectName="landscape_centre")
-        self.centre_combo.addItem("Centred on the current θ", "current")
-        self.centre_combo.addItem("Centred on the start θ", "start")
+        self.centre_combo.addItem("Centre: current θ", "current")
+        self.centre_combo.addItem("Centre: start θ", "start")
         self.every_spin = QSpinBox(objectName="landscape_every")
         self.every_spin.setRange(0, 100_000)
         self.every_spin.setSingleStep(50)
         self.every_spin.setSpecialValueText("on demand")
         self.every_spin.setPrefix("every ")
         self.every_spin.setSuffix(" steps")
-        self.every_spin.setValue(0)
+        self.every_spin.setValue(AUTO_EVERY)
         self.every_spin.setToolTip("Recompute the slice automatically every N steps while "
                                    "running (0: only when you press Recompute).")
         self.progress = QProgressBar(objectName="landscape_progress")
@@ -280,11 +258,14 @@ class LandscapeView(QWidget):
         self.progress.setMaximumHeight(12)
         self.progress.setTextVisible(False)
         self.progress.setVisible(False)
-        controls = QHBoxLayout()
-        for widget in (self.recompute_button, self.directions_combo, self.centre_combo,
-                       self.every_spin):
-            controls.addWidget(widget)
-        controls.addStretch(1)
+        for combo in (self.directions_combo, self.centre_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        controls = QGridLayout()
+        controls.addWidget(self.recompute_button, 0, 0)
+        controls.addWidget(self.every_spin, 0, 1)
+        controls.addWidget(self.directions_combo, 1, 0)
+        controls.addWidget(self.centre_combo, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
@@ -413,7 +394,9 @@ class LandscapeView(QWidget):
             if len(rows) == 0:
                 continue
             step = max(1, len(rows) // 2000)  # a long path: every k-th row, and the last
-            shown = np.concatenate([rows[::step], rows[-1:]])
+            shown = rows[::step]
+            if (len(rows) - 1) % step:
+                shown = np.concatenate([shown, rows[-1:]])
             coords = self.slice.plane.project(shown)
             path.setData(coords[:, 0], coords[:, 1])
             path.setZValue(2 + (i == selected))
@@ -428,21 +411,22 @@ class TrainingPlot(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("training_plot")
         self.setBackground(style.BACKGROUND)
-        self.setMinimumHeight(240)
-        self.norms = self.addPlot(row=0, col=0)
-        self.norms.setTitle("Gradient norm per layer, |∂L/∂W_ℓ|",
+        self.setMinimumHeight(150)
+        self.norms = self.addPlot(row=0, col=0, axisItems={"left": NumberAxis("left")})
+        self.norms.setTitle("|∂L/∂W| per layer",
                             **style.label_style(style.TITLE_POINT_SIZE))
         style.style_plot(self.norms)
         self.norms.setLogMode(y=True)
         self.norms.setMenuEnabled(False)
         self.norms_legend = self.norms.addLegend(offset=(-5, 5), labelTextSize="8pt")
-        self.accuracy = self.addPlot(row=1, col=0)
+        self.accuracy = self.addPlot(row=0, col=1)
         self.accuracy.setTitle("Training accuracy", **style.label_style(style.TITLE_POINT_SIZE))
         style.style_plot(self.accuracy)
         self.accuracy.setYRange(0.0, 1.0, padding=0.02)
         self.accuracy.setMenuEnabled(False)
         self.accuracy.setXLink(self.norms)
         style.set_axis_label(self.accuracy, "bottom", "step")
+        style.set_axis_label(self.norms, "bottom", "step")
         self.norm_curves: dict[str, pg.PlotDataItem] = {}
         self.accuracy_curve = self.accuracy.plot(pen=pg.mkPen(style.lane_color(0), width=2))
         self._track = AccuracyTrack()
@@ -458,7 +442,6 @@ class TrainingPlot(pg.GraphicsLayoutWidget):
             pen = pg.mkPen(style.lane_color(number - 1), width=2)
             self.norm_curves[f"W{number}"] = self.norms.plot(pen=pen, name=f"layer {number}")
         self.accuracy.setVisible(surface.classification)
-        style.set_axis_label(self.norms, "bottom", "" if surface.classification else "step")
         self._track = AccuracyTrack()
 
     def show_history(self, history: Any, selected: int) -> None:
@@ -487,13 +470,13 @@ class TrainingPlot(pg.GraphicsLayoutWidget):
 
 
 class NetworkView(QWidget):
-    """Decision map, loss landscape and training plot for a network surface, following the
-    application model (object name ``"network_view"``)."""
+    """Decision map, loss landscape and training plot for a network surface (object name
+    ``"network_view"``); a plot of the window's protocol (:mod:`gdsim.app.plots.protocol`):
+    the window shows it instead of the contour map when θ is a network's weights."""
 
-    def __init__(self, model: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("network_view")
-        self.model = model
         self.decision = DecisionMap()
         self.landscape = LandscapeView()
         self.training = TrainingPlot()
@@ -502,61 +485,53 @@ class NetworkView(QWidget):
         grid.addWidget(self.decision, 0, 0)
         grid.addWidget(self.landscape, 0, 1)
         grid.addWidget(self.training, 1, 0, 1, 2)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
-        self._throttle = _Throttle(REDRAW_HZ)
-        self._surface: Network | None = None
-        self._pending = QTimer(self, singleShot=True, interval=int(1000 / REDRAW_HZ))
-        self._pending.timeout.connect(self.refresh)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(0, 4)
+        grid.setRowStretch(1, 1)
+        self.surface: Network | None = None
+        self.selected = 0
+        self._history: Any = None
         self.landscape.recompute_requested.connect(self.recompute)
-        self.landscape.slice_ready.connect(self.refresh)
-        model.subscribe(self)
+        self.landscape.slice_ready.connect(lambda: self.landscape.show_paths(self._history,
+                                                                             self.selected))
 
     def shutdown(self) -> None:
-        self.model.unsubscribe(self)
+        """Stop the landscape's thread (the window calls this when it closes)."""
         self.landscape.shutdown()
 
-    def model_changed(self, change: Any) -> None:
-        if not self.isVisible() and change.kind not in ("surface", "configs"):
-            return
-        if change.kind in ("surface", "configs"):
-            self._sync_surface()
-        if change.kind in ("history", "cursor", "surface", "selection", "configs"):
-            if self._throttle.ready(bool(getattr(change, "playing", False))):
-                self.refresh()
-            elif not self._pending.isActive():
-                self._pending.start()
+    def set_surface(self, surface: object) -> None:
+        """A network's data and layers; any other surface leaves the view empty."""
+        self.surface = surface if isinstance(surface, Network) else None
+        self._history = None
+        if self.surface is not None:
+            self.decision.set_surface(self.surface)
+            self.landscape.set_surface(self.surface)
+            self.training.set_surface(self.surface)
 
-    def _sync_surface(self) -> None:
-        surface = _network(self.model)
-        if surface is not None and surface is not self._surface:
-            self._surface = surface
-            self.decision.set_surface(surface)
-            self.landscape.set_surface(surface)
-            self.training.set_surface(surface)
+    def set_selected_lane(self, lane: int) -> None:
+        self.selected = lane
 
     def recompute(self) -> bool:
-        """Compute the landscape around the selected run's path now."""
-        return self.landscape.compute(self.model.shown_history(), self.model.selected)
+        """Compute the landscape around the selected run's path so far, now."""
+        return self.landscape.compute(self._history, self.selected)
 
-    def refresh(self) -> None:
-        """Redraw every part from the model's shown history."""
-        self._sync_surface()
-        if self._surface is None:
+    def update_history(self, history: Any) -> None:
+        """Redraw every part from ``history`` (the whole record or a rewound prefix)."""
+        self._history = history
+        surface = self.surface
+        if surface is None or history is None or history.dim != surface.dim:
             return
-        history = self.model.shown_history()
-        selected = self.model.selected
-        runs = 0 if history is None else history.runs
-        thetas = [_lane_theta(history, i) for i in range(runs)]
-        if runs == 0:
-            thetas = [np.asarray(self._surface.default_start)]
+        selected = min(self.selected, max(0, history.runs - 1))
+        thetas = [_lane_theta(history, i) for i in range(history.runs)]
         last_batch = None
-        if history is not None and selected < len(history.lanes):
+        if selected < len(history.lanes):
             last_batch = history.lanes[selected].last_batch
-        self.decision.show_theta(thetas, min(selected, len(thetas) - 1), last_batch)
-        if self.landscape.slice is None and history is not None and history.length > 0:
+        self.decision.show_theta(thetas, selected, last_batch)
+        if self.landscape.slice is None and (history.length >= FIRST_SLICE_ROWS
+                                             or (history.length > 1 and not history.playing)):
             self.landscape.compute(history, selected)
-        elif history is not None:
+        else:
             self.landscape.maybe_auto(history, selected)
         self.landscape.show_paths(history, selected)
         self.training.show_history(history, selected)

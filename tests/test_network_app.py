@@ -20,8 +20,9 @@ LESSON = "14-network-adam-vs-sgd"
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> MainWindow:  # noqa: ANN001
-    from gdsim.app.files.settings import Settings
     from PySide6.QtCore import QSettings
+
+    from gdsim.app.files.settings import Settings
 
     w = create_window(settings=Settings(QSettings(str(tmp_path / "s.ini"),
                                                   QSettings.Format.IniFormat)))

@@ -218,7 +218,9 @@ class LandscapeView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("landscape_view")
-        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        self.plot = pg.PlotWidget(background=style.BACKGROUND,
+                                  axisItems={"left": NumberAxis("left"),
+                                             "bottom": NumberAxis("bottom")})
         self.plot_item = self.plot.getPlotItem()
         style.style_plot(self.plot_item, grid=False)
         self.plot_item.setMenuEnabled(False)

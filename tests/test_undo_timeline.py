@@ -82,6 +82,7 @@ def test_a_stray_map_click_is_taken_back_with_ctrl_z(qtbot, window: MainWindow) 
     qtbot.keyClick(w.surface_view.plot_widget, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     h = wait(qtbot, w, lambda h: w.model.step_count() == 30)
     assert w.model.configs[0].start is None
+    assert "Ctrl+Shift+Z" in w.statusBar().currentMessage()
     np.testing.assert_array_equal(h.theta, before)  # both runs, to the step they had reached
     assert w.runs_list.count() == 2
     qtbot.keyClick(w.surface_view.plot_widget, Qt.Key.Key_Z,

@@ -420,6 +420,8 @@ class AppModel:
             return False
         self._redo.append(self.snapshot())
         self._restore(self._undo.pop())
+        self.message("Took back the last change: the runs are back where they were "
+                     "(Ctrl+Shift+Z redoes it)")
         return True
 
     def redo(self) -> bool:
@@ -427,6 +429,7 @@ class AppModel:
             return False
         self._undo.append(self.snapshot())
         self._restore(self._redo.pop())
+        self.message("Made the change again (Ctrl+Z takes it back)")
         return True
 
     def _restore(self, s: Snapshot) -> None:

@@ -319,3 +319,14 @@ def test_undo_and_redo_before_the_engine_answered_stay_consistent() -> None:
     model.undo()
     lagging.flush()
     assert inner.run.configs[0].lr is None and model.configs[0].lr is None
+
+
+def test_the_export_figure_reads_its_facts_from_the_model() -> None:
+    model, _ = make([ENDLESS, ENDLESS.with_changes(optimizer="adam")])
+    model.select(1)
+    model.set_aid("taylor", True)
+    model.set_log_y(True)
+    facts = model.figure_facts()
+    assert facts["labels"] == model.labels and facts["selected_lane"] == 1
+    assert facts["aids"] == ["gradient", "step", "taylor"] and facts["log_y"] is True
+    assert facts["history"] is model.history and facts["configs"] == model.configs

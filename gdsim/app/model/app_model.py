@@ -491,6 +491,15 @@ class AppModel:
             ranges.append(tuple(view["y_range"]))
         return tuple(ranges)  # type: ignore[return-value]
 
+    def figure_facts(self) -> dict[str, Any]:
+        """What an export figure shows, from the model alone: ``surface``, ``configs``,
+        ``history``, ``labels``, ``selected_lane``, ``aids`` (the enabled ones) and ``log_y``
+        (the keyword arguments of :class:`~gdsim.app.files.figure.ExportFigure` of the same
+        names)."""
+        return {"surface": self.surface, "configs": self.configs, "history": self.history,
+                "labels": self.labels, "selected_lane": self._selected,
+                "aids": self.enabled_aids, "log_y": self.log_y}
+
     # --- the simulation ---------------------------------------------------------------------
     def play(self) -> None:
         """Run freely; from a rewound cursor the run continues from its end."""

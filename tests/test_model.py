@@ -330,3 +330,9 @@ def test_the_export_figure_reads_its_facts_from_the_model() -> None:
     assert facts["labels"] == model.labels and facts["selected_lane"] == 1
     assert facts["aids"] == ["gradient", "step", "taylor"] and facts["log_y"] is True
     assert facts["history"] is model.history and facts["configs"] == model.configs
+
+
+def test_a_replay_asked_to_stop_ends_early() -> None:
+    looks = []
+    run = replay(((0, (ENDLESS,)),), 10**9, stop=lambda: looks.append(1) or len(looks) > 3)
+    assert 0 < run.steps < 10**9 and len(looks) == 4

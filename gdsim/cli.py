@@ -140,6 +140,8 @@ def _join_negative_start(argv: list[str]) -> list[str]:
 
 # --- list -------------------------------------------------------------------------------------
 def _default_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     return str(value).lower() if isinstance(value, bool) else f"{value:g}"
 
 

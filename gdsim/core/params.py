@@ -9,7 +9,7 @@ range and a one-sentence description. The same table validates user input, docum
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -38,6 +38,8 @@ class ParamSpec:
         ui_low, ui_high: a sensible range for a slider (defaults to ``low``/``high``).
         choices: the allowed values of a ``choice`` parameter.
         max_items: the most values an ``ints`` parameter may hold.
+        check: for ``text``: raises :class:`ParamError` if the text is not acceptable (e.g. a
+            formula that does not parse); its message follows the parameter's name.
     """
 
     name: str
@@ -53,6 +55,7 @@ class ParamSpec:
     ui_high: float | None = None
     choices: tuple[str, ...] = ()
     max_items: int = 16
+    check: Callable[[str], None] | None = None
 
     def interval(self) -> str:
         """The valid range as text, e.g. ``[0, 1)``."""
@@ -94,6 +97,11 @@ class ParamSpec:
             if self.high is not None and len(value) > self.high:
                 raise ParamError(f"Invalid {where}{self.name}: {len(value)} characters "
                                  f"(expected {self.interval()})")
+            if self.check is not None:
+                try:
+                    self.check(value)
+                except ParamError as exc:
+                    raise ParamError(f"Invalid {where}{self.name}: {exc}") from None
             return value  # type: ignore[return-value]
         if self.kind == "ints":
             return self._validate_ints(value, where)  # type: ignore[return-value]

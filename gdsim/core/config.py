@@ -119,8 +119,9 @@ class RunConfig:
         if self.start is not None:
             names = surface_cls.param_names_for(self.surface_params)
             if len(self.start) != len(names):
+                shown = ", ".join(names) if len(names) <= 6 else f"{names[0]}, …, {names[-1]}"
                 raise ConfigError("start", f"{self.surface} has {len(names)} parameter(s) "
-                                  f"({', '.join(names)}), got {len(self.start)} coordinate(s)")
+                                  f"({shown}), got {len(self.start)} coordinate(s)")
             for i, x in enumerate(self.start):
                 _check_number(f"start[{i}]", x)
         _check_int("seed", self.seed, low=0)

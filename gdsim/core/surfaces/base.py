@@ -85,7 +85,8 @@ class Surface(ABC):
 
     @classmethod
     def param_names_for(cls, params: Mapping[str, Any]) -> tuple[str, ...]:
-        """θ's names for the given parameters (only ``custom`` lets them change θ)."""
+        """θ's component names for these surface parameters (a network's and a custom
+        formula's depend on them)."""
         return cls.param_names
 
     @property

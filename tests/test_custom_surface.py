@@ -258,3 +258,40 @@ def test_sympy_never_parses_text(monkeypatch: pytest.MonkeyPatch) -> None:
     compile_expression.cache_clear()
     compiled = compile_expression("(1 - x)^2 + 100*(y - x^2)^2 + sqrt(abs(x)) + arctan(y)")
     assert compiled.loss_and_grad(1.0, 1.0)[0] == pytest.approx(1.0 + np.pi / 4)
+
+
+# --- the Surface panel ------------------------------------------------------------------------
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_the_expression_field_shows_errors_as_you_type_and_applies_on_enter(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from gdsim.app import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.set_configs([RunConfig(surface="custom", max_steps=5)])
+    qtbot.waitUntil(lambda: w.history is not None and w.surface.name == "custom")
+    field = w.surface_panel.params.controls["expression"]
+    assert field.edit.text() == "x^2 + 3*y^2" and not field.error.isVisibleTo(w)
+    field.edit.setFocus()
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "x^2 + y.real")
+    assert field.error.isVisibleTo(w)
+    assert "column 7" in field.error.text() and "attribute" in field.error.text()
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    assert w.configs[0].surface_params.get("expression", "x^2 + 3*y^2") == "x^2 + 3*y^2"
+    for _ in "y.real":
+        qtbot.keyClick(field.edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field.edit, "(w - 1)^2")  # now "x^2 + (w - 1)^2": both x and w
+    assert "not both" in field.error.text()
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "(w - 1)^2")
+    assert not field.error.isVisibleTo(w)
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.surface.param_names == ("w",))
+    assert w.configs[0].surface_params["expression"] == "(w - 1)^2"
+    assert w.configs[0].start is None  # θ changed shape: back to the default start
+    assert not w.surface_panel.start_spins[1].isVisibleTo(w)
+    assert w.surface_panel.start_labels[0].text() == "w"
+    w.close()

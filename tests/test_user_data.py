@@ -207,3 +207,29 @@ def test_command_line_data_option(tmp_path: Path, capsys: pytest.CaptureFixture[
     code = main(["run", "--surface", "bowl", "--data", "points.csv"])
     err = capsys.readouterr().err
     assert code == 2 and "surface_params.data" in err
+
+
+# --- the Surface panel ------------------------------------------------------------------------
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_load_data_in_the_surface_panel(qtbot, tmp_path: Path) -> None:
+    from gdsim.app import MainWindow
+
+    path, x, _ = _points(tmp_path, n=23)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n3,abc\n", encoding="utf-8")
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.set_configs([RunConfig(surface="linear-regression", max_steps=5)])
+    qtbot.waitUntil(lambda: w.history is not None and w.surface.name == "linear-regression")
+    field = w.surface_panel.params.controls["data"]
+    assert field.load_button is not None and field.load_button.text() == "Load data…"
+    assert not field.load(str(bad))
+    assert "line 3, column 2 (y)" in field.error.text() and field.error.isVisibleTo(w)
+    assert "data" not in w.configs[0].surface_params
+    assert field.load(str(path))
+    qtbot.waitUntil(lambda: w.surface.n_examples == 23)
+    np.testing.assert_array_equal(w.surface.x, x)
+    assert w.configs[0].surface_params["data"] == str(path)
+    assert w.data_view.isVisible()
+    w.close()

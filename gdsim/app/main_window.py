@@ -446,7 +446,7 @@ class MainWindow(QMainWindow):
         """Every panel shows the selected run's configuration (no edits are emitted)."""
         config = self._configs[self._selected]
         surface = self._surface_of(config)
-        self.surface_panel.set_config(config)
+        self.surface_panel.set_config(config, surface)
         self.optimizer_panel.set_config(config, config.resolved_lr(surface))
         self.batch_panel.set_config(config, surface.n_examples)
         self.schedule_panel.set_config(config)

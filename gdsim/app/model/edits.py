@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gdsim.core.config import RunConfig
-from gdsim.core.surfaces import make_surface
+from gdsim.core.surfaces import SURFACES, make_surface
 
 SHARED_FIELDS = frozenset({"surface", "surface_params", "seed", "start"})
 """Fields that every run of a comparison has in common (edits apply to all runs)."""
@@ -70,9 +70,14 @@ def set_param(configs: Sequence[RunConfig], selected: int, group: str, name: str
               value: Any) -> list[RunConfig]:
     """Set one parameter of ``group`` (``"surface_params"``, ``"optimizer_params"``,
     ``"schedule_params"``); surface parameters apply to every run."""
-    current = dict(getattr(configs[selected], group))
+    config = configs[selected]
+    current = dict(getattr(config, group))
     current[name] = value
-    return apply_changes(configs, selected, {group: current})
+    changes: dict[str, Any] = {group: current}
+    names_for = SURFACES[config.surface].param_names_for
+    if group == "surface_params" and names_for(current) != names_for(config.surface_params):
+        changes["start"] = None  # θ changed shape (a formula in w instead of x, y)
+    return apply_changes(configs, selected, changes)
 
 
 def set_step_limit(configs: Sequence[RunConfig], max_steps: int) -> list[RunConfig]:

@@ -52,6 +52,7 @@ from gdsim.app.panels import (
 from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
+from gdsim.app.plots.surface_3d import install_3d_view
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.core.config import ConfigError, RunConfig, first_unshared
 from gdsim.core.optimizers import OPTIMIZERS
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.step_limit_spin = make_step_limit_spin()
         build_toolbar(self, self.window_actions, self.speed_control, self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
+        self.view_3d = install_3d_view(self)
         self._build_status_bar()
         self.documents = Documents(self, settings)
         self._connect()
@@ -480,6 +482,7 @@ class MainWindow(QMainWindow):
         if surface.data_driven:
             self.data_view.set_surface(surface)
         self.window_actions.log_y.setChecked(surface.log_scale)  # a per-surface default
+        self.view_3d.set_surface(surface)
 
     def _show_surface(self, surface: Surface) -> None:
         """Draw the surface, over the session's view if there is one."""
@@ -507,7 +510,7 @@ class MainWindow(QMainWindow):
         labels = tuple(lane.label for lane in frame.lanes)
         if labels != self._lane_labels:
             self._lane_labels = labels
-            for view in (self.surface_view, self.loss_plot, self.data_view):
+            for view in (self.surface_view, self.loss_plot, self.data_view, self.view_3d):
                 view.set_lanes(list(labels))
             if self._selected >= len(labels):
                 self._selected = 0
@@ -536,6 +539,7 @@ class MainWindow(QMainWindow):
                                               partial(self.loss_plot.update_history, h)]
         if self.data_view.isVisible():
             parts.append(partial(self.data_view.update_history, h))
+        parts.append(partial(self.view_3d.update_history, h))
         return [*parts, partial(self._finish_redraw, h)]
 
     def _finish_redraw(self, h: History) -> None:

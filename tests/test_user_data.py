@@ -233,3 +233,16 @@ def test_load_data_in_the_surface_panel(qtbot, tmp_path: Path) -> None:
     assert w.configs[0].surface_params["data"] == str(path)
     assert w.data_view.isVisible()
     w.close()
+
+
+def test_a_refusal_does_not_echo_a_files_content_and_devices_are_not_read(tmp_path: Path
+                                                                          ) -> None:
+    secret = "s3cr3t-" * 20
+    path = tmp_path / "notes.csv"
+    path.write_text(f"x,y\n1,2\n3,{secret}\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        read_points(path)
+    assert secret not in str(info.value) and "…" in str(info.value)
+    if Path("/dev/zero").exists():
+        with pytest.raises(DataFileError, match="not a file"):
+            read_points("/dev/zero")  # endless: refused before reading

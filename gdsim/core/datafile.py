@@ -112,8 +112,9 @@ def _parse(stream, binary: bool, shown: str) -> tuple[np.ndarray, np.ndarray]:
                 for name in ("x", "y"):
                     if name not in header:
                         raise DataFileError(shown, f"no column named {name!r} in the header "
-                                            f"({', '.join(map(repr, header))}); the first row "
-                                            "must name the columns x and y", line=line)
+                                            f"({_shown(', '.join(map(repr, header)))}); the "
+                                            "first row must name the columns x and y",
+                                            line=line)
                     columns[name] = header.index(name)
                 continue
             if len(xs) >= MAX_POINTS:
@@ -130,14 +131,14 @@ def _parse(stream, binary: bool, shown: str) -> tuple[np.ndarray, np.ndarray]:
                 try:
                     value = float(text)
                 except ValueError:
-                    raise DataFileError(shown, f"{text!r} is not a number", line=line,
+                    raise DataFileError(shown, f"{_shown(text)!r} is not a number", line=line,
                                         column=col + 1, column_name=name) from None
                 if not math.isfinite(value):
-                    raise DataFileError(shown, f"{text!r} is not a finite number", line=line,
-                                        column=col + 1, column_name=name)
+                    raise DataFileError(shown, f"{_shown(text)!r} is not a finite number",
+                                        line=line, column=col + 1, column_name=name)
                 values.append(value)
             if binary and values[1] not in (0.0, 1.0):
-                raise DataFileError(shown, f"{row[columns['y']].strip()!r} is not a class "
+                raise DataFileError(shown, f"{_shown(row[columns['y']].strip())!r} is not a class "
                                     "label (y must be 0 or 1)", line=line,
                                     column=columns["y"] + 1, column_name="y")
             xs.append(values[0])
@@ -149,6 +150,11 @@ def _parse(stream, binary: bool, shown: str) -> tuple[np.ndarray, np.ndarray]:
     if len(xs) < MIN_POINTS:
         raise DataFileError(shown, f"{len(xs)} point(s): at least {MIN_POINTS} are needed")
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters for a message (a file's content is not echoed)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def write_points(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray) -> None:

@@ -241,7 +241,10 @@ def cmd_run(argv: Sequence[str]) -> int:
         raise UsageError(f"gdsim run: --frames must be between 1 and 1000, got {args.frames}")
     if not 0 < args.fps <= 100:
         raise UsageError(f"gdsim run: --fps must be in (0, 100], got {args.fps:g}")
-    run = Run(config)
+    try:
+        run = Run(config)
+    except ValueError as exc:  # a surface that cannot be built (a formula undefined everywhere)
+        raise UsageError(f"gdsim run: surface_params: {exc}") from None
     run.advance(config.max_steps)
     if args.csv == "-":
         write_csv(run, sys.stdout)

@@ -325,6 +325,7 @@ class MainWindow(QMainWindow):
         """
         configs = list(configs)
         _check_shared(configs)
+        self._surface_of(configs[0])  # a surface that cannot be built raises here
         same_surface = self._surface_key(configs[0]) == self._surface_key(self._configs[0])
         self._apply(configs, selected=0)
         self._session_view = dict(view) if view else None

@@ -77,7 +77,10 @@ def set_param(configs: Sequence[RunConfig], selected: int, group: str, name: str
     names_for = SURFACES[config.surface].param_names_for
     if group == "surface_params" and names_for(current) != names_for(config.surface_params):
         changes["start"] = None  # θ changed shape (a formula in w instead of x, y)
-    return apply_changes(configs, selected, changes)
+    out = apply_changes(configs, selected, changes)
+    if group == "surface_params":  # e.g. a formula that parses but cannot be derived
+        make_surface(config.surface, current, config.seed)
+    return out
 
 
 def set_step_limit(configs: Sequence[RunConfig], max_steps: int) -> list[RunConfig]:

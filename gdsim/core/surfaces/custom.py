@@ -34,6 +34,7 @@ from gdsim.core.expression import (
     Binary,
     Call,
     Expression,
+    ExpressionError,
     Node,
     Number,
     Symbol,
@@ -125,8 +126,16 @@ def compile_expression(text: str) -> CompiledExpression:
     # d|u|/du = sign(u) and d sign(u)/du = 2δ(u): zero wherever the derivative exists.
     grad = [g.replace(sp.DiracDelta, lambda *_: sp.S.Zero) for g in grad]
     hess = [h.replace(sp.DiracDelta, lambda *_: sp.S.Zero) for h in hess]
-    loss_and_grad = sp.lambdify(args, [loss, *grad], modules="numpy", cse=True)
-    hessian = sp.lambdify(args, hess, modules="numpy", cse=True)
+    undefined = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+    if any(part.has(*undefined) for part in (loss, *grad, *hess)):
+        raise ExpressionError(1, "the formula is undefined: part of it is infinite or not a "
+                              "number for every x and y (e.g. a division by x - x)")
+    try:
+        loss_and_grad = sp.lambdify(args, [loss, *grad], modules="numpy", cse=True)
+        hessian = sp.lambdify(args, hess, modules="numpy", cse=True)
+    except Exception as exc:  # a construct numpy's printer cannot write: refuse, never crash
+        raise ExpressionError(1, f"the formula cannot be compiled ({type(exc).__name__})"
+                              ) from None
     return CompiledExpression(expression, loss_and_grad, hessian, tuple(str(g) for g in grad))
 
 

@@ -171,7 +171,10 @@ def test_view_start_and_default_rate_follow_the_formula() -> None:
     assert surface.default_start == (-1.6, 1.6)
     # λ_max = 6 at every point: 1/6 rounded down to 0.1, stable (η < 2/6).
     assert surface.default_lr("gd") == 0.1 and surface.default_lr("momentum") == 0.05
-    assert surface.formula == "x**2 + 3*y**2"
+    assert surface.formula == "x² + 3·y²"  # for display; the parameter keeps the text typed
+    assert surface.params["expression"] == "x**2 + 3*y**2"
+    rosen = make_surface("custom", {"expression": "(1 - x)^2 + 100*(y - x^2)^2"})
+    assert rosen.formula == "(1 − x)² + 100·(y − x²)²"
     assert make_surface("custom", {"expression": "w^2"}).view == ((-5.0, 5.0),)
 
 
@@ -390,5 +393,5 @@ def test_the_app_refuses_an_undefined_formula_and_keeps_running(qtbot) -> None:
     assert field.edit.text() == "x^2 + 3*y^2"  # the controls show what is in force
     with pytest.raises(ValueError, match="undefined"):
         w.set_configs([RunConfig(surface="custom", surface_params={"expression": "x/(y-y)"})])
-    assert w.surface.formula == "x^2 + 3*y^2"
+    assert w.surface.params["expression"] == "x^2 + 3*y^2"
     w.close()

@@ -201,3 +201,14 @@ def test_accepted_formulas_are_compiled_without_side_effects(
     compiled = compile_expression("sqrt(x^2 + 1) * exp(-y) + arctan(x*y)")
     assert compiled.loss_and_grad(0.0, 0.0)[0] == pytest.approx(1.0)
     assert calls == [] and list(tmp_path.iterdir()) == []
+
+
+def test_the_formula_is_shown_in_unicode_with_only_the_parentheses_it_needs() -> None:
+    from gdsim.core.expression import to_text
+
+    for typed, shown in (("(1 - x)^2 + 100*(y - x^2)^2", "(1 − x)² + 100·(y − x²)²"),
+                         ("sin(x)*cos(y) + 0.1*(x^2+y^2)", "sin(x)·cos(y) + 0.1·(x² + y²)"),
+                         ("x - (y - 1)", "x − (y − 1)"), ("x/(y*2)", "x/(y·2)"),
+                         ("(-x)^2", "(−x)²"), ("-x^2", "−x²"), ("x^-2", "x⁻²"),
+                         ("(x^2)^3", "(x²)³"), ("x^(1/2)", "x^(1/2)"), ("pi*w", "π·w")):
+        assert to_text(parse_expression(typed).tree) == shown

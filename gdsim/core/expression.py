@@ -434,3 +434,51 @@ def _has_variable(node: Node) -> bool:
         return _has_variable(node.arg)
     assert isinstance(node, Binary)
     return _has_variable(node.left) or _has_variable(node.right)
+
+
+# --- display ----------------------------------------------------------------------------------
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}
+_SHOWN_OP = {"+": " + ", "-": " − ", "*": "·", "/": "/"}
+
+
+def to_text(node: Node) -> str:
+    """The checked formula as readable Unicode: ``(1 − x)² + 100·(y − x²)²``.
+
+    Parentheses only where precedence needs them; small integer exponents as superscripts.
+    """
+    return _text(node, 0)
+
+
+def _text(node: Node, outer: int) -> str:
+    if isinstance(node, Number):
+        return str(node.value) if isinstance(node.value, int) else f"{node.value:.12g}"
+    if isinstance(node, Symbol):
+        return "π" if node.name == "pi" else node.name
+    if isinstance(node, Call):
+        return f"{node.func}({_text(node.arg, 0)})"
+    if isinstance(node, Unary):
+        inner = _text(node.operand, 3)
+        shown = ("−" if node.op == "-" else "+") + inner
+        return f"({shown})" if outer > 3 else shown
+    assert isinstance(node, Binary)
+    prec = _PRECEDENCE[node.op]
+    if node.op == "^":
+        base = _text(node.left, 5)
+        exponent = _small_integer(node.right)
+        shown = (base + exponent.translate(_SUPERSCRIPT) if exponent is not None
+                 else f"{base}^{_text(node.right, 4)}")
+    else:
+        right_outer = prec + 1 if node.op in "-/" else prec
+        shown = _text(node.left, prec) + _SHOWN_OP[node.op] + _text(node.right, right_outer)
+    return f"({shown})" if prec < outer else shown
+
+
+def _small_integer(node: Node) -> str | None:
+    """``"2"`` or ``"-1"`` for an integer exponent of at most two digits, else ``None``."""
+    sign = ""
+    if isinstance(node, Unary) and node.op == "-":
+        sign, node = "-", node.operand
+    if isinstance(node, Number) and isinstance(node.value, int) and node.value < 100:
+        return sign + str(node.value)
+    return None

@@ -41,6 +41,7 @@ from gdsim.core.expression import (
     Unary,
     check_expression,
     parse_expression,
+    to_text,
 )
 from gdsim.core.params import ParamSpec
 from gdsim.core.surfaces.base import EXAMPLE_NOISE, N_EXAMPLES, AnalyticSurface, CriticalPoint
@@ -175,7 +176,7 @@ class CustomSurface(AnalyticSurface):
         extent = float(self.params["extent"])
         self.view = tuple((-extent, extent) for _ in self.param_names)
         self.default_start = (-0.8 * extent, 0.8 * extent) if self.dim == 2 else (0.8 * extent,)
-        self.formula = str(text)
+        self.formula = to_text(self.compiled.expression.tree)  # "x² + 3·y²", for display
         self.lrs = self._curvature_rates()
 
     # --- evaluation -------------------------------------------------------------------------
@@ -213,7 +214,7 @@ class CustomSurface(AnalyticSurface):
     # --- derived facts ----------------------------------------------------------------------
     def critical_points(self) -> list[CriticalPoint]:
         """The isolated minima in (or within 1% of) the view box, lowest first."""
-        return list(_minima(self.formula, float(self.params["extent"])))
+        return list(_minima(self.compiled.expression.text, float(self.params["extent"])))
 
     def _curvature_rates(self) -> dict[str, float]:
         """Gradient descent's rate 1/λ_max at the start (rounded down), momentum's half that."""

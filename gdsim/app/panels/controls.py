@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app.model.formatting import fmt_number
+from gdsim.app.panels.choice_field import ChoiceField, IntsField
 from gdsim.app.panels.text_field import TextField
 from gdsim.core.params import ParamError, ParamSpec
 
@@ -37,10 +39,9 @@ _HUGE = 1e300
 
 
 def format_number(value: float) -> str:
-    """Short text for a number: ``0.1``, ``1e-08``, ``2.5e+04``, ``0``."""
-    if value == 0:
-        return "0"
-    return f"{value:.6g}"
+    """Short text for a number: ``0.1``, ``1e-8``, ``2.5e4``, ``0`` (the app's one number
+    formatter, :func:`~gdsim.app.model.formatting.fmt_number`)."""
+    return fmt_number(value)
 
 
 class NumberSpinBox(QDoubleSpinBox):
@@ -186,6 +187,10 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
         widget.setValue(int(spec.default))
     elif spec.kind == "text":
         widget = TextField(spec, owner)
+    elif spec.kind == "choice":
+        widget = ChoiceField(spec, owner)
+    elif spec.kind == "ints":
+        widget = IntsField(spec, owner)
     else:
         widget = NumberSpinBox(spec, owner)
     widget.setToolTip(spec.description)
@@ -206,7 +211,7 @@ def set_control_value(widget: QWidget, value: Any) -> None:
         widget.setChecked(bool(value))
     elif isinstance(widget, QSpinBox):
         widget.setValue(int(value))
-    elif isinstance(widget, TextField):
+    elif isinstance(widget, (ChoiceField, IntsField, TextField)):
         widget.setValue(value)
     else:
         widget.setValue(float(value))  # type: ignore[attr-defined]
@@ -272,7 +277,7 @@ class ParamForm(QWidget):
             control.toggled.connect(edited)
         else:
             control.valueChanged.connect(edited)  # type: ignore[attr-defined]
-        if isinstance(control, (NumberSpinBox, TextField)):
+        if isinstance(control, (NumberSpinBox, ChoiceField, IntsField, TextField)):
             control.sigInvalid.connect(self.sigInvalid)
 
     def set_values(self, values: Mapping[str, Any]) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gdsim.core.config import RunConfig
@@ -50,11 +51,19 @@ def test_offscreen_the_3d_view_says_it_is_unavailable_and_the_rest_works(qtbot) 
 
 
 SCRIPT = r"""
-import json, sys
+import json, sys, time
 import numpy as np
+from PySide6.QtCore import QEventLoop
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
+
+
+def wait_for(condition, seconds=10.0):
+    # Process events (waiting for each, up to 50 ms) until condition() or the time-out.
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
 from gdsim.app import MainWindow, style
 from gdsim.core.config import RunConfig
 
@@ -97,9 +106,15 @@ out["mesh"] = float(mesh.mean())
 lane = QColor(style.lane_hex(0))
 near = np.abs(rgb - np.array([lane.red(), lane.green(), lane.blue()])).sum(axis=-1) < 60
 out["lane0"] = int(near.sum())
-v.set_cursor(0)
+w.model.set_cursor(0)  # the timeline's cursor: every view shows step 0
+wait_for(lambda: v.history is not None and v.history.length == 1)
 out["cursor0"] = v.current_points.tolist()
 out["start_z"] = float(v._lifted(w.history.theta[:1, 0, :], w.history.loss[:1, 0])[0, 2])
+w.model.set_cursor(None)
+wait_for(lambda: v.history is not None and v.history.length > 1)
+out["live_again"] = v.current_points.tolist()
+v.set_cursor(0)  # the view's own cursor
+out["own_cursor0"] = v.current_points.tolist()
 v.set_cursor(None)
 path = sys.argv[1]
 v.export_png(path)
@@ -143,10 +158,12 @@ def test_under_xvfb_the_mesh_and_the_paths_are_painted(tmp_path: Path, artifacts
     assert 0.05 < out["background"] < 0.95
     assert out["mesh"] > 0.05  # the colour map's colours cover a good part of the picture
     assert out["lane0"] > 20  # the first run's path and point in its lane colour
-    # The timeline cursor at step 0: every run's current point is back at the start.
+    # The timeline's cursor at step 0: every run's current point is back at the start.
     start = [-1.5, 2.0]
     for x, y, z in out["cursor0"]:
         assert (x, y) == pytest.approx(start) and z == pytest.approx(out["start_z"])
     assert out["cursor0"] != out["latest"]
+    np.testing.assert_allclose(out["live_again"], out["latest"])
+    np.testing.assert_allclose(out["own_cursor0"], out["cursor0"])
     assert Path(out["export"]).stat().st_size > 10_000
     assert "two parameters" in out["one_d"]

@@ -8,9 +8,11 @@ Each run's path and current point are drawn in its lane colour, slightly above t
 without depth test (a path behind a hill stays visible). The mouse rotates (drag), pans (middle
 drag) and zooms (wheel), as pyqtgraph's :class:`GLViewWidget` does.
 
-The view follows the model like the other views: :meth:`update_history` on every redraw (live
-while running) and :meth:`set_cursor` to show the runs as they were at an earlier step (a
-timeline cursor). :meth:`export_png` saves what is shown.
+The view follows the model like the other views (it is registered as a plot, see
+:mod:`gdsim.app.plots.protocol`): :meth:`update_history` on every redraw while it is shown,
+with the whole record or its prefix up to the timeline's cursor, and when it is shown again
+it catches up from the model (``history_source``). :meth:`set_cursor` rewinds it alone (for
+scripts and tests). :meth:`export_png` saves what is shown.
 
 OpenGL needs a real display. Under Qt's ``offscreen`` platform (headless tests, ``gdsim run
 --plot``) or without PyOpenGL the view shows one sentence saying it is unavailable and why;
@@ -20,7 +22,7 @@ nothing else changes.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +99,7 @@ class Surface3DView(QWidget):
         self._height = 1.0
         self._heights = np.zeros((0, 0))
         self._built = False
+        self.history_source: Callable[[], History | None] | None = None
         self._range = (0.0, 1.0)
         self.current_points = np.zeros((0, 3))  # the runs' current points as drawn (x, y, z)
         self._mesh = None
@@ -129,6 +132,11 @@ class Surface3DView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        if self.history_source is not None:  # hidden views are not fed: catch up now
+            latest = self.history_source()
+            if latest is not None and self.surface is not None \
+                    and latest.dim == self.surface.dim:
+                self.history = latest
         if not self._built:
             self._build()
         else:
@@ -344,4 +352,7 @@ def install_3d_view(window: QMainWindow) -> Surface3DView:
         window.addAction(action)
     holder = Surface3DWindow(action, window)
     window.view_3d_window = holder  # type: ignore[attr-defined]
+    model = getattr(window, "model", None)
+    if model is not None:  # the application model: what the other views show
+        holder.view.history_source = model.shown_history
     return holder.view

@@ -313,6 +313,8 @@ class MainWindow(QMainWindow):
         self.speed_control.sigSpeedChanged.connect(lambda s: self.controller.set_speed(s))
         self.step_limit_spin.valueChanged.connect(model.set_step_limit)
         self.surface_view.sigStartRequested.connect(self._map_clicked)
+        self.network_view.landscape.message.connect(
+            lambda text: self.show_message(text, error=True))
         self.surface_view.plot_item.getViewBox().sigRangeChanged.connect(self._view_changed)
 
         sel = lambda: model.selected  # noqa: E731 - read at edit time
@@ -643,5 +645,6 @@ class MainWindow(QMainWindow):
     def _shutdown(self) -> None:
         """Stop the display timer and the worker thread (waits for it); idempotent."""
         self.pacer.stop()
-        self.network_view.shutdown()
+        for view in self._plots:
+            call_optional(view, "shutdown")
         self.controller.shutdown()

@@ -270,8 +270,10 @@ class Run:
             group.state = group.optimizer.init(self.start[group.rows], group.hp)
         self.theta = self.start.copy()
         self.steps = 0
-        # Reserve the step limit (up to 2¹⁸ rows) so that recording rarely copies its buffers.
-        reserve = min(int(self.max_steps.max()) + 1, 1 << 18)
+        # Reserve the step limit so that recording rarely copies its buffers: up to 2¹⁸ rows,
+        # and no more than about 2²⁴ numbers per buffer (a network has thousands of weights).
+        reserve = min(int(self.max_steps.max()) + 1, 1 << 18,
+                      max(256, (1 << 24) // (self.runs * self.dim)))
         self.trajectory = Trajectory(self.runs, self.dim, reserve) if self.record else None
         self._status = np.zeros(self.runs, dtype=np.int8)
         self.steps_done = np.zeros(self.runs, dtype=np.int64)

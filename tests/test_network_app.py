@@ -146,6 +146,6 @@ def test_row_caches_compute_each_row_once_and_notice_another_path() -> None:
     np.testing.assert_allclose(cache.update(rows[:3]), rows[:3].sum(axis=1))  # a rewound prefix
     assert calls == [6, 4]
     other = rows.copy()
-    other[2] += 1.0  # another run from step 2 on (a reset, an undo)
+    other[2:] += 1.0  # another run from step 2 on (an edit at a rewound cursor, an undo)
     np.testing.assert_allclose(cache.update(other[:5]), other[:5].sum(axis=1))
     assert calls == [6, 4, 5]

@@ -44,6 +44,7 @@ class Status(enum.StrEnum):
 
 
 _STATUS_BY_CODE = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.STEP_LIMIT)
+STATUSES: tuple[Status, ...] = _STATUS_BY_CODE  # Run.status_codes() indexes this
 _RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT = range(4)
 
 
@@ -481,6 +482,11 @@ class Run:
     # --- reading the run ------------------------------------------------------------------
     def status(self, lane: int = 0) -> Status:
         return _STATUS_BY_CODE[int(self._status[lane])]
+
+    def status_codes(self) -> np.ndarray:
+        """Every lane's status as an int8 array ``(runs,)`` of indices into :data:`STATUSES`
+        (a copy; cheaper than :meth:`statuses` for a map of many lanes)."""
+        return self._status.copy()
 
     def statuses(self) -> list[Status]:
         return [_STATUS_BY_CODE[int(c)] for c in self._status]

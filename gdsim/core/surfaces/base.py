@@ -83,6 +83,11 @@ class Surface(ABC):
         self.seed = int(seed)
         self._rng_seed = np.random.SeedSequence([self.seed, 0x5EED])
 
+    @classmethod
+    def param_names_for(cls, params: Mapping[str, Any]) -> tuple[str, ...]:
+        """θ's component names for these surface parameters (a network's depend on them)."""
+        return cls.param_names
+
     @property
     def dim(self) -> int:
         return len(self.param_names)

@@ -26,10 +26,17 @@ def hessian(surface: Surface, theta: np.ndarray) -> np.ndarray:
     symmetric.
     """
     theta = np.atleast_2d(np.asarray(theta, dtype=float))
+    runs, dim = theta.shape
     own = getattr(surface, "hessian", None)
     if callable(own):
-        return np.asarray(own(theta), dtype=float)
-    runs, dim = theta.shape
+        # Some surfaces' older hessian(θ) takes one point (dim,): use only the batched form.
+        try:
+            with np.errstate(all="ignore"):
+                h = np.asarray(own(theta), dtype=float)
+            if h.shape == (runs, dim, dim):
+                return h
+        except ValueError:
+            pass
     out = np.empty((runs, dim, dim))
     with np.errstate(all="ignore"):
         for j in range(dim):
@@ -47,10 +54,12 @@ def eigenvalues(surface: Surface, theta: np.ndarray) -> np.ndarray:
 
 
 def is_quadratic(surface: Surface, rtol: float = 1e-6) -> bool:
-    """Whether the loss is quadratic: the same Hessian at the view's centre and corners."""
-    corners = np.array(np.meshgrid(*surface.view)).reshape(surface.dim, -1).T
-    centre = np.array([[(lo + hi) / 2 for lo, hi in surface.view]])
-    h = hessian(surface, np.vstack([centre, corners]))
+    """Whether the loss is quadratic: the same Hessian at the view's centre and at four
+    fixed pseudo-random points of the view box."""
+    low, high = np.array(surface.view, dtype=float).T
+    points = np.vstack([(low + high) / 2,
+                        np.random.default_rng(0).uniform(low, high, (4, surface.dim))])
+    h = hessian(surface, points)
     if not np.all(np.isfinite(h)):
         return False
     scale = max(float(np.abs(h[0]).max()), 1e-300)

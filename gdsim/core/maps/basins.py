@@ -72,6 +72,7 @@ class BasinResult:
     minimum: np.ndarray  # index into critical_points(), −1 for none
     minima: tuple[tuple[float, ...], ...]  # the critical points' coordinates, by index
     progress: MapProgress
+    is_minimum: tuple[bool, ...] = ()  # which critical points are minima, by index
 
     def image(self, values: np.ndarray) -> np.ndarray:
         return np.asarray(values).reshape(self.grid, self.grid)
@@ -132,13 +133,15 @@ def basins(config: RunConfig, grid: int, steps: int, *,
     run = Run.sweep(config, starts=starts)
     surface = run.surface
     minima = tuple(p.theta for p in surface.critical_points())
+    is_minimum = tuple(p.kind.endswith("minimum") for p in surface.critical_points())
 
     def result(p: MapProgress) -> BasinResult:
         theta = run.theta.copy()
         status = run.status_codes()
         return BasinResult(config, grid, x_range, y_range, starts, theta,  # type: ignore[arg-type]
                            run.loss.copy(), run.steps_done.copy(), status,
-                           label_minima(surface, theta, status, radius), minima, p)
+                           label_minima(surface, theta, status, radius), minima, p,
+                           is_minimum)
 
     def report(p: MapProgress) -> None:
         if progress is not None:

@@ -268,8 +268,8 @@ def _write_plot(run: Any, path: Path, frames: int, fps: float) -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from gdsim.app.export import ExportError
-    from gdsim.app.figure import plot_run
+    from gdsim.app.files.export import ExportError
+    from gdsim.app.files.figure import plot_run
 
     app = QApplication.instance() or QApplication(["gdsim"])  # alive while rendering
     try:

@@ -240,3 +240,21 @@ def test_slice_is_the_loss_at_each_grid_point() -> None:
     expected = surface.loss(plane.points(grid.alpha[j], grid.beta[i])[None])[0]
     assert grid.loss[i, j] == pytest.approx(expected, rel=1e-12)
     assert grid.loss[3, 3] == pytest.approx(surface.loss(centre[None])[0], rel=1e-12)
+
+
+def test_command_line_trains_a_network_and_reports_accuracy(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from gdsim.cli import main
+
+    code = main(["run", "--surface", "network", "--surface-param", "dataset=circles",
+                 "--surface-param", "hidden=8,8", "--optimizer", "adam", "--lr", "0.02",
+                 "--batch-size", "10", "--steps", "40", "--csv", "-"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    header = out.splitlines()[0].split(",")
+    names = Network.param_names_for({"hidden": "8,8"})
+    # One column per weight and bias, and one gradient column per weight and bias.
+    assert header == ["step", *names, "loss", *(f"grad_{n}" for n in names), "lr"]
+    assert len(out.splitlines()) == 1 + 41
+    assert "105 parameters" in err and "accuracy=" in err

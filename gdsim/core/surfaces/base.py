@@ -159,6 +159,11 @@ class Surface(ABC):
         """Known minima and saddle points (may be computed from the data)."""
         return []
 
+    def metrics(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Figures beside the loss that describe a model at ``theta`` ``(M, dim)``, each
+        ``(M,)`` (a classifier's accuracy); none for a plain test function."""
+        return {}
+
     def minima(self) -> list[CriticalPoint]:
         return [p for p in self.critical_points() if p.kind.endswith("minimum")]
 

@@ -206,6 +206,10 @@ class Network(Surface):
             out[part] = ((z > 0.0) == (self.y > 0.5)).mean(axis=1)
         return out
 
+    def metrics(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """The training accuracy, for classification."""
+        return {"accuracy": self.accuracy(theta)} if self.classification else {}
+
     def loss_and_grad_on(
         self, theta: np.ndarray, *examples: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -193,7 +193,7 @@ def _write_plot(result: Any, path: str | None, prog: str, **options: Any) -> int
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from gdsim.app.maps_plots import save_map_png
+    from gdsim.app.plots.maps_plots import save_map_png
 
     app = QApplication.instance() or QApplication(["gdsim"])  # alive while rendering
     try:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdsim.app import style
-from gdsim.app.export import ExportError, write_png
+from gdsim.app.files.export import ExportError, write_png
 from gdsim.core.maps import (
     BasinResult,
     LRFindResult,

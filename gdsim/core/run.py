@@ -217,14 +217,12 @@ class Run:
         return np.flatnonzero(self.lane_config == config_index)
 
     def _group_batches(self) -> list[_BatchGroup]:
-        groups: dict[int, list[int]] = {}
         n = self.surface.n_examples
-        for lane, ci in enumerate(self.lane_config):
-            size = self.configs[ci].batch_size
-            groups.setdefault(n if size is None else min(size, n), []).append(lane)
+        sizes = np.array([n if c.batch_size is None else min(c.batch_size, n)
+                          for c in self.configs])[self.lane_config]  # per lane, no lane loop
         seed = self.config.seed
-        return [_BatchGroup(BatchSampler(n, size, seed), _rows(np.array(lanes)))
-                for size, lanes in groups.items()]
+        return [_BatchGroup(BatchSampler(n, int(size), seed), _rows(np.flatnonzero(sizes == size)))
+                for size in dict.fromkeys(sizes.tolist())]
 
     def _configure(self) -> None:
         """(Re)build everything derived from the configs that may change without a reset."""
@@ -442,7 +440,7 @@ class Run:
                         and abs(value - previous_loss.item()) <= self.loss_tol[0]):
                 return
         gnorm2 = _row_sum_sq(grad)
-        if self._all_active and t < self._min_max_steps and not (
+        if t < self._min_max_steps and not (
                 self._check_loss_change and previous_loss is not None) \
                 and self._none_stops(theta, loss, gnorm2):
             return
@@ -468,16 +466,27 @@ class Run:
             self._any_active = self._all_active or bool(self._active.any())
 
     def _none_stops(self, theta: np.ndarray, loss: np.ndarray, gnorm2: np.ndarray) -> bool:
-        """A sufficient test, while every lane runs, that none converges or diverges at
-        this step: a few reductions and no temporaries, the common case of a large sweep.
-        ``False`` means "maybe": the caller makes the exact, lane-wise test."""
+        """A sufficient test that no running lane converges or diverges at this step, from a
+        few reductions: the common case of a large sweep. ``False`` means "maybe": the caller
+        makes the exact, lane-wise test. Stopped lanes are left out: ``gnorm2``'s entries for
+        them are overwritten (the caller's exact test never reads them)."""
+        if self._all_active:
+            if not gnorm2.min() > self._grad_tol2_max:
+                return False  # some |∇L| ≤ grad_tol, or a NaN
+            if not math.isfinite(loss.sum() + gnorm2.sum()):
+                return False  # a non-finite value (or a sum too large to tell)
+            # Every |θᵢ| ≤ bound/√dim implies |θ| ≤ bound (with a margin for rounding).
+            limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
+            return bool(theta.max() <= limit and theta.min() >= -limit)
+        stopped = ~self._active
+        gnorm2[stopped] = self._grad_tol2_max + 1.0
         if not gnorm2.min() > self._grad_tol2_max:
-            return False  # some |∇L| ≤ grad_tol, or a NaN
-        if not math.isfinite(loss.sum() + gnorm2.sum()):
-            return False  # a non-finite value (or a sum too large to tell)
-        # Every |θᵢ| ≤ bound/√dim implies |θ| ≤ bound (with a margin for rounding).
-        limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
-        return bool(theta.max() <= limit and theta.min() >= -limit)
+            return False
+        if not math.isfinite(loss.sum(where=self._active) + gnorm2.sum()):
+            return False
+        tnorm2 = _row_sum_sq(theta)
+        tnorm2[stopped] = 0.0
+        return bool(tnorm2.max() <= self._bound2)
 
     # --- reading the run ------------------------------------------------------------------
     def status(self, lane: int = 0) -> Status:

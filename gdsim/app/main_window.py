@@ -39,6 +39,7 @@ from gdsim.app.engine.pacer import DisplayPacer
 from gdsim.app.engine.worker import SimulationController
 from gdsim.app.files.documents import Documents, view_box_from
 from gdsim.app.files.settings import Settings
+from gdsim.app.maps_window import build_maps_menu
 from gdsim.app.model import edits
 from gdsim.app.model.frame import Frame
 from gdsim.app.model.history import History
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.step_limit_spin = make_step_limit_spin()
         build_toolbar(self, self.window_actions, self.speed_control, self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
+        self.maps_menu = build_maps_menu(self)  # map windows: sweep, basins, race, ...
         self._build_status_bar()
         self.documents = Documents(self, settings)
         self._connect()
@@ -572,6 +574,7 @@ class MainWindow(QMainWindow):
         """Stop the display timer and the worker thread (waits for it); idempotent."""
         self.pacer.stop()
         self.controller.shutdown()
+        self.maps_menu.shutdown()
 
 
 def _check_shared(configs: Sequence[RunConfig]) -> None:

@@ -63,6 +63,7 @@ from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.surfaces import make_surface
 
 CHUNK_SECONDS = 0.02  # a map polls Cancel and yields the GIL this often
+REPORT_SECONDS = 0.25  # and sends a partial result at most this often
 PROGRESS_STEPS = 1000
 
 
@@ -177,6 +178,11 @@ class MapPanel(QWidget):
     def make_job(self) -> Callable:
         raise NotImplementedError
 
+    def plot_widgets(self) -> list[QWidget]:
+        """The widgets that draw partial results."""
+        return [self.plots.itemAt(i).widget() for i in range(self.plots.count())
+                if self.plots.itemAt(i).widget() is not None]
+
     def show_result(self, result: Any) -> None:
         raise NotImplementedError
 
@@ -187,6 +193,9 @@ class MapPanel(QWidget):
     def _partial(self, result: Any) -> None:
         self.show_result(result)
         self.progress.setValue(round(self.fraction(result) * PROGRESS_STEPS))
+        for plot in self.plot_widgets():
+            if plot.isVisible():
+                plot.repaint()  # now, while the worker waits for it (see maps_worker)
 
     def _finished(self, result: Any) -> None:
         self.show_result(result)
@@ -270,7 +279,7 @@ class SweepPanel(MapPanel):
         config, points, steps = self.config, self.points_spin.value(), self.steps_spin.value()
         return lambda progress, cancelled: lr_sweep(
             config, low, high, points, steps, progress=progress, cancelled=cancelled,
-            chunk_seconds=CHUNK_SECONDS)
+            chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
 
     def show_result(self, result: SweepResult) -> None:
         self.plot.set_result(result)
@@ -306,11 +315,12 @@ class LRFindPanel(MapPanel):
 
         def job(progress: Callable, cancelled: Callable) -> tuple:
             found = lr_find(config, low, high, steps, progress=progress, cancelled=cancelled,
-                            chunk_seconds=CHUNK_SECONDS)
+                            chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
             if found.progress.cancelled:
                 return (found,)
             sweep = lr_sweep(config, low, high, 100, steps, progress=progress,
-                             cancelled=cancelled, chunk_seconds=CHUNK_SECONDS)
+                             cancelled=cancelled, chunk_seconds=CHUNK_SECONDS,
+                             report_seconds=REPORT_SECONDS)
             return found, sweep
 
         return job
@@ -387,7 +397,7 @@ class BasinsPanel(MapPanel):
             for k, config in enumerate(configs):
                 result = basins(config, grid, steps, x_range=x_range, y_range=y_range,
                                 progress=lambda r, k=k: progress((k, r)), cancelled=cancelled,
-                                chunk_seconds=CHUNK_SECONDS)
+                                chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
                 done.append(result)
                 progress((k, result))
                 if result.progress.cancelled:
@@ -459,7 +469,7 @@ class MomentumPanel(MapPanel):
         n_lr, n_mu, steps = self.lr_spin.value(), self.mu_spin.value(), self.steps_spin.value()
         return lambda progress, cancelled: momentum_map(
             config, low, high, steps, lr_points=n_lr, mu_points=n_mu, progress=progress,
-            cancelled=cancelled, chunk_seconds=CHUNK_SECONDS)
+            cancelled=cancelled, chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
 
     def show_result(self, result: MomentumMapResult) -> None:
         self.plot.set_result(result)

@@ -104,7 +104,8 @@ def basins(config: RunConfig, grid: int, steps: int, *,
            x_range: tuple[float, float] | None = None,
            y_range: tuple[float, float] | None = None, radius: float | None = None,
            progress: Callable[[BasinResult], None] | None = None,
-           cancelled: Cancelled = never, chunk_seconds: float = 0.05) -> BasinResult:
+           cancelled: Cancelled = never, chunk_seconds: float = 0.05,
+           report_seconds: float | None = None) -> BasinResult:
     """Run ``config`` (its optimizer, η, hyperparameters, schedule and batch size) from every
     cell of a ``grid``×``grid`` grid over ``x_range`` × ``y_range`` (default: the surface's
     view) for ``steps`` updates.
@@ -148,5 +149,6 @@ def basins(config: RunConfig, grid: int, steps: int, *,
             progress(result(p))
 
     final = drive(run, int(steps), on_chunk=report, cancelled=cancelled,
-                  chunk_seconds=chunk_seconds)
+                  chunk_seconds=chunk_seconds,
+                  report_seconds=report_seconds)
     return result(final)

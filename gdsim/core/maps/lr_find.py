@@ -91,7 +91,8 @@ def ramp(lr_min: float, lr_max: float, steps: int) -> np.ndarray:
 
 def lr_find(config: RunConfig, lr_min: float, lr_max: float, steps: int, *,
             progress: Callable[[LRFindResult], None] | None = None,
-            cancelled: Cancelled = never, chunk_seconds: float = 0.05) -> LRFindResult:
+            cancelled: Cancelled = never, chunk_seconds: float = 0.05,
+            report_seconds: float | None = None) -> LRFindResult:
     """The range test of ``config`` (optimizer, hyperparameters, batch size, start); its own
     rate and schedule are replaced by the ramp, and it does not stop on convergence. One lane,
     so its ``steps`` losses are the result (the history is that of a single run)."""
@@ -123,5 +124,6 @@ def lr_find(config: RunConfig, lr_min: float, lr_max: float, steps: int, *,
             progress(result(p))
 
     final = drive(run, int(steps), on_chunk=report, cancelled=cancelled,
-                  chunk_seconds=chunk_seconds, between=watch)
+                  chunk_seconds=chunk_seconds,
+                  report_seconds=report_seconds, between=watch)
     return result(final)

@@ -122,7 +122,8 @@ def momentum_map(config: RunConfig, lr_min: float, lr_max: float, steps: int, *,
                  mu_max: float = 1.0,
                  progress: Callable[[MomentumMapResult], None] | None = None,
                  cancelled: Cancelled = never,
-                 chunk_seconds: float = 0.05) -> MomentumMapResult:
+                 chunk_seconds: float = 0.05,
+                 report_seconds: float | None = None) -> MomentumMapResult:
     """Map (η, μ) for ``config``'s optimizer (one with a ``momentum`` hyperparameter), start,
     schedule and batch size: ``lr_points`` cells over [lr_min, lr_max] (log) by ``mu_points``
     cells over [mu_min, mu_max] (cell centres, so μ = 0 and μ = 1 are never used)."""
@@ -158,5 +159,6 @@ def momentum_map(config: RunConfig, lr_min: float, lr_max: float, steps: int, *,
             progress(result(p))
 
     final = drive(run, int(steps), on_chunk=report, cancelled=cancelled,
-                  chunk_seconds=chunk_seconds)
+                  chunk_seconds=chunk_seconds,
+                  report_seconds=report_seconds)
     return result(final)

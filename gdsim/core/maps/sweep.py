@@ -100,7 +100,8 @@ def sweep_rates(lr_min: float, lr_max: float, points: int) -> np.ndarray:
 
 def lr_sweep(config: RunConfig, lr_min: float, lr_max: float, points: int, steps: int, *,
              progress: Callable[[SweepResult], None] | None = None,
-             cancelled: Cancelled = never, chunk_seconds: float = 0.05) -> SweepResult:
+             cancelled: Cancelled = never, chunk_seconds: float = 0.05,
+             report_seconds: float | None = None) -> SweepResult:
     """Sweep the learning rate of ``config`` (its optimizer, hyperparameters, schedule, batch
     size and start) over ``points`` log-spaced rates for ``steps`` updates each.
 
@@ -124,5 +125,6 @@ def lr_sweep(config: RunConfig, lr_min: float, lr_max: float, points: int, steps
             progress(result(p))
 
     final = drive(run, int(steps), on_chunk=report, cancelled=cancelled,
-                  chunk_seconds=chunk_seconds)
+                  chunk_seconds=chunk_seconds,
+                  report_seconds=report_seconds)
     return result(final)

@@ -308,8 +308,7 @@ class BasinPlot(_MapPlot):
         counts = np.bincount(result.minimum + 1, minlength=len(result.minima) + 1)
         state = "cancelled" if p.cancelled else ("done" if p.complete else "computing")
         parts = [f"#{k}: {counts[k + 1]}" for k in range(len(result.minima)) if counts[k + 1]]
-        self.title.setText(f"Basins: {result.config.optimizer}, η = "
-                           f"{result.config.resolved_lr():.4g}")
+        self.title.setText(f"Basins: {result.config.optimizer}, η = {result.lr:.4g}")
         self.caption.setText(f"{result.grid}×{result.grid} starts, {p.done} of {p.total} "
                              f"steps ({state}). Ending in minimum {', '.join(parts) or '—'}; "
                              f"grey: none or diverged ({counts[0]}). Darker: more steps. "

@@ -73,6 +73,7 @@ class BasinResult:
     minima: tuple[tuple[float, ...], ...]  # the critical points' coordinates, by index
     progress: MapProgress
     is_minimum: tuple[bool, ...] = ()  # which critical points are minima, by index
+    lr: float = float("nan")  # the base learning rate every run used
 
     def image(self, values: np.ndarray) -> np.ndarray:
         return np.asarray(values).reshape(self.grid, self.grid)
@@ -135,6 +136,7 @@ def basins(config: RunConfig, grid: int, steps: int, *,
     surface = run.surface
     minima = tuple(p.theta for p in surface.critical_points())
     is_minimum = tuple(p.kind.endswith("minimum") for p in surface.critical_points())
+    lr = config.resolved_lr(surface)
 
     def result(p: MapProgress) -> BasinResult:
         theta = run.theta.copy()
@@ -142,7 +144,7 @@ def basins(config: RunConfig, grid: int, steps: int, *,
         return BasinResult(config, grid, x_range, y_range, starts, theta,  # type: ignore[arg-type]
                            run.loss.copy(), run.steps_done.copy(), status,
                            label_minima(surface, theta, status, radius), minima, p,
-                           is_minimum)
+                           is_minimum, lr)
 
     def report(p: MapProgress) -> None:
         if progress is not None:

@@ -166,3 +166,24 @@ def test_race_table_export_and_race_in_the_window(qtbot, window: MainWindow, tmp
     qtbot.waitUntil(lambda: len(window.configs) == 3, timeout=10_000)
     assert [c.lr for c in window.configs] == result.lr.tolist()
     assert [c.optimizer for c in window.configs] == ["gd", "momentum", "adam"]
+
+
+def test_map_windows_follow_the_model_and_a_loaded_map_run_is_undoable(
+        qtbot, window: MainWindow) -> None:
+    panel = open_map(qtbot, window, "sweep")
+    assert isinstance(panel, SweepPanel)
+    window.model.edit(lambda cs: [cs[0].with_changes(optimizer="adam", lr=None)])
+    qtbot.waitUntil(lambda: panel.config.optimizer == "adam", timeout=10_000)
+    assert "Adam" in panel.context.text()
+    assert float(panel.rates.low.text()) == pytest.approx(window.configs[0].resolved_lr() / 1e3,
+                                                          rel=1e-2)
+    panel.points_spin.setValue(20)
+    panel.steps_spin.setValue(100)
+    result = compute(qtbot, panel)
+    before = window.configs
+    panel.plot.pick_log_lr(float(np.log10(result.lr[5])))
+    qtbot.waitUntil(lambda: window.configs[0].lr == result.lr[5], timeout=10_000)
+    # the user's rate range is kept when only the rate changed
+    assert float(panel.rates.low.text()) == pytest.approx(before[0].resolved_lr() / 1e3, rel=1e-2)
+    window.action_undo.trigger()
+    qtbot.waitUntil(lambda: window.configs == before, timeout=10_000)

@@ -1,17 +1,18 @@
 """The Maps menu's windows: a learning-rate sweep, the LR range test, basins of attraction, the
 momentum map and the tuned race, each computed off the GUI thread.
 
-Each window is a self-contained :class:`MapPanel` with a narrow interface to the main window:
+Each window is a self-contained :class:`MapPanel` with a narrow interface:
 
 * :meth:`MapPanel.set_config` gives it the current run's configuration (surface, optimizer,
   start) and the view box;
 * it computes its map with :class:`~gdsim.app.engine.maps_worker.MapRunner` (progress bar,
   Cancel, the partial map drawn as it grows);
-* a click on the map emits ``sigLoad(configs, view)``: the runs to load in the main window
-  (that η, that start, those rates).
+* a click on the map emits ``sigLoad(configs, view)``: the runs to load (that η, that start,
+  those rates).
 
-:func:`build_maps_menu` adds the "Maps" menu to a window that offers ``configs``,
-``selected_run``, ``current_view()`` and ``set_configs(configs, view)``.
+:class:`MapsMenu` adds the "Maps" menu to the main window and registers with its application
+model (:class:`~gdsim.app.model.app_model.AppModel`): the open map windows follow the selected
+run, and a click on a map loads its runs into the model (undoable, like opening a session).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app.engine.maps_worker import MapRunner
+from gdsim.app.model.app_model import CONFIGS, SELECTION, SURFACE
 from gdsim.app.plots.maps_plots import BasinPlot, LRFindPlot, MomentumPlot, RacePlot, SweepPlot
 from gdsim.core.config import RunConfig
 from gdsim.core.describe import config_summary
@@ -145,15 +147,24 @@ class MapPanel(QWidget):
 
     # --- the narrow interface -----------------------------------------------------------
     def set_config(self, config: RunConfig, view: dict | None = None) -> None:
-        """The current run's configuration and the main window's view (for ranges)."""
+        """The current run's configuration and the main window's view (for ranges). The
+        settings (rate ranges, ...) follow it when its surface or optimizer changes; a
+        computed map stays until the next Compute."""
+        kind = (config.surface, dict(config.surface_params), config.optimizer)
+        fresh = kind != (self.config.surface, dict(self.config.surface_params),
+                         self.config.optimizer) or not self._configured
         self.config = config
         self.view = view
+        self._configured = True
         surface = make_surface(config.surface, config.surface_params, config.seed)
         self.context.setText(f"<b>{surface.title}</b>: {config_summary(config, surface)}")
-        self.config_changed()
+        if fresh:
+            self.config_changed()
+
+    _configured = False
 
     def config_changed(self) -> None:
-        """Adapt the settings to a new configuration (subclasses)."""
+        """Adapt the settings to a configuration of another surface or optimizer."""
 
     @property
     def busy(self) -> bool:
@@ -590,10 +601,17 @@ MENU_TEXT = {"sweep": "Learning-rate &sweep…", "lr_find": "LR &range test…",
 
 
 class MapsMenu:
-    """The "Maps" menu of ``window`` and the map windows it opens (one per kind, reused)."""
+    """The "Maps" menu of ``window`` and the map windows it opens (one per kind, reused).
+
+    It follows ``window.model`` (an :class:`~gdsim.app.model.app_model.AppModel`): registered
+    with it, it passes the selected run to the open map windows after every change of the runs
+    or the selection, and loads a map's runs with ``model.load``.
+    """
 
     def __init__(self, window: QMainWindow) -> None:
         self.window = window
+        self.model = window.model
+        self.model.subscribe(self)
         self.panels: dict[str, MapPanel] = {}
         self.menu = window.menuBar().addMenu("&Maps")
         self.menu.setObjectName("maps_menu")
@@ -613,27 +631,38 @@ class MapsMenu:
             panel = PANELS[name](self.window)
             panel.sigLoad.connect(self._load)
             self.panels[name] = panel
-        configs = self.window.configs
-        config = configs[min(self.window.selected_run, len(configs) - 1)]
-        panel.set_config(config, self.window.current_view())
+        panel.set_config(*self._current())
         panel.show()
         if QGuiApplication.platformName() != "offscreen":  # it has no window stack
             panel.raise_()
         return panel
 
+    def _current(self) -> tuple[RunConfig, dict | None]:
+        configs = self.model.configs
+        config = configs[min(self.model.selected, len(configs) - 1)]
+        return config, self.model.view or self.window.current_view()
+
+    def model_changed(self, change: Any) -> None:
+        """The model's runs or selection changed: the open map windows follow."""
+        if change.kind not in (CONFIGS, SELECTION, SURFACE):
+            return
+        config, view = self._current()
+        for panel in self.panels.values():
+            if panel.isVisible() and not panel.busy:
+                panel.set_config(config, view)
+
     def _load(self, configs: list[RunConfig], view: dict | None) -> None:
         try:
-            self.window.set_configs(configs, view)
+            self.model.load(configs, view)
         except ValueError as exc:
-            show = getattr(self.window, "show_message", None)
-            if show is not None:
-                show(str(exc), error=True)
+            self.model.message(str(exc), error=True)
 
     def shutdown(self) -> None:
+        self.model.unsubscribe(self)
         for panel in self.panels.values():
             panel.shutdown()
 
 
 def build_maps_menu(window: QMainWindow) -> MapsMenu:
-    """Add the Maps menu to ``window`` (see the module docstring for what it must offer)."""
+    """Add the Maps menu to ``window`` (it offers ``model`` and ``current_view()``)."""
     return MapsMenu(window)

@@ -161,6 +161,26 @@ def test_basins_label_diverged_and_far_runs_as_none() -> None:
 
 
 # --- curvature and the momentum map -----------------------------------------------------------
+def test_hessian_uses_the_surface_s_own_batched_hessian_else_differences() -> None:
+    class Own:
+        view = ((-1.0, 1.0), (-1.0, 1.0))
+        dim = 2
+
+        def hessian(self, theta: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(np.array([[3.0, 1.0], [1.0, 5.0]]), (len(theta), 2, 2))
+
+    class Missing(Own):
+        def hessian(self, theta: np.ndarray) -> np.ndarray:
+            raise NotImplementedError
+
+        def grad(self, theta: np.ndarray) -> np.ndarray:
+            return theta * np.array([2.0, 8.0])
+
+    theta = np.zeros((3, 2))
+    np.testing.assert_array_equal(hessian(Own(), theta)[1], [[3, 1], [1, 5]])
+    np.testing.assert_allclose(hessian(Missing(), theta)[2], [[2, 0], [0, 8]], atol=1e-9)
+
+
 def test_hessian_by_central_differences_matches_the_hand_derived_one() -> None:
     rosen = make_surface("rosenbrock")
     # ∂²L/∂x² = 2 − 400(y − x²) + 800x², ∂²L/∂x∂y = −400x, ∂²L/∂y² = 200

@@ -29,13 +29,14 @@ def hessian(surface: Surface, theta: np.ndarray) -> np.ndarray:
     runs, dim = theta.shape
     own = getattr(surface, "hessian", None)
     if callable(own):
-        # Some surfaces' older hessian(θ) takes one point (dim,): use only the batched form.
+        # Surfaces without an analytic Hessian raise NotImplementedError; some older ones
+        # take a single point (dim,): only the batched form (runs, dim, dim) is used.
         try:
             with np.errstate(all="ignore"):
                 h = np.asarray(own(theta), dtype=float)
             if h.shape == (runs, dim, dim):
                 return h
-        except ValueError:
+        except (ValueError, NotImplementedError):
             pass
     out = np.empty((runs, dim, dim))
     with np.errstate(all="ignore"):

@@ -6,8 +6,8 @@ As in fastai, the loss recorded for update t is the loss of the batch that updat
 so it shows the effect of the rates before η_t); it is smoothed by a bias-corrected exponential
 moving average (β = 0.98), and the test stops once the smoothed loss exceeds 4× its lowest
 value or the run diverges. The suggested η is where the smoothed loss falls fastest against
-log η (fastai's "steep" suggestion), skipping the first tenth of the planned steps and the
-last 5 points, as fastai does.
+log η (fastai's "steep" suggestion, the slope taken over a few points), skipping the first
+tenth of the planned steps and the last 5 points, as fastai does.
 
 Caveat (shown with the result): the suggestion is a heuristic. The loss at step t reflects the
 whole ramp so far, not a run at η_t alone; on a deterministic surface the steepest fall often
@@ -44,18 +44,23 @@ def smooth(loss: np.ndarray, beta: float = BETA) -> np.ndarray:
 
 
 def suggest(lr: np.ndarray, smoothed: np.ndarray, skip_start: int = 0) -> float | None:
-    """The η where the smoothed loss falls fastest against log η (fastai's "steep": the
-    forward difference (s_{k+1} − s_k)/(log η_{k+1} − log η_k), at η_k), skipping the first
-    ``skip_start`` and the last 5 points when enough remain; ``None`` with fewer than 2."""
+    """The η where the smoothed loss falls fastest against log η (fastai's "steep"),
+    skipping the first ``skip_start`` and the last 5 points when enough remain; ``None`` with
+    fewer than 3.
+
+    The slope at point k is a centred difference over ±w points, w = 1 + n // 40 (fastai
+    differences neighbours: with hundreds of points a step in log η is so small that the
+    smoothed curve's wobble decides the answer, not its fall)."""
     n = len(lr)
-    lo, hi = (skip_start, n - SKIP_END) if n - skip_start - SKIP_END >= 2 else (0, n)
+    lo, hi = (skip_start, n - SKIP_END) if n - skip_start - SKIP_END >= 3 else (0, n)
     x, y = np.log(np.asarray(lr[lo:hi], float)), np.asarray(smoothed[lo:hi], float)
     finite = np.isfinite(y)
     x, y = x[finite], y[finite]
-    if len(x) < 2:
+    if len(x) < 3:
         return None
-    slope = np.diff(y) / np.diff(x)
-    return float(np.exp(x[int(np.argmin(slope))]))
+    w = min(1 + n // 40, (len(x) - 1) // 2)
+    slope = (y[2 * w:] - y[:-2 * w]) / (x[2 * w:] - x[:-2 * w])
+    return float(np.exp(x[w + int(np.argmin(slope))]))
 
 
 @dataclass

@@ -211,6 +211,26 @@ def test_momentum_thresholds_and_rates_match_companion_matrices(optimizer: str) 
     assert stable_lr("gd", {}, 4.0) == 0.5 and stable_lr("adam", {}, 4.0) is None
 
 
+@pytest.mark.parametrize("optimizer", ["momentum", "nesterov"])
+def test_complex_root_curves_bound_the_rotating_region(optimizer: str) -> None:
+    from gdsim.core.maps.momentum_map import quadratic_theory
+
+    surface = make_surface("ellipse", {"condition": 4.0})
+    lr, mu = np.geomspace(1e-3, 1.0, 5), np.linspace(0.05, 0.95, 5)
+    theory = quadratic_theory(surface, optimizer, {}, lr, mu)
+    m, low = theory.curves["complex roots (λ_max), low"]
+    _, high = theory.curves["complex roots (λ_max), high"]
+    lam = 4.0
+    for k in range(37, len(m), 37):  # μ > 0 (at μ = 0 the two curves meet)
+        for eta, inside in ((0.5 * (low[k] + high[k]), True), (0.5 * low[k], False)):
+            h, u = eta * lam, m[k]
+            if optimizer == "momentum":
+                mat = np.array([[1 - h, -eta * u], [lam, u]])
+            else:
+                mat = np.array([[1 - h * (1 + u), -eta * u * u], [lam, u]])
+            assert (np.abs(np.linalg.eigvals(mat).imag) > 1e-12).any() == inside
+
+
 def test_momentum_map_on_the_ellipse_follows_the_quadratic_theory() -> None:
     config = RunConfig(surface="ellipse", optimizer="momentum")
     result = momentum_map(config, 1e-3, 1.0, 600, lr_points=40, mu_points=24)

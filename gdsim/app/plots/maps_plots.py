@@ -406,8 +406,8 @@ class MomentumPlot(_MapPlot):
         text = (f"{len(result.lr)}×{len(result.mu)} cells, {p.done} of {p.total} steps "
                 f"({state}). Colour: {what}; grey: diverged.")
         if theory is not None:
-            text += (" Dashed: the quadratic theory's divergence boundary; dotted: where the "
-                     "roots turn complex (oscillation)")
+            text += (" Dashed: the quadratic theory's divergence boundary; dotted: between "
+                     "each pair of curves the error rotates (complex roots)")
             if theory.optimum is not None:
                 text += f"; star: the optimum η = {theory.optimum[0]:.3g}, μ = " \
                         f"{theory.optimum[1]:.3g}"

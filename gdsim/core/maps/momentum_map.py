@@ -5,10 +5,11 @@ The cells are lanes of one :class:`~gdsim.core.run.Run` with per-lane η and μ:
 ``j·n_lr + i`` has η_i (cell centres in log η) and μ_j (cell centres in μ). Where the surface is
 quadratic and the optimizer is heavy-ball or Nesterov momentum, the result also carries the
 theory (:func:`~gdsim.core.maps.curvature.momentum_rate`): the convergence factor ρ of every
-cell and the region boundaries — where the slowest direction stops converging (divergence,
-η = 2(1 + μ)/λ_max for the heavy ball) and, for the heavy ball, where the roots turn complex
-(η = (1 ± √μ)²/λ: between these the run oscillates, "ringing"), with the optimum
-η* = (2/(√λ_min + √λ_max))², μ* = ((√κ − 1)/(√κ + 1))².
+cell and the region boundaries — where the stiffest direction stops converging (divergence,
+η = 2(1 + μ)/λ_max for the heavy ball, 2(1 + μ)/((1 + 2μ)λ_max) for Nesterov) and where the
+roots turn complex (between the two curves of an eigenvalue the error rotates: "ringing";
+heavy ball (1 − √μ)² < ηλ < (1 + √μ)², Nesterov ((1 − μ)/(1 + μ))² < ηλ < 1), with the heavy
+ball's optimum η* = (2/(√λ_min + √λ_max))², μ* = ((√κ − 1)/(√κ + 1))².
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ def quadratic_theory(surface: Surface, optimizer: str, hp: dict, lr: np.ndarray,
     optimum = None
     if nesterov:
         curves["divergence"] = (fine, 2 * (1 + fine) / ((1 + 2 * fine) * lmax))
+        # complex roots for ((1 − μ)/(1 + μ))² < ηλ < 1
+        for name, lam in (("λ_max", lmax), ("λ_min", lmin)):
+            if lam > 0:
+                curves[f"complex roots ({name}), low"] = (fine, ((1 - fine) / (1 + fine))**2
+                                                          / lam)
+                curves[f"complex roots ({name}), high"] = (fine, np.full_like(fine, 1 / lam))
     else:
         scale = 1.0 / (1.0 - damp)
         curves["divergence"] = (fine, scale * 2 * (1 + fine) / lmax)

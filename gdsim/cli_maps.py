@@ -214,8 +214,24 @@ def _computed(prog: str, compute: Callable[[], Any]) -> Any:
         raise UsageError(f"{prog}: {exc}") from None
 
 
+def _join_negative_pairs(argv: list[str]) -> list[str]:
+    """Accept ``--x-range -5,5`` (and ``--y-range``) as well as ``--x-range=-5,5``."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        value = argv[i + 1] if i + 1 < len(argv) else ""
+        if argv[i] in ("--x-range", "--y-range") and value[:1] == "-" \
+                and (value[1:2].isdigit() or value[1:2] == "."):
+            out.append(f"{argv[i]}={value}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def _parse(parser: _Parser, argv: Sequence[str]) -> argparse.Namespace:
-    args = parser.parse_args(_join_negative_start(list(argv)))
+    args = parser.parse_args(_join_negative_pairs(_join_negative_start(list(argv))))
     _check_plot(args, parser.prog)
     return args
 

@@ -64,7 +64,7 @@ def test_lr_find_csv_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_basins_csv(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(["basins", "--surface", "himmelblau", "--optimizer", "gd",
                               "--lr", "0.005", "--grid", "12", "--x-range=-5,5",
-                              "--y-range=-5,5", "--steps", "800", "--csv", "-"], capsys)
+                              "--y-range", "-5,5", "--steps", "800", "--csv", "-"], capsys)
     assert code == 0
     header, rows = rows_of(out)
     assert header == ["x0", "y0", "x", "y", "loss", "steps", "status", "minimum"]

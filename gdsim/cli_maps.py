@@ -32,8 +32,8 @@ def _pair(text: str) -> tuple[float, float]:
     return a, b
 
 
-def _names(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def _common(p: _Parser, *, optimizer: bool = True, start: bool = True) -> None:
@@ -116,7 +116,7 @@ def race_parser() -> _Parser:
     p = _Parser(prog="gdsim race", description="Race optimizers on one surface and start; "
                 "with --tune each at the rate its own sweep found best within T steps.")
     _common(p, optimizer=False)
-    p.add_argument("--optimizers", type=_names, default=list(DEFAULT_OPTIMIZERS),
+    p.add_argument("--optimizers", type=_names, default=tuple(DEFAULT_OPTIMIZERS),
                    metavar="A,B,C", help=f"optimizers (default {','.join(DEFAULT_OPTIMIZERS)})")
     p.add_argument("--steps", type=_int, required=True, metavar="T", help="the step budget")
     p.add_argument("--tune", action="store_true", help="tune each optimizer's η by a sweep "

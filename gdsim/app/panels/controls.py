@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app.model.formatting import fmt_number
+from gdsim.app.panels.choice_field import ChoiceField, IntsField
 from gdsim.core.params import ParamError, ParamSpec
 
 _INT_MAX = 2**31 - 1
@@ -183,6 +184,10 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
         widget.setKeyboardTracking(False)
         widget.setAccelerated(True)
         widget.setValue(int(spec.default))
+    elif spec.kind == "choice":
+        widget = ChoiceField(spec, owner)
+    elif spec.kind == "ints":
+        widget = IntsField(spec, owner)
     else:
         widget = NumberSpinBox(spec, owner)
     widget.setToolTip(spec.description)
@@ -203,6 +208,8 @@ def set_control_value(widget: QWidget, value: Any) -> None:
         widget.setChecked(bool(value))
     elif isinstance(widget, QSpinBox):
         widget.setValue(int(value))
+    elif isinstance(widget, (ChoiceField, IntsField)):
+        widget.setValue(value)
     else:
         widget.setValue(float(value))  # type: ignore[attr-defined]
     widget.blockSignals(False)
@@ -267,7 +274,7 @@ class ParamForm(QWidget):
             control.toggled.connect(edited)
         else:
             control.valueChanged.connect(edited)  # type: ignore[attr-defined]
-        if isinstance(control, NumberSpinBox):
+        if isinstance(control, (NumberSpinBox, ChoiceField, IntsField)):
             control.sigInvalid.connect(self.sigInvalid)
 
     def set_values(self, values: Mapping[str, Any]) -> None:

@@ -505,6 +505,9 @@ class Run:
             return False
         if not math.isfinite(loss.sum(where=self._active) + gnorm2.sum()):
             return False
+        limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
+        if theta.max() <= limit and theta.min() >= -limit:
+            return True  # every lane, stopped or not, is within the bound
         tnorm2 = _row_sum_sq(theta)
         tnorm2[stopped] = 0.0
         return bool(tnorm2.max() <= self._bound2)

@@ -28,8 +28,10 @@ from gdsim.core.maps import (
 )
 from gdsim.core.run import STATUSES, Status
 
-STATUS_COLORS = {Status.CONVERGED: "#009E73", Status.STEP_LIMIT: "#0072B2",
-                 Status.DIVERGED: "#D55E00", Status.RUNNING: "#9A9A9A"}
+_STATUS_COLORS = {Status.CONVERGED: "#009E73", Status.STEP_LIMIT: "#0072B2",
+                  Status.DIVERGED: "#D55E00"}
+STATUS_COLORS = {s: _STATUS_COLORS.get(s, "#9A9A9A") for s in STATUSES}
+"""A colour per status (running and any other status: grey)."""
 NONE_GREY = (150, 150, 150)
 THEORY_PEN = {"color": "#111111", "width": 2, "style": Qt.PenStyle.DashLine}
 

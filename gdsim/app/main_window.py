@@ -66,11 +66,12 @@ from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.network_views import NetworkView
 from gdsim.app.plots.protocol import PlotView, call_optional
+from gdsim.app.plots.surface_3d import install_3d_view
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.app.timeline_bar import TimelineBar, add_edit_actions
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
-from gdsim.core.surfaces import Surface
+from gdsim.core.surfaces import Surface, make_surface
 from gdsim.core.surfaces.network import Network
 
 LEFT_DOCK_WIDTH = 285
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
                                      self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
         self.maps_menu = build_maps_menu(self)  # map windows: sweep, basins, race, ...
+        self.view_3d = self._add_plot(install_3d_view(self))  # View ▸ 3-D, its own window
         self.edit_actions = add_edit_actions(self, self.toolbar, self.action_step)
         self.action_undo = self.edit_actions.undo
         self.action_redo = self.edit_actions.redo
@@ -368,6 +370,9 @@ class MainWindow(QMainWindow):
         Raises:
             ValueError: the list is empty or the runs do not share surface, parameters, seed.
         """
+        configs = list(configs)
+        if configs:  # a surface that cannot be built (a formula undefined everywhere) raises
+            make_surface(configs[0].surface, configs[0].surface_params, configs[0].seed)
         self.model.load(configs, view=view)
 
     def open_session(self, path: str | Path) -> bool:
@@ -499,7 +504,7 @@ class MainWindow(QMainWindow):
         model = self.model
         config = model.configs[model.selected]
         surface = model.surface
-        self.surface_panel.set_config(config)
+        self.surface_panel.set_config(config, surface)
         self.optimizer_panel.set_config(config, config.resolved_lr(surface))
         self.batch_panel.set_config(config, surface.n_examples)
         self.schedule_panel.set_config(config)

@@ -3,6 +3,7 @@
 ``gdsim``                   launch the desktop app (``gdsim FILE`` opens a saved session)
 ``gdsim list WHAT``         list surfaces, optimizers or schedules with their parameters
 ``gdsim run ...``           run headless and write the trajectory as CSV
+``gdsim sweep|lr-find|basins|momentum-map|race ...``  maps of many runs (:mod:`gdsim.cli_maps`)
 
 ``run`` and ``list`` never import Qt. Bad arguments, unreadable inputs and unwritable outputs
 exit with status 2 and one line on standard error, never a traceback.
@@ -380,6 +381,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(argv[1:])
         if argv[:1] == ["list"]:
             return cmd_list(_list_parser().parse_args(argv[1:]).what)
+        from gdsim.cli_maps import MAP_COMMANDS  # sweep, lr-find, basins, momentum-map, race
+
+        if argv[:1] and argv[0] in MAP_COMMANDS:
+            return MAP_COMMANDS[argv[0]](argv[1:])
         return cmd_app(argv)
     except UsageError as exc:
         from gdsim.core.params import printable

@@ -48,6 +48,7 @@ from gdsim.app.engine.worker import SimulationController
 from gdsim.app.files.documents import Documents
 from gdsim.app.files.settings import Settings
 from gdsim.app.focus import FocusRules
+from gdsim.app.maps_window import build_maps_menu
 from gdsim.app.model import app_model as m
 from gdsim.app.model import edits
 from gdsim.app.model.formatting import fmt_number
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.toolbar = build_toolbar(self, self.window_actions, self.speed_control,
                                      self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
+        self.maps_menu = build_maps_menu(self)  # map windows: sweep, basins, race, ...
         self.view_3d = self._add_plot(install_3d_view(self))  # View ▸ 3-D, its own window
         self.edit_actions = add_edit_actions(self, self.toolbar, self.action_step)
         self.action_undo = self.edit_actions.undo
@@ -648,3 +650,4 @@ class MainWindow(QMainWindow):
         for view in self._plots:
             call_optional(view, "shutdown")
         self.controller.shutdown()
+        self.maps_menu.shutdown()

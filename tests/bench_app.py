@@ -100,7 +100,7 @@ def app_rate(app: QApplication, name: str, configs: list[RunConfig],
 
     probe.timeout.connect(tick)
     wait(app, 0.3)  # let the window settle
-    steps0, redraws0, frames0 = window.run.steps, window.redraw_count, frames[0]
+    steps0, redraws0, frames0 = window.history.steps, window.redraw_count, frames[0]
     clock.start()
     probe.start()
     start = time.perf_counter()
@@ -111,7 +111,7 @@ def app_rate(app: QApplication, name: str, configs: list[RunConfig],
     probe.stop()
     while window.history is None or window.history.playing:
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
-    steps = window.run.steps - steps0
+    steps = window.history.steps - steps0
     redraws = window.redraw_count - redraws0
     lateness = sorted(max(0.0, g - 5.0) for g in gaps[1:])
     window.close()

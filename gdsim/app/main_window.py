@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -68,7 +67,7 @@ DISPLAY_INTERVAL_MS = 16
 HISTORY_RESERVE = 10_000_000
 """Rows the GUI's history reserves at most up front (untouched memory until used)."""
 
-REDRAW_DUTY = 0.4
+REDRAW_DUTY = 0.75
 """While playing, redraws (with their painting) take at most this share of the GUI's time."""
 
 _STATE_COLORS = {"running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
@@ -135,9 +134,7 @@ class MainWindow(QMainWindow):
         self.controller.sigSurface.connect(self._on_surface)
         self.controller.sigMessage.connect(lambda text: self.show_message(text, error=True))
         self.controller.set_speed(self.speed_control.speed())
-        self.pacer = DisplayPacer(self.controller, self._redraw_parts, DISPLAY_INTERVAL_MS,
-                                  REDRAW_DUTY, self)
-        self.pacer.watch(view.viewport() for view in self.findChildren(pg.GraphicsView))
+        self.pacer = DisplayPacer(self._redraw_parts, DISPLAY_INTERVAL_MS, REDRAW_DUTY, self)
         self.pacer.start()
         self.controller.start()
         app = QCoreApplication.instance()
@@ -501,9 +498,8 @@ class MainWindow(QMainWindow):
         if h is None or (h.runs, h.dim) != (runs, dim):
             reserve = min(max(c.max_steps for c in self._configs) + 1, HISTORY_RESERVE)
             h = self._history = History(runs, dim, capacity=reserve)
-        with self.pacer.holding():  # a growing history copies its buffers: no contention
-            if not h.add(frame):
-                return
+        if not h.add(frame):
+            return
         labels = tuple(lane.label for lane in frame.lanes)
         if labels != self._lane_labels:
             self._lane_labels = labels

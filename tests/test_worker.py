@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -261,3 +265,27 @@ def test_the_engine_sends_no_new_frame_before_the_last_is_taken() -> None:
     assert frame.playing and frame.rows > 1 and frame.first_row == 0
     engine.pause()
     assert not sent[-1][1].playing and sent[-1][1].steps == engine.run.steps
+
+
+def test_a_script_without_a_main_guard_opens_one_window(tmp_path) -> None:
+    """The compute process never runs the app's main script again (multiprocessing would)."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import os\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QEventLoop, qInstallMessageHandler\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from gdsim.app import MainWindow\n"
+        "qInstallMessageHandler(lambda *a: None)\n"
+        "app = QApplication([])\n"
+        "print('main module ran', flush=True)\n"
+        "w = MainWindow()\n"
+        "while w.history is None:\n"
+        "    app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)\n"
+        "w.close()\n"
+        "print('closed', w.controller.process.exitcode, flush=True)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["main module ran", "closed 0"]

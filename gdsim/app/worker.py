@@ -31,7 +31,9 @@ The worker never touches a widget.
 from __future__ import annotations
 
 import atexit
+import io
 import multiprocessing
+import os
 import queue
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -59,6 +61,54 @@ def _context() -> BaseContext:
         ctx.set_forkserver_preload(["gdsim.app.compute"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def _engine_process(ctx: BaseContext, conn: Connection,
+                    configs: Sequence[RunConfig]) -> multiprocessing.process.BaseProcess:
+    """The compute process for ``configs``, not started; a daemon."""
+    if ctx.get_start_method() == "forkserver":
+        return _EngineProcess(target=compute.serve, args=(conn, configs), name="gdsim-engine",
+                              daemon=True)
+    return ctx.Process(target=compute.serve, args=(conn, configs), name="gdsim-engine",
+                       daemon=True)
+
+
+if "forkserver" in multiprocessing.get_all_start_methods():
+    from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+    from multiprocessing.context import ForkServerProcess, set_spawning_popen
+
+    class _EnginePopen(popen_forkserver.Popen):
+        """The fork server's launch, without re-importing the app's ``__main__`` in the child.
+
+        multiprocessing runs the parent's main script again in each child (as ``__mp_main__``)
+        so that functions defined there can be the target. The engine's target lives in
+        :mod:`gdsim.app.compute`, and a script that opens a window at its top level (no
+        ``if __name__ == "__main__"``) would open one again in the child, so the child is told
+        nothing about the main module. Otherwise as ``popen_forkserver.Popen._launch``.
+        """
+
+        def _launch(self, process_obj: multiprocessing.process.BaseProcess) -> None:
+            prep_data = spawn.get_preparation_data(process_obj._name)
+            prep_data.pop("init_main_from_name", None)
+            prep_data.pop("init_main_from_path", None)
+            buf = io.BytesIO()
+            set_spawning_popen(self)
+            try:
+                reduction.dump(prep_data, buf)
+                reduction.dump(process_obj, buf)
+            finally:
+                set_spawning_popen(None)
+            self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            parent_w = os.dup(w)  # the child's sentinel of this process, as in the original
+            self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = forkserver.read_signed(self.sentinel)
+
+    class _EngineProcess(ForkServerProcess):
+        @staticmethod
+        def _Popen(process_obj: multiprocessing.process.BaseProcess) -> _EnginePopen:  # noqa: N802
+            return _EnginePopen(process_obj)
 
 
 class SimulationWorker(QObject):
@@ -95,8 +145,7 @@ class SimulationWorker(QObject):
         """Start the compute process; it announces the surface and sends a first frame."""
         ctx = _context()
         conn, child_conn = ctx.Pipe()
-        self.process = ctx.Process(target=compute.serve, args=(child_conn, self._configs),
-                                   name="gdsim-engine", daemon=True)
+        self.process = _engine_process(ctx, child_conn, self._configs)
         self.process.start()
         child_conn.close()
         self._conn = conn

@@ -266,7 +266,9 @@ class LanePaths:
             x, y, connect = lane.decimator.update(frozen, deadline)
             if lane.decimator.examined < len(frozen):
                 self._behind = True
-            key = (id(lane.decimator), lane.decimator.examined, frozen_rows, smooth)
+            # Only a new drawing is handed over: rows through cells already drawn change
+            # nothing, and the stroke keeps its cached pixmap.
+            key = (id(lane.decimator), lane.decimator.revision, smooth)
             if key != lane.drawn:
                 shown = self._display(np.stack([x, y], axis=1))
                 lane.frozen.set_data(shown[:, 0], shown[:, 1], connect, smooth)

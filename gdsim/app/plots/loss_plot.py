@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gdsim.app import style
 from gdsim.app.history import History
@@ -271,6 +278,11 @@ class LossPlot(QWidget):
             style.style_plot(plot)
             plot.hideButtons()
             plot.getAxis("left").setWidth(62)
+            for side in ("left", "bottom"):
+                # A grid axis covers its plot, so every new curve point repainted it (its
+                # ticks, labels and grid lines); cached, it is repainted only when its range
+                # changes, which the steady auto-ranges make rare.
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         for plot in (self.grad_plot, self.lr_plot):
             plot.setXLink(self.plot_item)
         for plot in (self.plot_item, self.grad_plot):

@@ -67,8 +67,9 @@ DISPLAY_INTERVAL_MS = 16
 HISTORY_RESERVE = 10_000_000
 """Rows the GUI's history reserves at most up front (untouched memory until used)."""
 
-REDRAW_DUTY = 0.75
-"""While playing, redraws (with their painting) take at most this share of the GUI's time."""
+REDRAW_DUTY = 0.9
+"""While playing, redraws (with their painting) take at most this share of the GUI's time (the
+engine computes in its own process: the rest is for input and the other widgets)."""
 
 _STATE_COLORS = {"running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
                  "diverged": "#B00020", "step limit": "#A35200"}

@@ -23,7 +23,7 @@ class DisplayPacer(QObject):
     """
 
     def __init__(self, parts: Callable[[], Sequence[Callable[[], object]]],
-                 interval_ms: int = 16, duty: float = 0.75,
+                 interval_ms: int = 16, duty: float = 0.9,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._parts = parts

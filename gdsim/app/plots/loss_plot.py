@@ -71,6 +71,16 @@ def decimation_factor(rows: int) -> int:
     return 1 << math.ceil(math.log2(rows / CURVE_POINTS))
 
 
+def _without_flat_interiors(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same polyline without the inner points of runs of equal ``y`` (a constant rate is
+    two points, not one per bucket: wide pens cost about a microsecond per point)."""
+    if len(y) < 3:
+        return x, y
+    keep = np.ones(len(y), dtype=bool)
+    keep[1:-1] = (y[1:-1] != y[:-2]) | (y[1:-1] != y[2:])
+    return x[keep], y[keep]
+
+
 class _SteadyViewBox(pg.ViewBox):
     """A view box whose auto-range moves seldom: the data bounds it reports grow ahead of the
     data (:data:`RANGE_LEAD`) and stay while the data are inside and fill at least
@@ -483,7 +493,7 @@ class LossPlot(QWidget):
                     lane.batch_loss.setData(np.empty(0), np.empty(0))
                 lane.grad_norm.setData(*shown("grad_norm", norms[:rows, i]))
                 x, rates = shown("lr", history.lr[:rows, i])
-                lane.lr.setData(x, rates)
+                lane.lr.setData(*_without_flat_interiors(x, rates))
                 rates = rates[np.isfinite(rates) & (rates > 0)]
             if rates.size:
                 lr_top = max(lr_top, float(rates.max()))

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdsim.app import compute
-from gdsim.app.compute import Engine
-from gdsim.app.frame import Frame
-from gdsim.app.history import History
-from gdsim.app.worker import SimulationController, _context
+from gdsim.app.engine import compute
+from gdsim.app.engine.compute import Engine
+from gdsim.app.engine.worker import SimulationController, _context
+from gdsim.app.model.frame import Frame
+from gdsim.app.model.history import History
 from gdsim.core.config import RunConfig
 
 BOWL = RunConfig(surface="bowl", optimizer="gd", lr=0.1, start=(3.0, 4.0))
@@ -289,3 +289,14 @@ def test_a_script_without_a_main_guard_opens_one_window(tmp_path) -> None:
                             timeout=120, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["main module ran", "closed 0"]
+
+
+def test_the_compute_process_loads_no_qt() -> None:
+    """The fork server imports the engine module: it must not carry PySide6 or pyqtgraph."""
+    code = ("import sys, gdsim.app.engine.compute; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -3,13 +3,13 @@
 Threading model (Qt's rule; see ``STYLE.md``):
 
 * :class:`SimulationWorker` is a parentless ``QObject`` moved to a ``QThread``. When the thread
-  starts, the worker starts a compute process (:mod:`gdsim.app.compute`) that owns the
+  starts, the worker starts a compute process (:mod:`gdsim.app.engine.compute`) that owns the
   :class:`~gdsim.core.run.Run` and steps it. The worker's slots, driven by queued signals,
   forward each command through a pipe; a ``QSocketNotifier`` on the pipe wakes the worker's
   event loop when the process sends something, and the worker emits it as a signal.
-* Rows reach the GUI as coalesced :class:`~gdsim.app.frame.Frame` objects: at most ~60 a second,
-  and never a new one while the GUI has not yet taken the previous one (back-pressure), so a slow
-  GUI receives fewer, larger frames instead of a growing queue.
+* Rows reach the GUI as coalesced :class:`~gdsim.app.model.frame.Frame` objects: at most ~60 a
+  second, and never a new one while the GUI has not yet taken the previous one (back-pressure),
+  so a slow GUI receives fewer, larger frames instead of a growing queue.
 * :class:`SimulationController` lives in the GUI thread: it starts the thread, turns method calls
   into queued signals, acknowledges frames, and stops the thread (and with it the process) on
   shutdown.
@@ -42,8 +42,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QThread, Signal, Slot
 
-from gdsim.app import compute
-from gdsim.app.compute import FRAME_INTERVAL
+from gdsim.app.engine import compute
+from gdsim.app.engine.compute import FRAME_INTERVAL
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
@@ -58,7 +58,7 @@ def _context() -> BaseContext:
     """A fork server preloaded with the (Qt-free) engine where the platform has one."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["gdsim.app.compute"])
+        ctx.set_forkserver_preload(["gdsim.app.engine.compute"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -82,7 +82,7 @@ if "forkserver" in multiprocessing.get_all_start_methods():
 
         multiprocessing runs the parent's main script again in each child (as ``__mp_main__``)
         so that functions defined there can be the target. The engine's target lives in
-        :mod:`gdsim.app.compute`, and a script that opens a window at its top level (no
+        :mod:`gdsim.app.engine.compute`, and a script that opens a window at its top level (no
         ``if __name__ == "__main__"``) would open one again in the child, so the child is told
         nothing about the main module. Otherwise as ``popen_forkserver.Popen._launch``.
         """
@@ -118,7 +118,7 @@ class SimulationWorker(QObject):
     both). Every public slot must be invoked through a queued signal once the worker is moved.
 
     Signals:
-        sigFrame(Frame): new trajectory rows (see :mod:`gdsim.app.frame`).
+        sigFrame(Frame): new trajectory rows (see :mod:`gdsim.app.model.frame`).
         sigSurface(int, Surface): the run was rebuilt on a different surface (its generation
             and the surface object, which is never modified afterwards).
         sigMessage(str): a command could not be carried out (e.g. an invalid configuration);

@@ -18,7 +18,7 @@ class DisplayPacer(QObject):
     cycle's duration ``busy`` (parts and their painting) sets the rest before the next one,
     ``busy · (1 − duty) / duty``: redraws take at most ``duty`` of the GUI thread's time.
 
-    The engine computes in its own process (:mod:`gdsim.app.worker`), so nothing here has to
+    The engine computes in its own process (:mod:`gdsim.app.engine.worker`), so nothing here has to
     keep it off the GUI's interpreter lock.
     """
 

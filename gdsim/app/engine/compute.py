@@ -1,6 +1,6 @@
 """The compute process: owns the :class:`~gdsim.core.run.Run` and steps it (Qt-free).
 
-The app's :class:`~gdsim.app.worker.SimulationWorker` (a ``QObject`` in a ``QThread``) starts
+The app's :class:`~gdsim.app.engine.worker.SimulationWorker` (a ``QObject`` in a ``QThread``) starts
 one compute process per window and talks to it through a :func:`multiprocessing.Pipe`. The
 stepping runs in its own interpreter, so it never competes with the GUI for a lock: the GUI
 thread paints while the engine steps on the other core.
@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from gdsim.app.frame import make_frame
+from gdsim.app.model.frame import make_frame
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 

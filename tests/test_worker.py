@@ -300,3 +300,15 @@ def test_the_compute_process_loads_no_qt() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_crashed_engine_is_reported_and_shutdown_still_works(qtbot, make_controller) -> None:
+    controller, rec = make_controller([ENDLESS])
+    controller.play()
+    qtbot.waitUntil(lambda: rec.last.steps > 100, timeout=5000)
+    with qtbot.waitSignal(controller.sigMessage, timeout=5000) as blocker:
+        controller.process.kill()
+    assert "stopped unexpectedly" in blocker.args[0]
+    controller.pause()  # commands to a lost engine are dropped, not raised
+    assert controller.shutdown()
+    assert controller.process.exitcode is not None

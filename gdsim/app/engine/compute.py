@@ -7,9 +7,10 @@ thread paints while the engine steps on the other core.
 
 Protocol (pickled tuples; the first item names the message):
 
-* to the process: ``("set_configs", configs)``, ``("play",)``, ``("pause",)``, ``("step",)``,
-  ``("reset",)``, ``("set_speed", steps_per_second)``, ``("set_step_limit", n)``, ``("ack",)``
-  (the GUI has taken the last frame), ``("get_run",)`` (send a copy of the run), ``("stop",)``;
+* to the process: ``("set_configs", configs)``, ``("restore", plan, steps)``, ``("play",)``,
+  ``("pause",)``, ``("step",)``, ``("reset",)``, ``("set_speed", steps_per_second)``,
+  ``("set_step_limit", n)``, ``("ack",)`` (the GUI has taken the last frame), ``("get_run",)``
+  (send a copy of the run), ``("stop",)``;
 * from the process: ``("surface", generation, surface)``, ``("frame", frame)``,
   ``("message", text)``, ``("run", run)``.
 
@@ -31,6 +32,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from gdsim.app.model.frame import make_frame
+from gdsim.app.model.timeline import Plan, RecordedRun, replay, surface_key
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
@@ -54,7 +56,7 @@ class Engine:
 
     def __init__(self, configs: Sequence[RunConfig],
                  send: Callable[[tuple[Any, ...]], None]) -> None:
-        self.run = Run(list(configs))
+        self.run: Run = RecordedRun(list(configs))  # frames carry its plan (undo, timeline)
         self._send = send
         self.generation = 0
         self._sent_rows = 0  # trajectory rows already sent in this generation
@@ -79,14 +81,7 @@ class Engine:
         configs = list(configs)
         try:
             if self.run.needs_reset(configs):
-                old = self.run.config
-                run = Run(configs)
-                self.run = run
-                self._new_generation()
-                new = run.config
-                if (old.surface, old.surface_params, old.seed) != (
-                        new.surface, new.surface_params, new.seed):
-                    self._send(("surface", self.generation, run.surface))
+                self._replace_run(RecordedRun(configs))
             else:
                 self.run.update_configs(configs)
         except (ValueError, TypeError) as exc:
@@ -95,6 +90,26 @@ class Engine:
         if self.playing and not self.run.running:
             self._set_playing(False)
         self._emit_frame(force=True)
+
+    def restore(self, plan: Plan, steps: int) -> None:
+        """Pause, and rebuild the run from ``plan`` at step ``steps`` by exact replay (undo,
+        or an edit at a rewound timeline cursor; see :mod:`gdsim.app.model.timeline`)."""
+        self._set_playing(False)
+        try:
+            run = replay(plan, steps)
+        except (ValueError, TypeError) as exc:
+            self._send(("message", f"Cannot restore the runs: {exc}"))
+            return
+        self._replace_run(run)
+        self._emit_frame(force=True)
+
+    def _replace_run(self, run: Run) -> None:
+        """A new run, a new generation; announce its surface if it changed."""
+        old = self.run.config
+        self.run = run
+        self._new_generation()
+        if surface_key(old) != surface_key(run.config):
+            self._send(("surface", self.generation, run.surface))
 
     def play(self) -> None:
         if self.run.running:
@@ -216,7 +231,7 @@ class Engine:
         self._send(("frame", frame))
 
 
-COMMANDS = frozenset({"set_configs", "play", "pause", "step", "reset", "set_speed",
+COMMANDS = frozenset({"set_configs", "restore", "play", "pause", "step", "reset", "set_speed",
                       "set_step_limit", "ack", "get_run"})
 
 

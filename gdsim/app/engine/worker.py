@@ -44,6 +44,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QThre
 
 from gdsim.app.engine import compute
 from gdsim.app.engine.compute import FRAME_INTERVAL
+from gdsim.app.model.timeline import Plan
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
@@ -157,6 +158,12 @@ class SimulationWorker(QObject):
         """Use ``configs``: a live change from the next step when the run allows it
         (:meth:`Run.update_configs`), otherwise a new run from the start (keeps playing)."""
         self._send("set_configs", tuple(configs))
+
+    @Slot(object, int)
+    def restore(self, plan: Plan, steps: int) -> None:
+        """Pause, and rebuild the run from ``plan`` at step ``steps`` by exact replay (undo,
+        or an edit at a rewound timeline cursor; see :mod:`gdsim.app.model.timeline`)."""
+        self._send("restore", tuple(plan), int(steps))
 
     @Slot()
     def play(self) -> None:
@@ -293,6 +300,7 @@ class SimulationController(QObject):
     _sigReset = Signal()
     _sigSetSpeed = Signal(float)
     _sigSetStepLimit = Signal(int)
+    _sigRestore = Signal(object, int)
     _sigAck = Signal()
     _sigGetRun = Signal()
 
@@ -308,6 +316,7 @@ class SimulationController(QObject):
                              (self._sigPause, w.pause), (self._sigStep, w.step),
                              (self._sigReset, w.reset), (self._sigSetSpeed, w.set_speed),
                              (self._sigSetStepLimit, w.set_step_limit),
+                             (self._sigRestore, w.restore),
                              (self._sigAck, w.frame_consumed), (self._sigGetRun, w.get_run)):
             signal.connect(slot, queued)
         w.sigFrame.connect(self._on_frame, queued)
@@ -382,6 +391,9 @@ class SimulationController(QObject):
 
     def set_step_limit(self, max_steps: int) -> None:
         self._sigSetStepLimit.emit(int(max_steps))
+
+    def restore(self, plan: Plan, steps: int) -> None:
+        self._sigRestore.emit(tuple(plan), int(steps))
 
     def _on_frame(self, frame: object) -> None:
         self.sigFrame.emit(frame)  # receivers merge it synchronously ...

@@ -35,6 +35,7 @@ import io
 import multiprocessing
 import os
 import queue
+import sys
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
@@ -56,8 +57,10 @@ RUN_TIMEOUT = 30.0
 
 
 def _context() -> BaseContext:
-    """A fork server preloaded with the (Qt-free) engine where the platform has one."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    """A fork server preloaded with the (Qt-free) engine where the platform has one; ``spawn``
+    in a frozen bundle (PyInstaller's ``freeze_support`` handles spawned children)."""
+    if "forkserver" in multiprocessing.get_all_start_methods() and not getattr(
+            sys, "frozen", False):
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["gdsim.app.engine.compute"])
         return ctx

@@ -212,7 +212,8 @@ class SimulationWorker(QObject):
         """End the compute process and hand the object back to the application's main thread.
 
         Connected to ``QThread.finished`` (a direct call in the finishing worker thread): the
-        process is asked to stop, waited for at most :data:`STOP_TIMEOUT`, then terminated.
+        process is asked to stop, waited for at most :data:`STOP_TIMEOUT`, then terminated (it
+        may be in the middle of a long replay for an undo, which reads no commands).
         """
         if self._notifier is not None:
             self._notifier.setEnabled(False)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -287,15 +287,11 @@ class LandscapeView(QWidget):
         self._last_auto = 0
         self._generation: int | None = None
         self._surface: Network | None = None
-        self._thread = QThread(self)
-        self._thread.setObjectName("landscape_thread")
+        self._thread: QThread | None = None  # started with the first slice
         self._worker = SliceWorker()
-        self._worker.moveToThread(self._thread)
-        self.request.connect(self._worker.compute)
         self._worker.progress.connect(self._on_progress)
         self._worker.done.connect(self._on_done)
         self._worker.failed.connect(self._on_failed)
-        self._thread.start()
         self.recompute_button.clicked.connect(lambda: self.recompute_requested.emit())
         self.directions_combo.currentIndexChanged.connect(lambda _: self.recompute_requested.emit())
         self.centre_combo.currentIndexChanged.connect(lambda _: self.recompute_requested.emit())
@@ -309,8 +305,22 @@ class LandscapeView(QWidget):
         """Cancel any computation and stop the thread (the window calls this on closing)."""
         self._token += 1
         self._worker.cancel(self._token)
-        self._thread.quit()
-        self._thread.wait()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._thread = None
+
+    def _start_thread(self) -> None:
+        """The computation thread, started once a slice is first asked for (a window that
+        never shows a network owns no extra thread); it stops with the window or the app."""
+        self._thread = QThread(self)
+        self._thread.setObjectName("landscape_thread")
+        self._worker.moveToThread(self._thread)
+        self.request.connect(self._worker.compute)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self._thread.start()
 
     def forget(self) -> None:
         """Drop the slice and any computation under way (another surface, or a new run)."""
@@ -354,6 +364,8 @@ class LandscapeView(QWidget):
             return False
         paths = np.concatenate([finite_rows(history.theta[: history.lane_rows(i), i])
                                 for i in range(history.runs)])
+        if self._thread is None:
+            self._start_thread()
         self.busy = True
         self._token += 1
         self._last_auto = history.length

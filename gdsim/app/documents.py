@@ -281,7 +281,7 @@ class Documents(QObject):
             surface = w.surface
             if request.format == ".csv":
                 write_trajectory_csv(history, surface.param_names, request.path,
-                                     w.selected_run)
+                                     [w.selected_run] if request.selected_only else None)
             elif request.format == ".json":
                 write_run_json(history, w.configs, surface.param_names, request.path)
             else:

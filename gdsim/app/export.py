@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QWidget
 
 from gdsim.app.history import History
 from gdsim.core.config import RunConfig
-from gdsim.core.csvio import trajectory_table, write_table
+from gdsim.core.csvio import trajectory_table, write_tables
 from gdsim.core.fileio import atomic_path
 from gdsim.core.session import Session
 
@@ -161,13 +161,17 @@ def write_gif(frames: Callable[[int], QImage], count: int, path: Path, fps: floa
 
 
 def write_trajectory_csv(history: History, param_names: tuple[str, ...], path: Path,
-                         lane: int = 0) -> None:
-    """One lane's trajectory with the columns of ``gdsim run --csv``."""
-    table = trajectory_table(history.theta, history.loss, history.grad, history.lr,
-                             history.lane_rows(lane), lane)
+                         lanes: Sequence[int] | None = None) -> None:
+    """The runs ``lanes`` (default: every run) in one long-format CSV file, with the columns
+    of ``gdsim run --csv``: ``run`` (0-based), ``label``, ``step``, the parameters, ``loss``,
+    the gradient, ``lr``."""
+    chosen = range(history.runs) if lanes is None else lanes
+    tables = [(lane, history.lanes[lane].label if lane < len(history.lanes) else "",
+               trajectory_table(history.theta, history.loss, history.grad, history.lr,
+                                history.lane_rows(lane), lane)) for lane in chosen]
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as stream:
-            write_table(stream, param_names, table)
+            write_tables(stream, param_names, tables)
 
 
 def run_document(history: History, configs: Sequence[RunConfig],

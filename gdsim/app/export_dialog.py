@@ -52,6 +52,7 @@ class ExportRequest:
     size: QSize = QSize(1520, 1280)
     frames: int = 60
     fps: float = 15.0
+    selected_only: bool = False
 
     @property
     def format(self) -> str:

@@ -180,7 +180,7 @@ def save_figure(figure: ExportFigure, path: Path, *, scale: float = 2.0, title: 
 
 
 def plot_run(run: Run, path: Path, *, content: Content | None = None, frames: int = 60,
-             fps: float = 15.0) -> None:
+             fps: float = 15.0, theme: str = "light", scale: float = 1.0) -> None:
     """Write ``run``'s plot to ``path`` (used by ``gdsim run --plot``): the trajectory plot,
     or for a GIF the trajectory drawing itself beside the loss curve."""
     history = history_of(run)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app.export import (
+    ANIMATIONS,
     ExportCancelled,
     ExportError,
     export_format,
@@ -117,7 +118,7 @@ class Documents(QObject):
         self.action_save.triggered.connect(lambda: self.save_session())
         self.action_about.triggered.connect(self.show_about)
         export = w.action_export
-        export.setToolTip("Export the plots (PNG, SVG, PDF, animated GIF) or the data "
+        export.setToolTip("Export the plots (PNG, SVG, PDF, animated GIF, MP4 video) or the data "
                           "(CSV, JSON) (Ctrl+E)")
         export.setStatusTip(export.toolTip())
         bar = w.menuBar()
@@ -299,21 +300,22 @@ class Documents(QObject):
 
     def _export_figure(self, request: ExportRequest, history: Any) -> None:
         w = self.window
-        gif = request.format == ".gif"
+        animated = request.format in ANIMATIONS
         # The figure is laid out at half the requested pixels and drawn at twice that, so
-        # text and lines keep their on-screen proportions (a GIF is drawn 1:1).
-        factor = 1 if gif else 2
-        layout_size = QSize(max(200, round(request.size.width() / factor)),
-                            max(150, round(request.size.height() / factor)))
+        # text and lines keep their on-screen proportions (an animation is drawn 1:1; SVG and
+        # PDF are the laid-out size, in CSS pixels).
+        factor = 1 if animated else 2
+        nominal = QSize(max(200, round(request.size.width() / factor)),
+                        max(150, round(request.size.height() / factor)))
         figure = ExportFigure(
             w.surface, w.configs, history, content=request.content,  # type: ignore[arg-type]
             labels=[lane.label for lane in history.lanes], selected_lane=w.selected_run,
             aids=[name for name in w.surface_view.aid_names if w.surface_view.aid_enabled(name)],
-            view=w.current_view_box(), log_y=w.loss_plot.log_y(), size=layout_size,
-            plot_range=w.current_view())
+            view=w.current_view_box(), log_y=w.loss_plot.log_y(), size=nominal,
+            plot_range=w.current_view(), theme=request.theme, font_scale=request.font_scale)
         progress: QProgressDialog | None = None
         try:
-            if gif:
+            if animated:
                 progress = QProgressDialog("Rendering the animation…", "Cancel", 0,
                                            request.frames, w)
                 progress.setObjectName("export_progress")

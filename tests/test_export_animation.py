@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from gdsim.app import style
-from gdsim.app.export import ExportCancelled, qimage_to_pil, write_mp4
-from gdsim.app.figure import ExportFigure, history_of, plot_run, save_figure
+from gdsim.app.files.export import ExportCancelled, qimage_to_pil, write_mp4
+from gdsim.app.files.figure import ExportFigure, history_of, plot_run, save_figure
 from gdsim.core import Run
 from gdsim.core.session import load_session
 

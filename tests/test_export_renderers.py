@@ -27,8 +27,8 @@ from PIL import Image
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 
-from gdsim.app.export import qimage_to_pil
-from gdsim.app.figure import ExportFigure, history_of, save_figure
+from gdsim.app.files.export import qimage_to_pil
+from gdsim.app.files.figure import ExportFigure, history_of, save_figure
 from gdsim.core import Run, RunConfig
 from gdsim.core.session import load_session
 

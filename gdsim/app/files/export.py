@@ -1,6 +1,6 @@
 """Writing figures and runs to files: PNG, SVG, PDF, animated GIF, MP4, CSV and JSON.
 
-Figures are written from a recording of what the widget paints (:mod:`gdsim.app.drawing`):
+Figures are written from a recording of what the widget paints (:mod:`gdsim.app.files.drawing`):
 SVG serialised from it (clip paths, absolute stroke widths, text as outlines — it renders the
 same in librsvg, browsers and Qt), PDF and PNG replayed from it through Qt's painters. Neither
 Qt's ``QSvgGenerator`` (no clipping, cosmetic widths under a ~50× scale) nor pyqtgraph 0.14's
@@ -20,8 +20,8 @@ from PySide6.QtCore import QMarginsF, QSize, QSizeF
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTransform
 from PySide6.QtWidgets import QWidget
 
-from gdsim.app.drawing import Drawing, record, replay, svg_document, to_image
-from gdsim.app.history import History
+from gdsim.app.files.drawing import Drawing, record, replay, svg_document, to_image
+from gdsim.app.model.history import History
 from gdsim.core.config import RunConfig
 from gdsim.core.csvio import trajectory_table, write_tables
 from gdsim.core.fileio import atomic_path

@@ -1,6 +1,6 @@
 """The figure that exports draw: the trajectory plot, the loss plot, or both, with a caption.
 
-Every format is drawn from one recording of the figure (:mod:`gdsim.app.drawing`), so PNG,
+Every format is drawn from one recording of the figure (:mod:`gdsim.app.files.drawing`), so PNG,
 SVG, PDF and the animation frames agree: the same clip, line widths, markers and text.
 
 An :class:`ExportFigure` is a hidden top-level widget (never shown on screen) holding fresh
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app import style
-from gdsim.app.drawing import Drawing, record, to_image
-from gdsim.app.export import (
+from gdsim.app.files.drawing import Drawing, record, to_image
+from gdsim.app.files.export import (
     FIGURE_FORMATS,
     ExportError,
     export_format,
@@ -40,8 +40,8 @@ from gdsim.app.export import (
     write_png,
     write_svg,
 )
-from gdsim.app.frame import make_frame
-from gdsim.app.history import History
+from gdsim.app.model.frame import make_frame
+from gdsim.app.model.history import History
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.core.config import RunConfig

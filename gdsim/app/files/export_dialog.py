@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdsim.app.export import ALL_FORMATS, ANIMATIONS, ExportError, export_format
-from gdsim.app.figure import CONTENTS, FONT_SCALES, THEMES
+from gdsim.app.files.export import ALL_FORMATS, ANIMATIONS, ExportError, export_format
+from gdsim.app.files.figure import CONTENTS, FONT_SCALES, THEMES
 
 FILTERS = ";;".join([
     "PNG image (*.png)", "SVG drawing (*.svg)", "PDF document (*.pdf)",
@@ -167,7 +167,7 @@ class ExportDialog(QDialog):
 
     # --- behaviour --------------------------------------------------------------------------
     def _default_size(self) -> QSize:
-        from gdsim.app.figure import DEFAULT_SIZES
+        from gdsim.app.files.figure import DEFAULT_SIZES
 
         content = self.content_combo.currentData()
         base = self._screen_size if content == "trajectory" else DEFAULT_SIZES[content]

@@ -49,14 +49,15 @@ def test_gif_keeps_colours_and_ends_like_the_png(qapp, lesson_run: Run, tmp_path
         figure.close()
         figure.deleteLater()
     size = gif.stat().st_size
-    print(f"GIF: 60 frames of {Image.open(png).size}, {size / 1e6:.2f} MB")
+    with Image.open(png) as image:
+        still = np.asarray(image.convert("RGB")).astype(int)
+    print(f"GIF: 60 frames of {still.shape[1]}×{still.shape[0]}, {size / 1e6:.2f} MB")
     assert size < 5_000_000
     with Image.open(gif) as animation:
         assert animation.n_frames == 60
+        palette = np.array(animation.getpalette()[:768]).reshape(-1, 3)
         animation.seek(59)
         last = np.asarray(animation.convert("RGB")).astype(int)
-        palette = np.array(animation.getpalette()[:768]).reshape(-1, 3)
-    still = np.asarray(Image.open(png).convert("RGB")).astype(int)
     Image.fromarray(last.astype(np.uint8)).save(artifacts_dir / "animation-last-frame.png")
     assert last.shape == still.shape
     assert np.abs(last - still).mean() < 2.5  # the same picture, quantised

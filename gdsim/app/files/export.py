@@ -160,8 +160,50 @@ def gif_palette(image, keep: Sequence[QColor | str] = (), colors: int = 256):  #
                           if tuple(found[i:i + 3]) not in reserved]
     flat = [v for rgb in entries[:colors] for v in rgb]
     palette = Image.new("P", (1, 1))
-    palette.putpalette(flat + [0] * (768 - len(flat)))
+    palette.putpalette(flat)  # no padding: nothing maps to an index past the colours
     return palette
+
+
+class _NearestColour:
+    """Maps RGB pixels to the index of the nearest palette colour (exact: a colour in the
+    palette maps to itself — Pillow's own mapping works on a coarser colour cube), with a
+    cache of the colours seen so far."""
+
+    def __init__(self, palette) -> None:  # noqa: ANN001 - (n, 3) int array
+        import numpy as np
+
+        self.palette = palette
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.values = np.zeros(0, dtype=np.uint8)
+
+    def __call__(self, pixels):  # noqa: ANN001, ANN204 - (h, w, 3) uint8 → (h, w) uint8
+        import numpy as np
+
+        packed = (pixels[..., 0].astype(np.int64) << 16) | (pixels[..., 1].astype(np.int64)
+                                                             << 8) | pixels[..., 2]
+        unique, inverse = np.unique(packed.ravel(), return_inverse=True)
+        pos = np.searchsorted(self.keys, unique)
+        known = pos < len(self.keys)
+        known[known] = self.keys[pos[known]] == unique[known]
+        result = np.empty(len(unique), dtype=np.uint8)
+        result[known] = self.values[pos[known]]
+        new = unique[~known]
+        if len(new):
+            colours = np.stack([(new >> 16) & 255, (new >> 8) & 255, new & 255], axis=1)
+            nearest = np.concatenate([
+                ((colours[i:i + 2048, None, :] - self.palette[None]) ** 2).sum(axis=2)
+                .argmin(axis=1) for i in range(0, len(colours), 2048)]).astype(np.uint8)
+            result[~known] = nearest
+            keys = np.concatenate([self.keys, new])
+            order = np.argsort(keys, kind="stable")
+            self.keys, self.values = keys[order], np.concatenate([self.values, nearest])[order]
+        return result[inverse].reshape(pixels.shape[:2])
+
+
+GIF_COLORS = 255
+GIF_UNCHANGED = 255
+"""The palette index of a GIF frame's pixels that keep the previous frame's colour (drawn
+transparent over it): long runs of one index, which LZW stores in a few bytes."""
 
 
 def write_gif(frames: Callable[[int], QImage], count: int, path: Path, fps: float,
@@ -171,7 +213,8 @@ def write_gif(frames: Callable[[int], QImage], count: int, path: Path, fps: floa
 
     One palette for every frame, made from the last frame (it shows the most) with the
     ``keep`` colours (runs, aids, background, text) exactly — so orange stays orange — and no
-    dithering; each frame after the first stores only the rectangle that changed.
+    dithering; each frame after the first stores only the rectangle that changed, and in it
+    the unchanged pixels as transparent.
     ``frames(i)`` paints frame i; ``progress(i)`` is called after each frame and returns False
     to cancel (raising :class:`ExportCancelled`, with nothing written).
     """
@@ -183,11 +226,23 @@ def write_gif(frames: Callable[[int], QImage], count: int, path: Path, fps: floa
         rgb.append(qimage_to_pil(frames(i)))
         if progress is not None and not progress(i + 1):
             raise ExportCancelled("Export cancelled")
-    palette = gif_palette(rgb[-1], keep)
-    images = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in rgb]
+    import numpy as np
+
+    palette = gif_palette(rgb[-1], keep, colors=GIF_COLORS)
+    mapper = _NearestColour(np.array(palette.getpalette(), dtype=np.int64).reshape(-1, 3))
+    indices = [mapper(np.asarray(im)) for im in rgb]
+    images = [Image.fromarray(indices[0], mode="P")]
+    for before, now in zip(indices, indices[1:], strict=False):
+        delta = np.where(now == before, GIF_UNCHANGED, now).astype(np.uint8)
+        images.append(Image.fromarray(delta, mode="P"))
+    colours = palette.getpalette()
+    full = colours + [0] * (768 - len(colours))
+    for image in images:
+        image.putpalette(full)
     with atomic_path(path) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
-                       duration=round(1000 / fps), loop=0, optimize=False, disposal=1)
+                       duration=round(1000 / fps), loop=0, optimize=False, disposal=1,
+                       transparency=GIF_UNCHANGED)
 
 
 def write_mp4(frames: Callable[[int], QImage], count: int, path: Path, fps: float,

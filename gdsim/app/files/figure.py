@@ -60,6 +60,7 @@ FONT_SCALES = (0.5, 3.0)
 SIDE_BY_SIDE_RATIO = 1.3
 """A "both" figure at least this much wider than tall puts the loss plot beside the map,
 otherwise under it."""
+PLOT_GAP = 16  # pixels between the map and the loss plot
 DARK_BACKGROUND = QColor("#1E1F22")
 DARK_FOREGROUND = QColor("#E8E8E8")
 
@@ -164,7 +165,7 @@ class ExportFigure(QWidget):
         self._plots = QHBoxLayout() if side_by_side else QVBoxLayout()
         plots = self._plots
         plots.setContentsMargins(0, 0, 0, 0)
-        plots.setSpacing(0)
+        plots.setSpacing(PLOT_GAP)  # the colour bar's label stays clear of the loss axis
         self.surface_view: SurfaceView | None = None
         self.loss_plot: LossPlot | None = None
         self._range = None
@@ -197,7 +198,7 @@ class ExportFigure(QWidget):
         layout.addWidget(self.caption)
         self.resize(layout_size)
         self.set_history(history)
-        if content == "both":
+        if content in ("trajectory", "both"):
             self._fit_map()
 
     # --- layout -----------------------------------------------------------------------------
@@ -212,18 +213,27 @@ class ExportFigure(QWidget):
         return (x1 - x0) / max(y1 - y0, 1e-300)
 
     def _fit_map(self) -> None:
-        """Give the map the share of the figure that shows its axes at equal units; the loss
-        plot takes the rest (beside the map or under it)."""
+        """Give the map the room that shows its axes at equal units (when the parameters
+        share units, as in the window) instead of stretching one axis past the map.
+
+        Alone, the map is narrowed or shortened and centred; beside the loss plot it takes the
+        width its height calls for (40–68 % of the figure), under it the height (45–72 %).
+        """
         aspect = self._map_aspect()
         if aspect is None or self.surface_view is None:
             return
         QCoreApplication.processEvents()
         self.layout().activate()
         view = self.surface_view
-        vb = view.plot_item.getViewBox()
-        box = vb.sceneBoundingRect()
+        box = view.plot_item.getViewBox().sceneBoundingRect()
         extra_w, extra_h = view.width() - box.width(), view.height() - box.height()
-        if isinstance(self._plots, QHBoxLayout):
+        if self.content == "trajectory":
+            if box.width() > box.height() * aspect * 1.01:
+                view.setFixedWidth(round(extra_w + box.height() * aspect))
+            elif box.height() > box.width() / aspect * 1.01:
+                view.setFixedHeight(round(extra_h + box.width() / aspect))
+            self._plots.setAlignment(view, Qt.AlignmentFlag.AlignCenter)
+        elif isinstance(self._plots, QHBoxLayout):
             total = self.width()
             want = extra_w + (view.height() - extra_h) * aspect
             view.setFixedWidth(round(min(max(want, 0.4 * total), 0.68 * total)))
@@ -236,6 +246,15 @@ class ExportFigure(QWidget):
         if self._range is not None:
             view.plot_item.setRange(xRange=self._range[0], yRange=self._range[1], padding=0)
         QCoreApplication.processEvents()
+
+    def map_axes_aspect(self) -> float | None:
+        """Width / height of the map's axes in data units per pixel: 1 is equal units."""
+        if self.surface_view is None or self.dim != 2:
+            return None
+        vb = self.surface_view.plot_item.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        box = vb.sceneBoundingRect()
+        return ((x1 - x0) / box.width()) / ((y1 - y0) / box.height())
 
     def set_history(self, history: History) -> None:
         """Draw ``history`` (for an animation: successive prefixes of one history)."""
@@ -354,7 +373,9 @@ def save_figure(figure: ExportFigure, path: Path, *, scale: float = 2.0, title: 
     drawing = figure.drawing()
     vector_scale = figure.font_scale
     if fmt == ".png":
-        write_png(drawing, path, figure.font_scale * scale, size, figure.background)
+        exact = size or QSize(round(figure.nominal_size.width() * scale),
+                              round(figure.nominal_size.height() * scale))
+        write_png(drawing, path, figure.font_scale * scale, exact, figure.background)
     elif fmt == ".svg":
         write_svg(drawing, path, vector_scale, title=title,
                   description=figure.caption.text(), background=figure.background)

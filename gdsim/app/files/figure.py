@@ -183,6 +183,9 @@ class ExportFigure(QWidget):
             self.surface_view.set_selected_lane(selected_lane)
             for name in self.surface_view.aid_names:
                 self.surface_view.set_aid(name, name in aids)
+            self._surface = surface
+            self._history = history
+            self.surface_view.aids.set_marker_obstacles(self._marker_boxes)
             plots.addWidget(self.surface_view, 5)
         if content in ("loss", "both"):
             self.loss_plot = LossPlot()
@@ -256,8 +259,27 @@ class ExportFigure(QWidget):
         box = vb.sceneBoundingRect()
         return ((x1 - x0) / box.width()) / ((y1 - y0) / box.height())
 
+    def _marker_boxes(self) -> list[QRectF]:
+        """The runs' start and current markers and the known critical points, as boxes in
+        data coordinates: the Taylor box keeps off them."""
+        if self.surface_view is None or self.dim != 2:
+            return []
+        px, py = self.surface_view.plot_item.getViewBox().viewPixelSize()
+        if not (px > 0 and py > 0):
+            return []
+        half = style.CURRENT_MARKER_SIZE / 2 + 2
+        points = [tuple(p.theta) for p in self._surface.critical_points()]
+        history = self._history
+        for lane in range(history.runs):
+            rows = history.lane_rows(lane)
+            if rows:
+                points += [tuple(history.theta[0, lane]), tuple(history.theta[rows - 1, lane])]
+        return [QRectF(x - half * px, y - half * py, 2 * half * px, 2 * half * py)
+                for x, y in points]
+
     def set_history(self, history: History) -> None:
         """Draw ``history`` (for an animation: successive prefixes of one history)."""
+        self._history = history
         if self.surface_view is not None:
             self.surface_view.update_history(history)
         if self.loss_plot is not None:

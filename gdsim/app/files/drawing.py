@@ -151,6 +151,59 @@ def _explicit(font: QFont) -> QFont:
     return out
 
 
+def _segments(path: QPainterPath) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The path's straight segments if it is only separate ``moveTo, lineTo`` pairs, else []."""
+    kind = QPainterPath.ElementType
+    n = path.elementCount()
+    if n < 4 or n % 2:
+        return []
+    segments = []
+    for i in range(0, n, 2):
+        a, b = path.elementAt(i), path.elementAt(i + 1)
+        if a.type != kind.MoveToElement or b.type != kind.LineToElement:
+            return []
+        segments.append(((a.x, a.y), (b.x, b.y)))
+    return segments
+
+
+def joined(path: QPainterPath) -> QPainterPath:
+    """Separate segments (level lines drawn as segment pairs) chained into polylines where
+    they share an end: joins instead of a cap at every vertex — square caps on short
+    translucent segments draw as beads. Other paths are returned unchanged."""
+    segments = _segments(path)
+    if not segments:
+        return path
+    ends: dict[tuple[float, float], list[int]] = {}
+    for index, (a, b) in enumerate(segments):
+        ends.setdefault(a, []).append(index)
+        ends.setdefault(b, []).append(index)
+    used = [False] * len(segments)
+
+    def walk(point: tuple[float, float]) -> list[tuple[float, float]]:
+        chain = []
+        while True:
+            nxt = next((j for j in ends[point] if not used[j]), None)
+            if nxt is None:
+                return chain
+            used[nxt] = True
+            a, b = segments[nxt]
+            point = b if a == point else a
+            chain.append(point)
+
+    out = QPainterPath()
+    for index, (a, b) in enumerate(segments):
+        if used[index]:
+            continue
+        used[index] = True
+        forward = walk(b)
+        backward = walk(a)
+        points = [*reversed(backward), a, b, *forward]
+        out.moveTo(*points[0])
+        for p in points[1:]:
+            out.lineTo(*p)
+    return out
+
+
 def _points_path(points: list, close: bool) -> QPainterPath:
     path = QPainterPath()
     if points:
@@ -329,6 +382,7 @@ class _RecordingEngine(QPaintEngine):
         color = _with_opacity(pen.color(), self._opacity)
         if color.alpha() == 0:
             return
+        path = joined(path)
         width = pen.widthF() or 1.0
         t = self._transform
         if pen.isCosmetic() or pen.widthF() == 0:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app.model.formatting import fmt_number
 from gdsim.core.params import ParamError, ParamSpec
 
 _INT_MAX = 2**31 - 1
@@ -36,10 +37,9 @@ _HUGE = 1e300
 
 
 def format_number(value: float) -> str:
-    """Short text for a number: ``0.1``, ``1e-08``, ``2.5e+04``, ``0``."""
-    if value == 0:
-        return "0"
-    return f"{value:.6g}"
+    """Short text for a number: ``0.1``, ``1e-8``, ``2.5e4``, ``0`` (the app's one number
+    formatter, :func:`~gdsim.app.model.formatting.fmt_number`)."""
+    return fmt_number(value)
 
 
 class NumberSpinBox(QDoubleSpinBox):

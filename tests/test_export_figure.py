@@ -53,7 +53,12 @@ def test_map_keeps_equal_units(qapp, lesson_run: Run, content: str, size: QSize)
     try:
         assert figure.map_axes_aspect() == pytest.approx(1.0, rel=0.03)
         (x0, x1), (y0, y1) = figure.surface_view.plot_item.getViewBox().viewRange()
-        assert (x0, x1, y0, y1) == pytest.approx((-2.5, 2.5, -1, 3), abs=0.15)  # no widening
+        (vx0, vx1), (vy0, vy1) = lesson_run.surface.view
+        span = max(vx1 - vx0, vy1 - vy0)
+        assert (x0, x1, y0, y1) == pytest.approx((vx0, vx1, vy0, vy1), abs=0.05 * span)
+        figure.drawing()  # the first paint sizes the axes: the layout must not move then
+        assert figure.surface_view.plot_item.getViewBox().viewRange()[0] == \
+            pytest.approx([x0, x1], abs=1e-6)
         map_box = figure.surface_view.geometry()
         caption = figure.caption.geometry()
         assert caption.top() >= map_box.bottom()  # caption below

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import QCoreApplication, QPoint, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsView,
@@ -202,10 +202,23 @@ class ExportFigure(QWidget):
         layout.addWidget(self.caption)
         self.resize(layout_size)
         self.set_history(history)
+        self._settle()
         if content in ("trajectory", "both"):
             self._fit_map()
+            self._settle()
 
     # --- layout -----------------------------------------------------------------------------
+    def _settle(self) -> None:
+        """Paint once, unseen, and let the layout react: axes size their tick labels at their
+        first paint, which moves the plots; a recording made before that shows the old layout."""
+        image = QImage(self.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(image)
+        try:
+            QWidget.render(self, painter, QPoint(0, 0))
+        finally:
+            painter.end()
+        QCoreApplication.processEvents()
+
     def _map_aspect(self) -> float | None:
         """Width / height the map's axes should have (equal units), or None if free."""
         if self.surface_view is None or self.dim != 2 or self._range is None:
@@ -240,11 +253,19 @@ class ExportFigure(QWidget):
         elif isinstance(self._plots, QHBoxLayout):
             total = self.width()
             want = extra_w + (view.height() - extra_h) * aspect
-            view.setFixedWidth(round(min(max(want, 0.4 * total), 0.68 * total)))
+            width = min(max(want, 0.4 * total), 0.68 * total)
+            view.setFixedWidth(round(width))
+            if want > width:  # too wide a map for its share: shorter, centred
+                view.setFixedHeight(round(extra_h + (width - extra_w) / aspect))
+                self._plots.setAlignment(view, Qt.AlignmentFlag.AlignVCenter)
         else:
             total = self.height() - self.caption.sizeHint().height()
             want = extra_h + (view.width() - extra_w) / aspect
-            view.setFixedHeight(round(min(max(want, 0.45 * total), 0.72 * total)))
+            height = min(max(want, 0.45 * total), 0.72 * total)
+            view.setFixedHeight(round(height))
+            if want > height:  # too tall a map for its share: narrower, centred
+                view.setFixedWidth(round(extra_w + (height - extra_h) * aspect))
+                self._plots.setAlignment(view, Qt.AlignmentFlag.AlignHCenter)
         self.layout().activate()
         QCoreApplication.processEvents()
         if self._range is not None:
@@ -313,6 +334,7 @@ class ExportFigure(QWidget):
     def drawing(self) -> Drawing:
         """What the figure paints, as shapes in CSS pixels of the laid-out figure (markers as
         shapes, no cached pixmaps), in the figure's theme."""
+        self._settle()
         views = self.findChildren(QGraphicsView)
         saved = [(view, view.cacheMode()) for view in views]
         items = [item for view in views for item in view.scene().items()]

@@ -105,6 +105,9 @@ def _run_parser() -> _Parser:
                    help="an optimizer hyperparameter, e.g. momentum=0.8 (repeatable)")
     p.add_argument("--surface-param", action="append", metavar="KEY=VALUE",
                    help="a surface parameter, e.g. condition=50 (repeatable)")
+    p.add_argument("--data", type=Path, metavar="CSV",
+                   help="points to fit (columns x and y; y = 0 or 1 for logistic-regression) "
+                   "instead of generated data, for the data-driven surfaces")
     p.add_argument("--schedule", help="learning-rate schedule (default: constant)")
     p.add_argument("--schedule-param", action="append", metavar="KEY=VALUE",
                    help="a schedule parameter, e.g. gamma=0.9 (repeatable)")
@@ -196,8 +199,8 @@ def cmd_list(what: str, out: Any = None) -> int:
             lines.append(f"{name:<20} {sched.title}: {sched.summary}")
             lines.append(f"    = {sched.torch_equivalent}")
             lines += _format_specs(sched.specs)
-    _to_stdout("gdsim list: cannot write the list", lambda stream: print("\n".join(lines),
-                                                                         file=stream), out)
+    text = "\n".join(lines)
+    _to_stdout("gdsim list: cannot write the list", lambda stream: print(text, file=stream), out)
     return 0
 
 
@@ -242,6 +245,9 @@ def build_config(args: argparse.Namespace, base: Any = None) -> Any:
         given = _key_values(getattr(args, option), "--" + option.replace("_", "-"))
         if given:
             changes[key] = {**changes.get(key, getattr(base, key)), **given}
+    if args.data is not None:
+        changes["surface_params"] = {**changes.get("surface_params", base.surface_params),
+                                     "data": str(args.data.resolve())}
     if hasattr(args, "batch_size"):
         changes["batch_size"] = args.batch_size
     for option, key in (("start", "start"), ("steps", "max_steps"), ("seed", "seed")):
@@ -262,8 +268,8 @@ def cmd_run(argv: Sequence[str]) -> int:
     from gdsim.core.session import SessionError
 
     if args.steps is not None and not 0 <= args.steps <= MAX_RUN_STEPS:
-        raise UsageError(f"gdsim run: --steps must be from 0 to at most {MAX_RUN_STEPS:,} "
-                         f"(the whole trajectory is kept), got {args.steps:,}")
+        raise UsageError(f"gdsim run: --steps must be from 0 to {MAX_RUN_STEPS:,} (gdsim run "
+                         f"keeps the whole trajectory in memory), got {args.steps:,}")
     try:
         configs = build_configs(args)
     except ConfigError as exc:  # the reason names the option's key already: say it once
@@ -292,8 +298,8 @@ def cmd_run(argv: Sequence[str]) -> int:
             _check_writable(option, Path(target))
     try:
         run = Run(configs)
-    except ValueError as exc:  # runs that cannot be compared together
-        raise UsageError(f"gdsim run: --config: {exc}") from None
+    except ValueError as exc:  # a surface that cannot be built (a formula undefined everywhere)
+        raise UsageError(f"gdsim run: surface_params: {exc}") from None
     run.advance(max(c.max_steps for c in configs))
     if args.csv == "-":
         _to_stdout("gdsim run: cannot write the CSV", lambda stream: write_csv(run, stream))

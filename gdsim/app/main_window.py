@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QWidget,
 )
 
@@ -62,12 +63,15 @@ from gdsim.app.panels import (
 from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
+from gdsim.app.plots.network_views import NetworkView
 from gdsim.app.plots.protocol import PlotView, call_optional
+from gdsim.app.plots.surface_3d import install_3d_view
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.app.timeline_bar import TimelineBar, add_edit_actions
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
-from gdsim.core.surfaces import Surface
+from gdsim.core.surfaces import Surface, make_surface
+from gdsim.core.surfaces.network import Network
 
 LEFT_DOCK_WIDTH = 285
 RIGHT_DOCK_WIDTH = 330
@@ -130,6 +134,7 @@ class MainWindow(QMainWindow):
         self.toolbar = build_toolbar(self, self.window_actions, self.speed_control,
                                      self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
+        self.view_3d = self._add_plot(install_3d_view(self))  # View ▸ 3-D, its own window
         self.edit_actions = add_edit_actions(self, self.toolbar, self.action_step)
         self.action_undo = self.edit_actions.undo
         self.action_redo = self.edit_actions.redo
@@ -180,6 +185,7 @@ class MainWindow(QMainWindow):
         self.loss_plot = self._add_plot(LossPlot())
         self.data_view = self._add_plot(DataView())
         self.inspector = self._add_plot(StepInspector())
+        self.network_view = self._add_plot(NetworkView())  # instead of the map for networks
         self.data_view.setVisible(False)
         self._loss_cursor = pg.InfiniteLine(angle=90, movable=False,
                                             pen=pg.mkPen(_STATE_COLORS["rewound"], width=1.5))
@@ -192,7 +198,11 @@ class MainWindow(QMainWindow):
         self.plots_splitter.addWidget(self.data_view)
         self.central_splitter = QSplitter(Qt.Orientation.Vertical)
         self.central_splitter.setObjectName("central_splitter")
-        self.central_splitter.addWidget(self.surface_view)
+        # The map, or for a network (θ of many dimensions) its views, in one place.
+        self.map_stack = QStackedWidget(objectName="map_stack")
+        self.map_stack.addWidget(self.surface_view)
+        self.map_stack.addWidget(self.network_view)
+        self.central_splitter.addWidget(self.map_stack)
         self.central_splitter.addWidget(self.plots_splitter)
         self.central_splitter.setStretchFactor(0, 2)
         self.central_splitter.setStretchFactor(1, 1)
@@ -358,6 +368,9 @@ class MainWindow(QMainWindow):
         Raises:
             ValueError: the list is empty or the runs do not share surface, parameters, seed.
         """
+        configs = list(configs)
+        if configs:  # a surface that cannot be built (a formula undefined everywhere) raises
+            make_surface(configs[0].surface, configs[0].surface_params, configs[0].seed)
         self.model.load(configs, view=view)
 
     def open_session(self, path: str | Path) -> bool:
@@ -489,7 +502,7 @@ class MainWindow(QMainWindow):
         model = self.model
         config = model.configs[model.selected]
         surface = model.surface
-        self.surface_panel.set_config(config)
+        self.surface_panel.set_config(config, surface)
         self.optimizer_panel.set_config(config, config.resolved_lr(surface))
         self.batch_panel.set_config(config, surface.n_examples)
         self.schedule_panel.set_config(config)
@@ -529,7 +542,10 @@ class MainWindow(QMainWindow):
         self.model.surface_changed(generation)
         self._dirty = False
         self._lane_labels = ()
-        self._show_surface(surface)
+        network = isinstance(surface, Network)  # θ has too many dimensions for a map
+        self.map_stack.setCurrentWidget(self.network_view if network else self.surface_view)
+        if not network:
+            self._show_surface(surface)
         if surface.data_driven and not self.data_view.isVisible():
             self.data_view.setVisible(True)  # before set_surface: it sizes itself
             half = sum(self.plots_splitter.sizes()) // 2
@@ -581,8 +597,8 @@ class MainWindow(QMainWindow):
         self._dirty = False
         parts: list[Callable[[], object]] = []
         for view in self._plots:
-            if view is self.inspector or (view is self.data_view and not view.isVisible()):
-                continue  # the inspector is drawn last, with the status
+            if view is self.inspector or not view.isVisible():
+                continue  # hidden views (data, map or network) wait; the inspector is last
             source = self.model.history if view is self.loss_plot else h
             parts.append(partial(view.update_history, source))
         return [*parts, partial(self._finish_redraw, h)]
@@ -627,4 +643,5 @@ class MainWindow(QMainWindow):
     def _shutdown(self) -> None:
         """Stop the display timer and the worker thread (waits for it); idempotent."""
         self.pacer.stop()
+        self.network_view.shutdown()
         self.controller.shutdown()

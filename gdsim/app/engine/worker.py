@@ -146,10 +146,13 @@ class SimulationWorker(QObject):
         """Pause, and rebuild the run from ``plan`` at step ``steps`` by exact replay (undo,
         or an edit at a rewound timeline cursor; see :mod:`gdsim.app.model.timeline`)."""
         self._set_playing(False)
+        interrupted = QThread.currentThread().isInterruptionRequested  # the window closes
         try:
-            run = replay(plan, steps)
+            run = replay(plan, steps, stop=interrupted)
         except (ValueError, TypeError) as exc:
             self.sigMessage.emit(f"Cannot restore the runs: {exc}")
+            return
+        if interrupted():
             return
         self._replace_run(run)
         self._emit_frame(force=True)
@@ -400,6 +403,7 @@ class SimulationController(QObject):
         self._gui_idle.set()
         if self._running:
             self._running = False
+            self.qthread.requestInterruption()  # ends a long replay (restore) early
             self.qthread.quit()
             if not self.qthread.wait(timeout_ms):
                 return False

@@ -366,12 +366,10 @@ class Documents(QObject):
         factor = 1 if animated else 2
         nominal = QSize(max(200, round(request.size.width() / factor)),
                         max(150, round(request.size.height() / factor)))
-        model = self.model  # every fact of the figure is the model's
-        figure = ExportFigure(
-            model.surface, model.configs, history, content=request.content,  # type: ignore[arg-type]
-            labels=model.labels, selected_lane=model.selected, aids=model.enabled_aids,
-            view=w.current_view_box(), log_y=model.log_y, size=nominal,
-            plot_range=w.current_view(), theme=request.theme, font_scale=request.font_scale)
+        facts = {**self.model.figure_facts(), "history": history}  # the model's facts
+        figure = ExportFigure(**facts, content=request.content, view=w.current_view_box(),
+                              size=nominal, plot_range=w.current_view(), theme=request.theme,
+                              font_scale=request.font_scale)
         progress: QProgressDialog | None = None
         try:
             if animated:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from gdsim.app.panels.controls import NumberSpinBox, ParamForm, set_control_value
 from gdsim.core.config import RunConfig
-from gdsim.core.surfaces import SURFACES
+from gdsim.core.surfaces import SURFACES, Surface
 
 _SEED_TIP = "Seeds the data set, the examples' noise and the order of the mini-batches."
 _START_TIP = "Where the run starts, θ₀ (or click the contour map)."
@@ -69,6 +69,12 @@ class SurfacePanel(QWidget):
         self.seed_spin.setToolTip(_SEED_TIP)
 
         self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
+        self.start_note = QLabel("the seeded initialisation (Glorot/He); change the seed to "
+                                 "draw other weights")
+        self.start_note.setObjectName("start_note")
+        self.start_note.setWordWrap(True)
+        self.start_note.setVisible(False)
+        start_row.addWidget(self.start_note, 1)
         self.params.add_row("Start θ₀", start_row, tip=_START_TIP, above=False)
         self.params.add_row("Seed", self.seed_spin, tip=_SEED_TIP, above=False)
         layout = QVBoxLayout(self)
@@ -86,9 +92,12 @@ class SurfacePanel(QWidget):
         self.seed_spin.valueChanged.connect(self.sigSeedEdited)
         self._dim = 2
 
-    def set_config(self, config: RunConfig) -> None:
-        """Show ``config``'s shared fields without emitting edits."""
+    def set_config(self, config: RunConfig, surface: Surface | None = None) -> None:
+        """Show ``config``'s shared fields without emitting edits (``surface``: the surface
+        built from it, whose θ names and default start may depend on its parameters)."""
         cls = SURFACES[config.surface]
+        names = (surface.param_names if surface is not None
+                 else cls.param_names_for(config.surface_params))
         combo = self.surface_combo
         combo.blockSignals(True)
         combo.setCurrentIndex(combo.findData(config.surface))
@@ -98,14 +107,17 @@ class SurfacePanel(QWidget):
         self.params.set_specs(cls.specs, cls.name)
         values = {s.name: s.default for s in cls.specs} | dict(config.surface_params)
         self.params.set_values(values)
-        self._dim = len(cls.param_names)
-        start = config.start or cls.default_start
+        self._dim = len(names)
+        start = config.start or (surface or cls).default_start
+        editable = self._dim <= len(self.start_spins)  # a network's weights: no boxes
+        self.start_note.setVisible(not editable)
+        self.start_default.setVisible(editable)
         for i, (label, spin) in enumerate(zip(self.start_labels, self.start_spins, strict=True)):
-            visible = i < self._dim
+            visible = editable and i < self._dim
             label.setVisible(visible)
             spin.setVisible(visible)
             if visible:
-                label.setText(cls.param_names[i])
+                label.setText(names[i])
                 set_control_value(spin, start[i])
         set_control_value(self.seed_spin, config.seed)
 

@@ -2,7 +2,7 @@
 
 ``gdsim``                   launch the desktop app (``gdsim FILE`` opens a saved session)
 ``gdsim list WHAT``         list surfaces, optimizers or schedules with their parameters
-``gdsim run ...``           run headless and write the trajectory as CSV
+``gdsim run ...``           run headless and write the trajectories as CSV or a plot
 ``gdsim sweep|lr-find|basins|momentum-map|race ...``  maps of many runs (:mod:`gdsim.cli_maps`)
 
 ``run`` and ``list`` never import Qt. Bad arguments, unreadable inputs and unwritable outputs
@@ -93,7 +93,11 @@ def _batch(text: str) -> int | None:
 
 def _run_parser() -> _Parser:
     p = _Parser(prog="gdsim run", description="Run an optimizer on a surface, headless, and "
-                "write the trajectory as CSV.")
+                "write the trajectories as CSV and/or a plot. With --config, every run of the "
+                "session runs; options given on the command line apply to every run.",
+                epilog="CSV columns (long format, one row per run and step): run (0-based), "
+                "label, step, one column per parameter, loss, grad_<parameter> per parameter, "
+                "lr. Standard error gets one summary line per run.")
     p.add_argument("--surface", help="surface name (see 'gdsim list surfaces')")
     p.add_argument("--optimizer", help="optimizer name (see 'gdsim list optimizers')")
     p.add_argument("--lr", type=_float, help="learning rate (default: the surface's choice "
@@ -116,14 +120,20 @@ def _run_parser() -> _Parser:
                    f"{MAX_RUN_STEPS:,})")
     p.add_argument("--seed", type=_int, help="random seed for data and batches")
     p.add_argument("--config", type=Path, metavar="FILE",
-                   help="a saved session or config JSON; other options override it")
-    p.add_argument("--csv", metavar="PATH", help="write the trajectory as CSV ('-' = stdout)")
-    p.add_argument("--plot", metavar="PATH", help="write the trajectory plot; the format "
-                   "follows the extension: .png, .svg, .pdf, or .gif (an animation)")
+                   help="a saved session or config JSON: all its runs run together; the "
+                   "other options override every run's settings")
+    p.add_argument("--csv", metavar="PATH", help="write every run's trajectory to one CSV "
+                   "file ('-' = stdout)")
+    p.add_argument("--plot", metavar="PATH", help="write the plot of every run; the format "
+                   "follows the extension: .png, .svg, .pdf, .gif or .mp4 (an animation)")
     p.add_argument("--frames", type=_int, default=60, metavar="N",
-                   help="frames of a .gif animation (default 60)")
+                   help="frames of a .gif or .mp4 animation (default 60)")
     p.add_argument("--fps", type=_float, default=15.0, metavar="F",
-                   help="frames per second of a .gif animation (default 15)")
+                   help="frames per second of a .gif or .mp4 animation (default 15)")
+    p.add_argument("--plot-theme", choices=["light", "dark"], default="light",
+                   help="colours of the plot: light (default) or dark (for slides)")
+    p.add_argument("--plot-scale", type=_float, default=1.0, metavar="S",
+                   help="font and line scale of the plot, 0.5 to 3 (default 1; 1.5 for slides)")
     return p
 
 
@@ -196,15 +206,24 @@ def cmd_list(what: str, out: Any = None) -> int:
 
 
 # --- run --------------------------------------------------------------------------------------
-def build_config(args: argparse.Namespace) -> Any:
-    """The :class:`RunConfig` the ``run`` options describe (a config file, then overrides)."""
+def build_configs(args: argparse.Namespace) -> tuple[Any, ...]:
+    """The runs the ``run`` options describe: every run of ``--config`` (or one default run),
+    each with the command line's overrides applied."""
     from gdsim.core.config import RunConfig
 
-    base = RunConfig()
-    if args.config is not None:
-        from gdsim.core.session import load_session
+    if args.config is None:
+        return (build_config(args, RunConfig()),)
+    from gdsim.core.session import load_session
 
-        base = load_session(args.config).configs[0]
+    return tuple(build_config(args, base) for base in load_session(args.config).configs)
+
+
+def build_config(args: argparse.Namespace, base: Any = None) -> Any:
+    """The :class:`RunConfig` the ``run`` options make of ``base`` (default: the defaults)."""
+    from gdsim.core.config import RunConfig
+
+    from_file = base is not None
+    base = base if from_file else RunConfig()
     changes: dict[str, Any] = {}
     if args.surface is not None:
         changes["surface"] = args.surface
@@ -236,7 +255,7 @@ def build_config(args: argparse.Namespace) -> Any:
         value = getattr(args, option)
         if value is not None:
             changes[key] = value
-    if args.config is None:
+    if not from_file:
         return RunConfig(**{**base.to_dict(), **changes})
     return base.with_changes(**changes)
 
@@ -253,16 +272,18 @@ def cmd_run(argv: Sequence[str]) -> int:
         raise UsageError(f"gdsim run: --steps must be from 0 to {MAX_RUN_STEPS:,} (gdsim run "
                          f"keeps the whole trajectory in memory), got {args.steps:,}")
     try:
-        config = build_config(args)
+        configs = build_configs(args)
     except ConfigError as exc:  # the reason names the option's key already: say it once
         leaf = exc.field.rsplit(".", 1)[-1]
         raise UsageError(f"gdsim run: {exc.reason if f'({leaf})' in exc.reason else exc}") \
             from None
     except SessionError as exc:
         raise UsageError(f"gdsim run: {exc}") from None
-    if config.max_steps > MAX_RUN_STEPS:
-        raise UsageError(f"gdsim run: the step limit {config.max_steps:,} is more than gdsim "
-                         f"run makes (at most {MAX_RUN_STEPS:,}): lower it with --steps")
+    for config in configs:
+        if config.max_steps > MAX_RUN_STEPS:
+            raise UsageError(f"gdsim run: the step limit {config.max_steps:,} is more than "
+                             f"gdsim run makes (at most {MAX_RUN_STEPS:,}): lower it with "
+                             "--steps")
     if args.plot is not None and Path(args.plot).suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"gdsim run: --plot: unknown format {Path(args.plot).suffix or '(none)'!r}"
                          f" for {args.plot}: use {', '.join(PLOT_FORMATS)}")
@@ -270,14 +291,17 @@ def cmd_run(argv: Sequence[str]) -> int:
         raise UsageError(f"gdsim run: --frames must be between 1 and 1000, got {args.frames}")
     if not 0 < args.fps <= 100:
         raise UsageError(f"gdsim run: --fps must be in (0, 100], got {args.fps:g}")
+    if not 0.5 <= args.plot_scale <= 3:
+        raise UsageError(f"gdsim run: --plot-scale must be between 0.5 and 3, "
+                         f"got {args.plot_scale:g}")
     for option, target in (("--csv", args.csv), ("--plot", args.plot)):
         if target is not None and target != "-":
             _check_writable(option, Path(target))
     try:
-        run = Run(config)
+        run = Run(configs)
     except ValueError as exc:  # a surface that cannot be built (a formula undefined everywhere)
         raise UsageError(f"gdsim run: surface_params: {exc}") from None
-    run.advance(config.max_steps)
+    run.advance(max(c.max_steps for c in configs))
     if args.csv == "-":
         _to_stdout("gdsim run: cannot write the CSV", lambda stream: write_csv(run, stream))
     elif args.csv is not None:
@@ -290,17 +314,21 @@ def cmd_run(argv: Sequence[str]) -> int:
                 from None
     if args.plot is not None:
         try:
-            _write_plot(run, Path(args.plot), args.frames, args.fps)
+            _write_plot(run, Path(args.plot), args.frames, args.fps, args.plot_theme,
+                        args.plot_scale)
         except (OSError, ValueError) as exc:
             text = str(exc)
             if args.plot not in text:
                 text = f"cannot write {args.plot} ({text})"
             raise UsageError(f"gdsim run: {text[:1].lower()}{text[1:]}") from None
-    print(f"{config.surface} / {config.optimizer}: {run.summary()}", file=sys.stderr)
+    for lane, config in enumerate(configs):
+        label = f"run {lane} ({run.label(lane)}): " if len(configs) > 1 else ""
+        print(f"{label}{config.surface} / {config.optimizer}: {run.summary(lane)}",
+              file=sys.stderr)
     return 0
 
 
-PLOT_FORMATS = (".png", ".svg", ".pdf", ".gif")
+PLOT_FORMATS = (".png", ".svg", ".pdf", ".gif", ".mp4")
 
 
 def _check_writable(option: str, path: Path) -> None:
@@ -346,7 +374,8 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _write_plot(run: Any, path: Path, frames: int, fps: float) -> None:
+def _write_plot(run: Any, path: Path, frames: int, fps: float, theme: str = "light",
+                scale: float = 1.0) -> None:
     """Render the plot with the app's own views, offscreen: no window, no display needed."""
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -357,7 +386,7 @@ def _write_plot(run: Any, path: Path, frames: int, fps: float) -> None:
 
     app = QApplication.instance() or QApplication(["gdsim"])  # alive while rendering
     try:
-        plot_run(run, path, frames=frames, fps=fps)
+        plot_run(run, path, frames=frames, fps=fps, theme=theme, scale=scale)
     except ExportError as exc:
         raise ValueError(str(exc)) from None
     app.processEvents()

@@ -25,8 +25,10 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 
 
 def read_csv(text: str) -> tuple[list[str], np.ndarray]:
+    """The header after ``run, label`` and the numbers of a one-run CSV."""
     rows = list(csv.reader(io.StringIO(text)))
-    return rows[0], np.array(rows[1:], dtype=float)
+    assert rows[0][:2] == ["run", "label"] and all(r[0] == "0" for r in rows[1:])
+    return rows[0][2:], np.array([r[2:] for r in rows[1:]], dtype=float)
 
 
 def test_seeds_bowl_example_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:

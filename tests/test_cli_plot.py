@@ -84,3 +84,44 @@ def test_bad_plot_paths(tmp_path: Path) -> None:
     assert result.stderr.lower().count("cannot write") == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing partial left behind
+
+
+LESSON = Path(__file__).resolve().parent.parent / "gdsim" / "resources" / "presets" / \
+    "06-momentum.json"
+
+
+def test_config_plots_every_run_with_its_legend(tmp_path: Path) -> None:
+    result = gdsim("run", "--config", str(LESSON), "--plot", "all.svg", "--csv", "all.csv",
+                   cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("run 1 (Momentum (μ = 0.9)): rosenbrock")
+    text = (tmp_path / "all.svg").read_text(encoding="utf-8")
+    for colour in LANE_COLORS[:3]:
+        assert f'stroke="{colour.lower()}"' in text  # every run's path
+    for label in ("Gradient descent", "Momentum (", "Nesterov ("):
+        assert f"<title>{label}" in text  # the legend (text as outlines, titled)
+    rows = (tmp_path / "all.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("run,label,step,x,y") and len(rows) == 1 + 3 * 301
+
+
+def test_mp4_from_the_command_line(tmp_path: Path) -> None:
+    av = pytest.importorskip("av")
+    result = gdsim(*BASE, "--plot", "run.mp4", "--frames", "9", "--fps", "6", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with av.open(str(tmp_path / "run.mp4")) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        assert float(stream.average_rate) == pytest.approx(6)
+    assert len(frames) == 9 and (frames[0].width, frames[0].height) == (900, 440)
+
+
+def test_theme_and_scale_from_the_command_line(tmp_path: Path) -> None:
+    result = gdsim(*BASE, "--plot", "dark.png", "--plot-theme", "dark", "--plot-scale", "1.5",
+                   cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    image = np.asarray(Image.open(tmp_path / "dark.png").convert("RGB"))
+    assert image.shape[:2] == (1280, 1520)  # the same size, bigger text
+    assert image[:20, :20].mean() < 50  # dark background
+    result = gdsim(*BASE, "--plot", "x.png", "--plot-theme", "neon", cwd=tmp_path)
+    assert result.returncode == 2 and "--plot-theme" in result.stderr

@@ -89,10 +89,11 @@ def test_svg_and_pdf_exports(stepped: MainWindow, tmp_path: Path) -> None:
 
 def test_csv_and_json_hold_the_runs_values(stepped: MainWindow, tmp_path: Path) -> None:
     stepped.select_run(1)
-    path = stepped.export(tmp_path / "t.csv")
+    path = stepped.export(tmp_path / "t.csv", selected_only=True)
     rows = list(csv.reader(path.read_text().splitlines()))
-    assert rows[0] == ["step", "x", "y", "loss", "grad_x", "grad_y", "lr"]
-    data = np.array(rows[1:], dtype=float)
+    assert rows[0] == ["run", "label", "step", "x", "y", "loss", "grad_x", "grad_y", "lr"]
+    assert {(r[0], r[1]) for r in rows[1:]} == {("1", "momentum")}
+    data = np.array([r[2:] for r in rows[1:]], dtype=float)
     run = stepped.run  # paused: safe to read
     np.testing.assert_array_equal(data[:, 1:3], run.trajectory.theta[:13, 1])
     np.testing.assert_array_equal(data[:, 3], run.trajectory.loss[:13, 1])

@@ -118,7 +118,13 @@ def test_csv_and_json_of_a_run(tmp_path: Path) -> None:
     history = history_of(run)
     write_trajectory_csv(history, run.surface.param_names, tmp_path / "t.csv")
     rows = (tmp_path / "t.csv").read_text().splitlines()
-    assert rows[0] == "step,x,y,loss,grad_x,grad_y,lr" and rows[2].startswith("1,2.4,3.2,16.0")
+    assert rows[0] == "run,label,step,x,y,loss,grad_x,grad_y,lr"
+    assert rows[2].startswith("0,\"GD, η = 0.1\",1,2.4,3.2,16.0") or \
+        rows[2].startswith("0,") and ",1,2.4,3.2,16.0" in rows[2]
+    assert len(rows) == 1 + 6 + 4 and rows[-1].startswith("1,")  # both runs
+    write_trajectory_csv(history, run.surface.param_names, tmp_path / "one.csv", lanes=[1])
+    one = (tmp_path / "one.csv").read_text().splitlines()
+    assert len(one) == 1 + 4 and all(r.startswith("1,") for r in one[1:])
     write_run_json(history, run.configs, run.surface.param_names, tmp_path / "r.json")
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["trajectories"][1]["steps"] == 3

@@ -255,6 +255,7 @@ def test_command_line_trains_a_network_and_reports_accuracy(
     header = out.splitlines()[0].split(",")
     names = Network.param_names_for({"hidden": "8,8"})
     # One column per weight and bias, and one gradient column per weight and bias.
-    assert header == ["step", *names, "loss", *(f"grad_{n}" for n in names), "lr"]
+    assert header == ["run", "label", "step", *names, "loss", *(f"grad_{n}" for n in names),
+                      "lr"]
     assert len(out.splitlines()) == 1 + 41
     assert "105 parameters" in err and "accuracy=" in err

@@ -63,9 +63,9 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 def _check_csv(text: str, steps: int) -> None:
     lines = text.strip().splitlines()
-    assert lines[0].split(",")[:3] == ["step", "x", "y"], lines[0]
+    assert lines[0].split(",")[:5] == ["run", "label", "step", "x", "y"], lines[0]
     assert len(lines) == steps + 2, text
-    assert lines[1].startswith("0,3.0,4.0,25.0"), lines[1]
+    assert lines[1].startswith("0,") and ",0,3.0,4.0,25.0," in lines[1], lines[1]
 
 
 # --- the icon -----------------------------------------------------------------------------

@@ -1,15 +1,17 @@
-"""The trajectory as CSV: the columns ``gdsim run --csv`` and the app's export write.
+"""Trajectories as CSV: the columns ``gdsim run --csv`` and the app's export write.
 
-Columns: ``step``; one column per parameter, named as the surface names them; ``loss``;
-``grad_<name>`` per parameter (the full-batch gradient at that point); ``lr`` (the rate of the
-update leaving that point). Row 0 is the start, row k the point after k updates. Numbers are
-written with Python's shortest round-trip representation, so reading them back gives the exact
-same floats.
+One file holds every run, in long format (one row per run and step). Columns: ``run`` (the
+run's 0-based index in the session), ``label`` (its legend label), ``step``; one column per
+parameter, named as the surface names them; ``loss``; ``grad_<name>`` per parameter (the
+full-batch gradient at that point); ``lr`` (the rate of the update leaving that point). Row
+``step = 0`` is a run's start, ``step = k`` the point after k updates. Numbers are written with
+Python's shortest round-trip representation, so reading them back gives the exact same floats.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
@@ -19,7 +21,13 @@ if TYPE_CHECKING:
 
 
 def csv_header(param_names: tuple[str, ...]) -> list[str]:
+    """The columns of one run's table (without ``run`` and ``label``)."""
     return ["step", *param_names, "loss", *(f"grad_{n}" for n in param_names), "lr"]
+
+
+def long_header(param_names: tuple[str, ...]) -> list[str]:
+    """The columns of the CSV file: ``run``, ``label``, then :func:`csv_header`."""
+    return ["run", "label", *csv_header(param_names)]
 
 
 def trajectory_table(theta: np.ndarray, loss: np.ndarray, grad: np.ndarray, lr: np.ndarray,
@@ -43,19 +51,25 @@ def run_table(run: Run, lane: int = 0) -> np.ndarray:
         raise ValueError("this run keeps no history (record=False)")
     rows = int(run.steps_done[lane]) + 1
     lr = traj.lr[:rows].copy()
-    lr[rows - 1] = run.lr_at(rows - 1)  # the rate the next update would use
+    lr[rows - 1, lane] = run.lr_at(rows - 1)[lane]  # the rate the next update would use
     return trajectory_table(traj.theta, traj.loss, traj.grad, lr, rows, lane)
 
 
-def write_table(stream: TextIO, param_names: tuple[str, ...], table: np.ndarray) -> int:
-    """Write a table with its header; returns the number of data rows."""
+def write_tables(stream: TextIO, param_names: tuple[str, ...],
+                 tables: Iterable[tuple[int, str, np.ndarray]]) -> int:
+    """Write the header and each ``(run index, label, table)``; returns the data rows."""
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(csv_header(param_names))
-    for row in table:
-        writer.writerow([int(row[0]), *(repr(float(v)) for v in row[1:])])
-    return len(table)
+    writer.writerow(long_header(param_names))
+    count = 0
+    for index, label, table in tables:
+        for row in table:
+            writer.writerow([index, label, int(row[0]), *(repr(float(v)) for v in row[1:])])
+        count += len(table)
+    return count
 
 
-def write_csv(run: Run, stream: TextIO, lane: int = 0) -> int:
-    """Write the lane's trajectory; returns the number of data rows."""
-    return write_table(stream, run.surface.param_names, run_table(run, lane))
+def write_csv(run: Run, stream: TextIO, lanes: Sequence[int] | None = None) -> int:
+    """Write the runs ``lanes`` (default: all) in long format; returns the data rows."""
+    chosen = range(run.runs) if lanes is None else lanes
+    return write_tables(stream, run.surface.param_names,
+                        ((lane, run.label(lane), run_table(run, lane)) for lane in chosen))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app.files.export import (
+    ANIMATIONS,
     ExportCancelled,
     ExportError,
     export_format,
@@ -159,7 +160,7 @@ class Documents(QObject):
         self.action_save.triggered.connect(lambda: self.save_session())
         self.action_about.triggered.connect(self.show_about)
         export = w.action_export
-        export.setToolTip("Export the plots (PNG, SVG, PDF, animated GIF) or the data "
+        export.setToolTip("Export the plots (PNG, SVG, PDF, animated GIF, MP4 video) or the data "
                           "(CSV, JSON) (Ctrl+E)")
         export.setStatusTip(export.toolTip())
         bar = w.menuBar()
@@ -340,7 +341,7 @@ class Documents(QObject):
             surface = w.surface
             if request.format == ".csv":
                 write_trajectory_csv(history, surface.param_names, request.path,
-                                     self.model.selected)
+                                     [self.model.selected] if request.selected_only else None)
             elif request.format == ".json":
                 write_run_json(history, self.model.configs, surface.param_names, request.path)
             else:
@@ -358,18 +359,20 @@ class Documents(QObject):
 
     def _export_figure(self, request: ExportRequest, history: Any) -> None:
         w = self.window
-        gif = request.format == ".gif"
+        animated = request.format in ANIMATIONS
         # The figure is laid out at half the requested pixels and drawn at twice that, so
-        # text and lines keep their on-screen proportions (a GIF is drawn 1:1).
-        factor = 1 if gif else 2
-        layout_size = QSize(max(200, round(request.size.width() / factor)),
-                            max(150, round(request.size.height() / factor)))
+        # text and lines keep their on-screen proportions (an animation is drawn 1:1; SVG and
+        # PDF are the laid-out size, in CSS pixels).
+        factor = 1 if animated else 2
+        nominal = QSize(max(200, round(request.size.width() / factor)),
+                        max(150, round(request.size.height() / factor)))
         facts = {**self.model.figure_facts(), "history": history}  # the model's facts
         figure = ExportFigure(**facts, content=request.content, view=w.current_view_box(),
-                              size=layout_size, plot_range=w.current_view())
+                              size=nominal, plot_range=w.current_view(), theme=request.theme,
+                              font_scale=request.font_scale)
         progress: QProgressDialog | None = None
         try:
-            if gif:
+            if animated:
                 progress = QProgressDialog("Rendering the animation…", "Cancel", 0,
                                            request.frames, w)
                 progress.setObjectName("export_progress")

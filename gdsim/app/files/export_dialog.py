@@ -1,8 +1,10 @@
 """File ▸ Export…: choose what to export, where, and how large.
 
 The dialog only collects an :class:`ExportRequest`; the window performs it. The format follows
-the file's extension: ``.png``, ``.svg``, ``.pdf`` (a figure), ``.gif`` (an animation of the run),
-``.csv`` (the selected run's trajectory) or ``.json`` (every run: configuration and trajectory).
+the file's extension: ``.png``, ``.svg``, ``.pdf`` (a figure), ``.gif`` or ``.mp4`` (an
+animation of the run), ``.csv`` (every run's trajectory, or the selected run's only) or
+``.json`` (every run: configuration and trajectory). Figures have a theme (light or dark) and
+a font scale (text, lines and markers enlarged, for slides).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -27,12 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdsim.app.files.export import ALL_FORMATS, ExportError, export_format
-from gdsim.app.files.figure import CONTENTS
+from gdsim.app.files.export import ALL_FORMATS, ANIMATIONS, ExportError, export_format
+from gdsim.app.files.figure import CONTENTS, FONT_SCALES, THEMES
 
 FILTERS = ";;".join([
     "PNG image (*.png)", "SVG drawing (*.svg)", "PDF document (*.pdf)",
-    "Animated GIF (*.gif)", "Trajectory as CSV (*.csv)", "Run as JSON (*.json)",
+    "Animated GIF (*.gif)", "MP4 video (*.mp4)", "Trajectories as CSV (*.csv)",
+    "Run as JSON (*.json)",
 ])
 
 
@@ -43,8 +47,11 @@ class ExportRequest:
     Attributes:
         path: the target file; its extension names the format.
         content: ``"trajectory"``, ``"loss"`` or ``"both"`` (figures and animations).
-        size: the PNG's (or GIF's) size in pixels.
+        size: the PNG's (or animation's) size in pixels.
         frames, fps: the animation's frame count and rate.
+        selected_only: a CSV holds only the selected run (default: every run).
+        theme: ``"light"`` or ``"dark"``; font_scale: text and lines this many times their
+            size on screen.
     """
 
     path: Path
@@ -52,6 +59,9 @@ class ExportRequest:
     size: QSize = QSize(1520, 1280)
     frames: int = 60
     fps: float = 15.0
+    selected_only: bool = False
+    theme: str = "light"
+    font_scale: float = 1.0
 
     @property
     def format(self) -> str:
@@ -111,6 +121,23 @@ class ExportDialog(QDialog):
         self.fps_spin.setSuffix(" frames/s")
         self.fps_spin.setToolTip("Playback speed of the animation (GIF timing has a 10 ms "
                                  "resolution).")
+        self.theme_combo = QComboBox(objectName="export_theme_combo")
+        for key, text in THEMES.items():
+            self.theme_combo.addItem(text, key)
+        self.theme_combo.setToolTip("Light: dark text on white. Dark: light text on a dark "
+                                    "background; the loss map and the runs' colours stay.")
+        self.scale_spin = QDoubleSpinBox(objectName="export_scale_spin")
+        self.scale_spin.setRange(*FONT_SCALES)
+        self.scale_spin.setSingleStep(0.25)
+        self.scale_spin.setValue(1.0)
+        self.scale_spin.setSuffix(" ×")
+        self.scale_spin.setToolTip("Text, lines and markers this many times their size on "
+                                   "screen, at the same image size (1.5 reads well on a slide).")
+        self.selected_only_check = QCheckBox("Selected run only",
+                                             objectName="export_selected_only_check")
+        self.selected_only_check.setToolTip("Write only the selected run's trajectory; "
+                                            "otherwise every run, one after another, with "
+                                            "its index and label in the first columns.")
 
         self.form = QFormLayout()
         self.form.addRow("Show", self.content_combo)
@@ -118,6 +145,9 @@ class ExportDialog(QDialog):
         self.form.addRow("Size", self.size_row)
         self.form.addRow("Frames", self.frames_spin)
         self.form.addRow("Frame rate", self.fps_spin)
+        self.form.addRow("Theme", self.theme_combo)
+        self.form.addRow("Font scale", self.scale_spin)
+        self.form.addRow("Runs", self.selected_only_check)
         self.error_label = QLabel(objectName="export_error_label")
         self.error_label.setStyleSheet("color: #B00020;")
         self.error_label.setWordWrap(True)
@@ -132,6 +162,7 @@ class ExportDialog(QDialog):
 
         self.content_combo.currentIndexChanged.connect(self._content_changed)
         self.path_edit.textChanged.connect(self._update_rows)
+        self._animated = False
         self._content_changed()
 
     # --- behaviour --------------------------------------------------------------------------
@@ -140,7 +171,8 @@ class ExportDialog(QDialog):
 
         content = self.content_combo.currentData()
         base = self._screen_size if content == "trajectory" else DEFAULT_SIZES[content]
-        return QSize(2 * base.width(), 2 * base.height())
+        factor = 1 if self._animated else 2  # animations at screen size: files stay small
+        return QSize(factor * base.width(), factor * base.height())
 
     def _content_changed(self) -> None:
         size = self._default_size()
@@ -150,10 +182,20 @@ class ExportDialog(QDialog):
 
     def _update_rows(self) -> None:
         suffix = Path(self.path_edit.text()).suffix.lower()
-        for widget, visible in ((self.content_combo, suffix not in (".csv", ".json")),
-                                (self.size_row, suffix in (".png", ".gif")),
-                                (self.frames_spin, suffix == ".gif"),
-                                (self.fps_spin, suffix == ".gif")):
+        animated = suffix in ANIMATIONS
+        if animated != self._animated:
+            self._animated = animated
+            size = self._default_size()
+            self.width_spin.setValue(size.width())
+            self.height_spin.setValue(size.height())
+        figure = suffix not in (".csv", ".json")
+        for widget, visible in ((self.content_combo, figure),
+                                (self.size_row, suffix in (".png", *ANIMATIONS)),
+                                (self.frames_spin, animated),
+                                (self.fps_spin, animated),
+                                (self.theme_combo, figure),
+                                (self.scale_spin, figure),
+                                (self.selected_only_check, suffix == ".csv")):
             self.form.setRowVisible(widget, visible)
         self.error_label.clear()
 
@@ -169,7 +211,10 @@ class ExportDialog(QDialog):
         export_format(path)
         return ExportRequest(path=path, content=self.content_combo.currentData(),
                              size=QSize(self.width_spin.value(), self.height_spin.value()),
-                             frames=self.frames_spin.value(), fps=self.fps_spin.value())
+                             frames=self.frames_spin.value(), fps=self.fps_spin.value(),
+                             selected_only=self.selected_only_check.isChecked(),
+                             theme=self.theme_combo.currentData(),
+                             font_scale=self.scale_spin.value())
 
     def accept(self) -> None:
         try:

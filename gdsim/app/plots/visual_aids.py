@@ -103,6 +103,7 @@ class VisualAids:
         self.dim = 2
         self._state_field: str | None = None
         self._obstacle: Callable[[], QRectF | None] | None = None
+        self._markers: Callable[[], list[QRectF]] | None = None
         self.refresh()
 
     # --- control ----------------------------------------------------------------------------
@@ -111,6 +112,11 @@ class VisualAids:
         self._obstacle = rect
         for arrow in (self.gradient, self.step, self.state):
             arrow.obstacle = rect
+
+    def set_marker_obstacles(self, rects: Callable[[], list[QRectF]] | None) -> None:
+        """Boxes (data coordinates: the runs' markers, say) the Taylor box keeps off too."""
+        self._markers = rects
+        self.refresh()
 
     def key_points(self) -> np.ndarray:
         """Points of the aids worth keeping visible (arrow ends and shafts, label boxes),
@@ -305,9 +311,13 @@ class VisualAids:
 
     def _covers_obstacle(self, here: np.ndarray, corner: tuple[int, int], px: float,
                          py: float) -> bool:
-        """Whether the Taylor box beside ``here`` at ``corner`` would overlap the obstacle."""
+        """Whether the Taylor box beside ``here`` at ``corner`` would overlap the obstacle
+        or one of the marker obstacles."""
         rect = self._obstacle() if self._obstacle is not None else None
-        if rect is None:
+        rects = [rect] if rect is not None else []
+        if self._markers is not None:
+            rects += self._markers()
+        if not rects:
             return False
         box = self.taylor_text.boundingRect()
         w, h = box.width() * px, box.height() * py
@@ -316,8 +326,8 @@ class VisualAids:
         left = x if corner[0] > 0 else x - w
         # Screen y points down: cy > 0 hangs the box below the point (data y decreasing).
         bottom, top = (y - h, y) if corner[1] > 0 else (y, y + h)
-        return not (left + w < rect.left() or left > rect.right() or top < rect.top()
-                    or bottom > rect.bottom())
+        return any(not (left + w < r.left() or left > r.right() or top < r.top()
+                        or bottom > r.bottom()) for r in rects)
 
     # --- description ------------------------------------------------------------------------
     def caption(self) -> str:

@@ -145,7 +145,8 @@ def _list_parser() -> _Parser:
 
 def _app_parser() -> _Parser:
     p = _Parser(prog="gdsim", description="Watch gradient descent work. Sub-commands: "
-                "'gdsim run --help', 'gdsim list --help'.")
+                "'gdsim run --help', 'gdsim list --help', and the maps of many runs: "
+                "'gdsim sweep|lr-find|basins|momentum-map|race --help'.")
     p.add_argument("--version", action="version", version=f"gdsim {__version__}")
     p.add_argument("--reset-settings", action="store_true",
                    help="forget the remembered window layout and last configuration")

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.params import ParamError, plural, printable
+from gdsim.core.params import ParamError, plural, printable, shown
 from gdsim.core.schedules import SCHEDULES
 from gdsim.core.surfaces import SURFACES, Surface, make_surface
 
@@ -37,17 +37,6 @@ class ConfigError(ValueError):
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
         self.reason = message
-
-
-def shown(value: Any, limit: int = 40) -> str:
-    """A short ``repr`` of a value for a message: huge numbers and long texts are abridged."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
-        return f"an integer of {len(str(abs(value)))} digits"
-    try:
-        text = repr(value)
-    except (RecursionError, ValueError):
-        return f"a {type(value).__name__}"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def check_text(name: str, value: Any) -> None:
@@ -154,7 +143,7 @@ class RunConfig:
         except ParamError as exc:
             raise ConfigError("optimizer_params", str(exc)) from None
         if self.batch_size is not None:
-            _check_int("batch_size", self.batch_size, low=1, high=MAX_SEED)
+            _check_int("batch_size", self.batch_size, low=1, high=MAX_STEPS)
         if self.start is not None:
             names = surface_cls.param_names_for(self.surface_params)
             if len(self.start) != len(names):

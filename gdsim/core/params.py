@@ -116,7 +116,7 @@ class ParamSpec:
         who = f"{owner}'s {label}" if owner else self.label
         if label != self.name:
             who += f" ({self.name})"
-        return ParamError(printable(f"{who} must be {self.allowed()} (got {got or _shown(value)})"))
+        return ParamError(printable(f"{who} must be {self.allowed()} (got {got or shown(value)})"))
 
     def refusal(self, owner: str, reason: str) -> ParamError:
         """The error for text its ``check`` refuses: whose parameter, then the check's reason
@@ -253,7 +253,7 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _shown(value: Any, limit: int = 40) -> str:
+def shown(value: Any, limit: int = 40) -> str:
     """A short, printable ``repr`` (huge integers by their length, long texts abridged)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
         return f"an integer of {len(str(abs(value)))} digits"
@@ -278,7 +278,7 @@ def resolve_params(
     unknown = sorted(set(given) - set(table), key=str)
     if unknown:
         known = ", ".join(table) or "none"
-        raise ParamError(f"{owner} has no parameter {_shown(unknown[0])} (known: {known})")
+        raise ParamError(f"{owner} has no parameter {shown(unknown[0])} (known: {known})")
     return {
         name: spec.validate(given[name], owner) if name in given else spec.default
         for name, spec in table.items()

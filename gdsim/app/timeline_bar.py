@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSlider, QStyle, QToolBar, QWidget
 
+from gdsim.app.actions import _action as make_action
 from gdsim.app.model import app_model as m
 
 
@@ -80,14 +81,7 @@ def add_edit_actions(window: QMainWindow, toolbar: QToolBar, step: QAction) -> E
 
     def action(name: str, text: str, tip: str, keys: list[QKeySequence],
                icon: QStyle.StandardPixmap | None = None) -> QAction:
-        act = QAction(text, window)
-        act.setObjectName(name)
-        act.setShortcuts(keys)
-        tip = f"{tip} ({keys[0].toString(QKeySequence.SequenceFormat.NativeText)})"
-        act.setToolTip(tip)
-        act.setStatusTip(tip)
-        if icon is not None:
-            act.setIcon(window.style().standardIcon(icon))
+        act = make_action(window, name, text, tip, keys, icon)
         window.addAction(act)
         return act
 

@@ -150,6 +150,23 @@ class Surface(ABC):
         """
         return self.loss_and_grad_on(theta, *(a[idx] for a in self.examples()))
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Full-batch Hessian ∇²L(θ), analytic: ``theta`` ``(..., dim)`` → ``(..., dim, dim)``.
+
+        Like the loss it is the mean over all N examples. Every built-in surface overrides
+        this with its hand-derived second derivatives (checked against central differences of
+        the analytic gradient in ``tests/test_hessians.py``).
+        """
+        raise NotImplementedError(f"surface {self.name!r} has no analytic Hessian")
+
+    def hessian_on(self, theta: np.ndarray, *examples: np.ndarray) -> np.ndarray:
+        """Mean Hessian over the given examples: ``theta`` ``(runs, dim)`` → ``(runs, dim, dim)``.
+
+        The default is the full-batch :meth:`hessian`, exact for surfaces whose examples differ
+        by terms linear in θ (every :class:`AnalyticSurface`).
+        """
+        return self.hessian(theta)
+
     def critical_points(self) -> list[CriticalPoint]:
         """Known minima and saddle points (may be computed from the data)."""
         return []
@@ -197,6 +214,9 @@ class AnalyticSurface(Surface):
     def critical_points(self) -> list[CriticalPoint]:
         return list(self.points)
 
+    # The examples' tilts nᵢ·θ are linear, so every example's Hessian is the test function's:
+    # the inherited ``hessian_on`` (the full-batch Hessian) is exact for any mini-batch.
+
 
 class DataSurface(Surface):
     """The mean loss of a small model over a synthetic, seeded data set.
@@ -237,6 +257,25 @@ class DataSurface(Surface):
     ) -> tuple[np.ndarray, np.ndarray]:
         loss, grad = self.example_loss_and_grad(theta, *examples)
         return loss.mean(axis=1), grad.mean(axis=1)
+
+    def example_hessian(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per-example Hessians ∇²lᵢ: ``theta`` ``(M, dim)``, ``x``, ``y`` ``(B,)`` →
+        ``(M, B, dim, dim)``. Data surfaces override this with the analytic second derivatives."""
+        raise NotImplementedError(f"surface {self.name!r} has no analytic Hessian")
+
+    def hessian_on(self, theta: np.ndarray, *examples: np.ndarray) -> np.ndarray:
+        return self.example_hessian(theta, *examples).mean(axis=1)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Mean of the per-example Hessians over all N examples, in chunks of points."""
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, self.dim)
+        out = np.empty((len(flat), self.dim, self.dim))
+        chunk = max(1, 65_536 // max(1, self.n_examples))
+        for start in range(0, len(flat), chunk):
+            part = slice(start, start + chunk)
+            out[part] = self.example_hessian(flat[part], self.x, self.y).mean(axis=1)
+        return out.reshape(*theta.shape, self.dim)
 
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean over all N examples, in chunks so a contour grid never holds M×N×dim at once."""

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from gdsim.core.config import RunConfig, first_unshared
-from gdsim.core.optimizers import OPTIMIZERS, Optimizer, state_arrays
+from gdsim.core.inner import InnerLog
+from gdsim.core.optimizers import OPTIMIZERS, Optimizer, Oracle, state_arrays
 from gdsim.core.sampling import BatchSampler
 from gdsim.core.schedules import SCHEDULES, Schedule
 from gdsim.core.surfaces import Surface, make_surface
@@ -41,10 +42,12 @@ class Status(enum.StrEnum):
     CONVERGED = "converged"
     DIVERGED = "diverged"
     STEP_LIMIT = "step limit"
+    SINGULAR = "singular Hessian"  # Newton's method: H + λI singular, no step possible
 
 
-_STATUS_BY_CODE = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.STEP_LIMIT)
-_RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT = range(4)
+_STATUS_BY_CODE = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.STEP_LIMIT,
+                   Status.SINGULAR)
+_RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT, _SINGULAR = range(5)
 
 
 def _rows(indices: np.ndarray) -> slice | np.ndarray:
@@ -197,7 +200,7 @@ class Run:
         # Optimizer groups: same rule, same boolean switches.
         keyed: dict[tuple, list[int]] = {}
         for ci, (c, hp) in enumerate(zip(cfgs, resolved, strict=True)):
-            flags = tuple(sorted((k, v) for k, v in hp.items() if isinstance(v, bool)))
+            flags = tuple(sorted((k, v) for k, v in hp.items() if isinstance(v, (bool, str))))
             keyed.setdefault((c.optimizer, flags), []).append(ci)
         old_groups = getattr(self, "_opt_groups", [])
         self._opt_groups = []
@@ -266,6 +269,7 @@ class Run:
         # Reserve the step limit (up to 2¹⁸ rows) so that recording rarely copies its buffers.
         reserve = min(int(self.max_steps.max()) + 1, 1 << 18)
         self.trajectory = Trajectory(self.runs, self.dim, reserve) if self.record else None
+        self.inner = InnerLog(self.runs, self.record)
         self._status = np.zeros(self.runs, dtype=np.int8)
         self.steps_done = np.zeros(self.runs, dtype=np.int64)
         with np.errstate(all="ignore"):
@@ -324,15 +328,22 @@ class Run:
         if self._one_group:
             g = self._opt_groups[0]
             hp = g.fixed_hp if g.fixed_hp is not None else {**g.hp, "lr": lr[:, None]}
-            new_theta, new_state = g.optimizer.update(used_grad, g.state, theta, hp)
+            if g.optimizer.needs:
+                new_theta, new_state = self._update_with_oracle(g, used_grad, used_loss, hp, t)
+            else:
+                new_theta, new_state = g.optimizer.update(used_grad, g.state, theta, hp)
             g.state = new_state if self._all_active else \
                 self._keep_stopped(g.state, new_state, g.rows)
         else:
             new_theta = np.empty_like(theta)
             for g in self._opt_groups:
-                new_theta[g.rows], new_state = g.optimizer.update(
-                    used_grad[g.rows], g.state, theta[g.rows],
-                    {**g.hp, "lr": lr[g.rows][:, None] if g.fixed_lr is None else g.fixed_lr})
+                hp = {**g.hp, "lr": lr[g.rows][:, None] if g.fixed_lr is None else g.fixed_lr}
+                if g.optimizer.needs:
+                    new_theta[g.rows], new_state = self._update_with_oracle(
+                        g, used_grad[g.rows], used_loss[g.rows], hp, t)
+                else:
+                    new_theta[g.rows], new_state = g.optimizer.update(
+                        used_grad[g.rows], g.state, theta[g.rows], hp)
                 g.state = self._keep_stopped(g.state, new_state, g.rows)
         if not self._all_active:
             new_theta = np.where(self._active[:, None], new_theta, theta)
@@ -349,15 +360,73 @@ class Run:
         else:
             self.steps_done[self._active] = t + 1
         self._update_status(new_theta, loss, grad, previous_loss, t + 1)
+        if self._any_active and any(g.optimizer.failure for g in self._opt_groups):
+            self._stop_failed()
 
     def _keep_stopped(self, old: Any, new: Any, rows: slice | np.ndarray) -> Any:
         """Optimizer state of stopped lanes stays as it was when they stopped."""
         if self._all_active:
             return new
-        active = self._active[rows][:, None]
-        fields = {name: np.where(active, new_value, getattr(old, name))
+        active = self._active[rows]
+        fields = {name: np.where(active.reshape(-1, *(1,) * (new_value.ndim - 1)), new_value,
+                                 getattr(old, name))
                   for name, new_value in state_arrays(new).items()}
         return new._replace(**fields)
+
+    # --- rules that need the closure or the Hessian (see gdsim.core.optimizers.base) ------
+    def _update_with_oracle(self, g: _OptimizerGroup, grad: np.ndarray, loss: np.ndarray,
+                            hp: dict[str, Any], t: int) -> tuple[np.ndarray, Any]:
+        """Update group ``g`` with an oracle bound to each lane's batch of update ``t``: the
+        closure and the Hessian evaluate the very examples ``grad`` and ``loss`` came from."""
+        lanes = np.arange(self.runs)[g.rows]
+        parts = []  # (rows within the group, examples or None for the full batch)
+        for bg in self._batch_groups:
+            inside = np.flatnonzero(np.isin(lanes, np.arange(self.runs)[bg.rows]))
+            if len(inside):
+                parts.append((inside, None if bg.sampler.full
+                              else bg.batch_examples(self.surface, t)))
+
+        def loss_and_grad(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            out_loss, out_grad = np.empty(len(theta)), np.empty_like(theta)
+            for inside, examples in parts:
+                out_loss[inside], out_grad[inside] = (
+                    self.surface.loss_and_grad(theta[inside]) if examples is None
+                    else self.surface.loss_and_grad_on(theta[inside], *examples))
+            return out_loss, out_grad
+
+        def hessian(theta: np.ndarray) -> np.ndarray:
+            out = np.empty((len(theta), self.dim, self.dim))
+            for inside, examples in parts:
+                out[inside] = (self.surface.hessian(theta[inside]) if examples is None
+                               else self.surface.hessian_on(theta[inside], *examples))
+            return out
+
+        oracle = Oracle(loss, loss_and_grad, hessian, record=self.record)
+        result = g.optimizer.update(grad, g.state, self.theta[g.rows], hp, oracle)
+        self.inner.add(t, lanes, self._active[g.rows], oracle)
+        return result
+
+    def _stop_failed(self) -> None:
+        """Stop the running lanes whose rule reports it cannot go on (a singular Hessian)."""
+        for g in self._opt_groups:
+            if g.optimizer.failure is None:
+                continue
+            lanes = np.arange(self.runs)[g.rows]
+            failed = lanes[np.asarray(g.optimizer.failure(g.state), bool) & self._active[lanes]]
+            if len(failed):
+                self._status[failed] = _SINGULAR
+                self._active[failed] = False
+        self._all_active = bool(self._active.all())
+        self._any_active = bool(self._active.any())
+
+    def evaluations(self, lane: int = 0) -> int:
+        """Loss-and-gradient evaluations lane ``lane`` has made: one per update, plus the
+        inner evaluations of closure-based rules (L-BFGS's ``func_evals``, line-search trials)."""
+        return int(self.steps_done[lane] + self.inner.extra_evals[lane])
+
+    def inner_points(self, lane: int, t: int) -> np.ndarray:
+        """The trial points of update ``t`` (θ_t → θ_{t+1}) of ``lane``: ``(k, params)``."""
+        return self.inner.points(lane, t)
 
     def _update_status(self, theta: np.ndarray, loss: np.ndarray, grad: np.ndarray,
                        previous_loss: np.ndarray | None, t: int) -> None:
@@ -404,7 +473,7 @@ class Run:
         return [_STATUS_BY_CODE[int(c)] for c in self._status]
 
     def status_counts(self) -> dict[Status, int]:
-        counts = np.bincount(self._status, minlength=4)
+        counts = np.bincount(self._status, minlength=len(_STATUS_BY_CODE))
         return {s: int(counts[i]) for i, s in enumerate(_STATUS_BY_CODE)}
 
     def lr_at(self, t: int) -> np.ndarray:

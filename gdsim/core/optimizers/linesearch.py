@@ -38,8 +38,8 @@ def armijo_update(grad: np.ndarray, state: ArmijoState, theta: np.ndarray, hp: H
                   oracle: Oracle) -> tuple[np.ndarray, ArmijoState]:
     """One backtracking step for every lane; ``grad``, ``theta`` ``(runs, params)``."""
     runs = len(theta)
-    c = hp.get("c", 1e-4)
-    rho = hp.get("rho", 0.5)
+    c = np.asarray(hp.get("c", 1e-4), dtype=float).reshape(-1)  # (runs,) or (1,)
+    rho = hp.get("rho", 0.5)  # float or (runs, 1)
     max_backtracks = int(np.max(hp.get("max_backtracks", 30)))
     limit = np.broadcast_to(np.asarray(hp.get("max_backtracks", 30), float).reshape(-1),
                             (runs,))

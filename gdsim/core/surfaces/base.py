@@ -167,10 +167,17 @@ class Surface(ABC):
     def hessian_on(self, theta: np.ndarray, *examples: np.ndarray) -> np.ndarray:
         """Mean Hessian over the given examples: ``theta`` ``(runs, dim)`` → ``(runs, dim, dim)``.
 
-        The default is the full-batch :meth:`hessian`, exact for surfaces whose examples differ
-        by terms linear in θ (every :class:`AnalyticSurface`).
+        The built-in analytic and data surfaces override this with their analytic Hessians;
+        the fallback (for surfaces without one) is central differences of the analytic batch
+        gradient, step 1e-5, symmetrised.
         """
-        return self.hessian(theta)
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        m, p = theta.shape
+        step = 1e-5
+        probes = theta[:, None, :] + step * np.concatenate([np.eye(p), -np.eye(p)])
+        grads = self.loss_and_grad_on(probes.reshape(-1, p), *examples)[1].reshape(m, 2 * p, p)
+        hess = (grads[:, :p] - grads[:, p:]) / (2.0 * step)
+        return 0.5 * (hess + np.swapaxes(hess, -1, -2))
 
     def critical_points(self) -> list[CriticalPoint]:
         """Known minima and saddle points (may be computed from the data)."""
@@ -224,8 +231,10 @@ class AnalyticSurface(Surface):
     def critical_points(self) -> list[CriticalPoint]:
         return list(self.points)
 
-    # The examples' tilts nᵢ·θ are linear, so every example's Hessian is the test function's:
-    # the inherited ``hessian_on`` (the full-batch Hessian) is exact for any mini-batch.
+    def hessian_on(self, theta: np.ndarray, *examples: np.ndarray) -> np.ndarray:
+        """The full-batch :meth:`hessian`: the examples' tilts nᵢ·θ are linear in θ, so every
+        example's Hessian is the test function's, exactly, for any mini-batch."""
+        return self.hessian(theta)
 
 
 class DataSurface(Surface):

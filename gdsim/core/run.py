@@ -90,6 +90,7 @@ class _ScheduleGroup:
     schedule: Schedule
     params: dict[str, Any]
     rows: slice | np.ndarray
+    state: Any = None  # a loss-watching schedule's state (plateau), fed after every update
 
 
 class Run:
@@ -229,6 +230,13 @@ class Run:
                            _rows(np.flatnonzero(np.isin(lc, cis))))
             for (name, params), cis in sched.items()
         ]
+        old_states = {(g.schedule.name, tuple(np.arange(self.runs)[g.rows])): g.state
+                      for g in getattr(self, "_stateful", [])}
+        self._stateful = [g for g in self._schedule_groups if g.schedule.stateful]
+        for g in self._stateful:  # a live change keeps the schedule's state
+            key = (g.schedule.name, tuple(np.arange(self.runs)[g.rows]))
+            g.state = old_states[key] if key in old_states else g.schedule.init(
+                self.lr0[g.rows], g.params)
         self._one_group = len(self._opt_groups) == 1
         self._constant_lr = all(g.schedule.name == "constant" and g.params["warmup_iters"] == 0
                                 for g in self._schedule_groups)
@@ -264,6 +272,8 @@ class Run:
         """Back to the start points with fresh optimizer state; replays identically."""
         for group in self._opt_groups:
             group.state = group.optimizer.init(self.start[group.rows], group.hp)
+        for sg in self._stateful:
+            sg.state = sg.schedule.init(self.lr0[sg.rows], sg.params)
         self.theta = self.start.copy()
         self.steps = 0
         # Reserve the step limit (up to 2¹⁸ rows) so that recording rarely copies its buffers.
@@ -304,7 +314,7 @@ class Run:
             return self.lr0
         lr = np.empty(self.runs)
         for g in self._schedule_groups:
-            lr[g.rows] = g.schedule(t, self.lr0[g.rows], g.params)
+            lr[g.rows] = g.schedule(t, self.lr0[g.rows], g.params, g.state)
         return lr
 
     def _batch_gradient(self, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -352,6 +362,9 @@ class Run:
             self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
         previous_loss = self.loss
         self.theta, self.loss, self.grad = new_theta, loss, grad
+        for sg in self._stateful:  # ReduceLROnPlateau's scheduler.step(loss)
+            sg.state = sg.schedule.observe(sg.state, loss[sg.rows], self._active[sg.rows],
+                                           sg.params)
         self.steps = t + 1
         if self._single and self._all_active:
             self.steps_done[0] = t + 1

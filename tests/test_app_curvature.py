@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from gdsim.app import MainWindow
 from gdsim.core.config import RunConfig
@@ -24,6 +25,14 @@ def window(qtbot) -> Iterator[MainWindow]:
     w.close()
 
 
+def load(qtbot, w: MainWindow, config: RunConfig) -> None:
+    """Load one run and wait for its first frame (not a stale one of the previous run)."""
+    w.set_configs([config])
+    qtbot.waitUntil(lambda: w.history is not None and w.history.steps == 0
+                    and w.history.lanes[0].optimizer == config.optimizer
+                    and np.allclose(w.history.theta[0, 0], config.start))
+
+
 def step_once(qtbot, w: MainWindow) -> None:
     steps = w.history.steps if w.history is not None else 0
     w.action_step.trigger()
@@ -32,8 +41,7 @@ def step_once(qtbot, w: MainWindow) -> None:
 
 def test_inspector_shows_curvature_and_the_stability_of_eta(qtbot, window: MainWindow) -> None:
     w = window
-    w.set_configs([RunConfig(surface="bowl", optimizer="gd", lr=0.85, start=(3.0, 4.0))])
-    qtbot.waitUntil(lambda: w.history is not None and w.history.lanes[0].hessian is not None)
+    load(qtbot, w, RunConfig(surface="bowl", optimizer="gd", lr=0.85, start=(3.0, 4.0)))
     step_once(qtbot, w)
     values = w.inspector.values()
     assert values["curv.lambda_max"] == "2" and values["curv.lambda_min"] == "2"
@@ -44,8 +52,7 @@ def test_inspector_shows_curvature_and_the_stability_of_eta(qtbot, window: MainW
 
 def test_inspector_writes_out_adams_update_with_its_numbers(qtbot, window: MainWindow) -> None:
     w = window
-    w.set_configs([RunConfig(surface="bowl", optimizer="adam", lr=0.1, start=(3.0, 4.0))])
-    qtbot.waitUntil(lambda: w.history is not None and w.history.lanes[0].optimizer == "adam")
+    load(qtbot, w, RunConfig(surface="bowl", optimizer="adam", lr=0.1, start=(3.0, 4.0)))
     step_once(qtbot, w)
     values = w.inspector.values()
     # First Adam step: m = 0.1·g = (0.6, 0.8), v = 0.001·g² = (0.036, 0.064), m̂ = g, v̂ = g².
@@ -56,3 +63,45 @@ def test_inspector_writes_out_adams_update_with_its_numbers(qtbot, window: MainW
         "= (−0.1, −0.1)")
     h = w.history
     np.testing.assert_allclose(h.theta[1, 0] - h.theta[0, 0], [-0.1, -0.1], rtol=1e-7)
+
+
+def test_curvature_aid_draws_eigen_axes_and_the_model_contour(qtbot, window: MainWindow,
+                                                              artifacts_dir) -> None:
+    w = window
+    load(qtbot, w, RunConfig(surface="saddle", optimizer="gd", lr=0.05, start=(-1.5, 0.5)))
+    w.findChild(type(w.action_run), "action_aid_curvature").setChecked(True)
+    step_once(qtbot, w)
+    aid = w.surface_view.aids.curvature
+    qtbot.waitUntil(lambda: aid.values is not None)
+    assert aid.values.tolist() == [-2.0, 2.0] and aid.negative.tolist() == [True, False]
+    assert aid.axes[0].opts["pen"].style() == Qt.PenStyle.DashLine
+    assert aid.axes[1].opts["pen"].style() == Qt.PenStyle.SolidLine
+    assert not aid.contour.isVisible()  # indefinite: the model has no ellipse
+    # The ellipse: on Booth (positive definite) through the point, centred on the minimum.
+    load(qtbot, w, RunConfig(surface="booth", optimizer="gd", lr=0.05, start=(-7.0, -2.0)))
+    step_once(qtbot, w)
+    qtbot.waitUntil(lambda: aid.contour.isVisible())
+    x, y = aid.contour.getData()
+    here = w.history.theta[1, 0]
+    assert np.min(np.hypot(x - here[0], y - here[1])) < 0.5  # it passes through the point
+    np.testing.assert_allclose([x.mean(), y.mean()], [1.0, 3.0], atol=0.2)  # Newton: (1, 3)
+    lengths = [np.hypot(*np.diff(np.array(a.getData()), axis=1)[:, 0]) for a in aid.axes]
+    assert lengths[0] / lengths[1] == pytest.approx(3.0, rel=1e-6)  # √(18/2): ∝ 1/√λ
+    assert "eigen-directions" in w.surface_view.caption.text()
+    w.surface_view.grab().save(str(artifacts_dir / "curvature_aid_booth.png"))
+
+
+def test_lbfgs_inner_evaluations_are_drawn_as_a_polyline(qtbot, window: MainWindow,
+                                                         artifacts_dir) -> None:
+    w = window
+    load(qtbot, w, RunConfig(surface="rosenbrock", optimizer="lbfgs", lr=1.0,
+                             optimizer_params={"line_search_fn": "strong_wolfe"},
+                             start=(-1.5, 2.0), max_steps=10))
+    step_once(qtbot, w)
+    aid = w.surface_view.aids.curvature
+    qtbot.waitUntil(lambda: aid.inner.isVisible())
+    x, _ = aid.inner.getData()
+    info = w.history.lanes[0]
+    assert len(x) == len(info.inner_points) + 1 == info.evaluations
+    assert "inner evaluation" in w.surface_view.caption.text()
+    w.surface_view.grab().save(str(artifacts_dir / "lbfgs_inner.png"))

@@ -33,6 +33,8 @@ AIDS: tuple[tuple[str, str, str, str, bool], ...] = (
      "moments it carries from step to step.", False),
     ("taylor", "Taylor Prediction", "Taylor", "Show the loss the first-order Taylor expansion "
      "L(θ) − η|∇L|² predicted for the step, next to the loss reached.", False),
+    ("curvature", "Curvature", "H", "Show the local curvature: the Hessian's eigen-directions "
+     "(length ∝ 1/√|λ|, dashed where λ < 0) and the quadratic model's contour.", False),
 )
 """Visual aids of the map: (name for ``SurfaceView.set_aid``, menu title, toolbar text,
 tooltip, on by default)."""

@@ -105,3 +105,14 @@ def test_lbfgs_inner_evaluations_are_drawn_as_a_polyline(qtbot, window: MainWind
     assert len(x) == len(info.inner_points) + 1 == info.evaluations
     assert "inner evaluation" in w.surface_view.caption.text()
     w.surface_view.grab().save(str(artifacts_dir / "lbfgs_inner.png"))
+
+
+def test_eta_slider_marks_two_over_lambda_max(qtbot, window: MainWindow, artifacts_dir) -> None:
+    w = window
+    load(qtbot, w, RunConfig(surface="ellipse", optimizer="gd", lr=0.19, start=(-4.5, 2.0)))
+    panel = w.optimizer_panel
+    qtbot.waitUntil(lambda: panel.lr_slider.mark is not None)
+    assert panel.lr_slider.mark == pytest.approx(0.2)  # κ = 10: λ_max = 10
+    assert panel.stability_label.text() == "2/λ_max = 0.2 · η·λ_max = 1.9 < 2: stable"
+    assert panel.lr_slider.position_of(0.2) > panel.lr_slider.value()  # the mark is right of η
+    panel.grab().save(str(artifacts_dir / "eta_slider_mark.png"))

@@ -540,6 +540,9 @@ class MainWindow(QMainWindow):
 
     def _finish_redraw(self, h: History) -> None:
         self.inspector.update_history(h)
+        if 0 <= self._selected < len(h.lanes) and h.length:  # 2/λ_max on the η slider
+            self.optimizer_panel.show_curvature(h.lanes[self._selected].hessian,
+                                                float(h.lr[-1, self._selected]))
         self._update_status()
         self._show_runs()
         self.redraw_count += 1

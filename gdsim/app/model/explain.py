@@ -52,6 +52,18 @@ def curvature_rows(snap: StepSnapshot | None) -> list[Row]:
     return rows
 
 
+def stability_line(hess: np.ndarray | None, lr: float) -> tuple[float | None, str]:
+    """The threshold 2/λ_max of ``hess`` (``None`` without one) and a line for the η control,
+    e.g. ``"2/λ_max = 1 · η·λ_max = 1.7 < 2: stable"``."""
+    if hess is None or not np.all(np.isfinite(hess)):
+        return None, ""
+    top = float(curvature.lambda_max(hess))
+    threshold = float(curvature.stability_threshold(hess))
+    if not math.isfinite(threshold):
+        return None, curvature.stability_text(lr, top)
+    return threshold, f"2/λ_max = {fmt_number(threshold, 3)} · {curvature.stability_text(lr, top)}"
+
+
 def _hp(snap: StepSnapshot, name: str, default: float) -> float:
     hyper = snap.info.hyper if snap.info is not None and snap.info.hyper else {}
     value = hyper.get(name, default)

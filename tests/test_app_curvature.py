@@ -116,3 +116,26 @@ def test_eta_slider_marks_two_over_lambda_max(qtbot, window: MainWindow, artifac
     assert panel.stability_label.text() == "2/λ_max = 0.2 · η·λ_max = 1.9 < 2: stable"
     assert panel.lr_slider.position_of(0.2) > panel.lr_slider.value()  # the mark is right of η
     panel.grab().save(str(artifacts_dir / "eta_slider_mark.png"))
+
+
+def test_sharpness_row_draws_lambda_max_and_two_over_eta(qtbot, window: MainWindow,
+                                                         artifacts_dir) -> None:
+    w = window
+    load(qtbot, w, RunConfig(surface="ellipse", optimizer="gd", lr=0.19, start=(-4.5, 2.0),
+                             max_steps=40))
+    w.loss_plot.sharpness_check.setChecked(True)
+    w.speed_control.set_speed(0)
+    w.action_run.trigger()
+    qtbot.waitUntil(lambda: w.history is not None and not w.history.playing
+                    and w.history.steps == 40, timeout=10_000)
+    row = w.loss_plot.sharpness
+    qtbot.waitUntil(lambda: row.sharp[0].getOriginalDataset()[0] is not None
+                    and len(row.sharp[0].getOriginalDataset()[0]) == 41)
+    x, lam = row.sharp[0].getOriginalDataset()  # (getData is log10 on a log axis)
+    np.testing.assert_array_equal(lam, 10.0)  # a quadratic: the same curvature everywhere
+    _, edge = row.edge[0].getOriginalDataset()
+    np.testing.assert_allclose(edge, 2 / 0.19)
+    assert len(x) == 41
+    w.loss_plot.grab().save(str(artifacts_dir / "sharpness_row.png"))
+    w.loss_plot.sharpness_check.setChecked(False)
+    assert not row.plot.isVisible()

@@ -238,6 +238,7 @@ class Run:
             g.state = old_states[key] if key in old_states else g.schedule.init(
                 self.lr0[g.rows], g.params)
         self._one_group = len(self._opt_groups) == 1
+        self._can_fail = any(g.optimizer.failure is not None for g in self._opt_groups)
         self._constant_lr = all(g.schedule.name == "constant" and g.params["warmup_iters"] == 0
                                 for g in self._schedule_groups)
         for g in self._opt_groups:  # a shared constant rate is passed as a float: cheaper
@@ -362,9 +363,10 @@ class Run:
             self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
         previous_loss = self.loss
         self.theta, self.loss, self.grad = new_theta, loss, grad
-        for sg in self._stateful:  # ReduceLROnPlateau's scheduler.step(loss)
-            sg.state = sg.schedule.observe(sg.state, loss[sg.rows], self._active[sg.rows],
-                                           sg.params)
+        if self._stateful:  # ReduceLROnPlateau's scheduler.step(loss)
+            for sg in self._stateful:
+                sg.state = sg.schedule.observe(sg.state, loss[sg.rows], self._active[sg.rows],
+                                               sg.params)
         self.steps = t + 1
         if self._single and self._all_active:
             self.steps_done[0] = t + 1
@@ -373,7 +375,7 @@ class Run:
         else:
             self.steps_done[self._active] = t + 1
         self._update_status(new_theta, loss, grad, previous_loss, t + 1)
-        if self._any_active and any(g.optimizer.failure for g in self._opt_groups):
+        if self._can_fail and self._any_active:
             self._stop_failed()
 
     def _keep_stopped(self, old: Any, new: Any, rows: slice | np.ndarray) -> Any:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.run import Run
 
 
@@ -95,6 +96,7 @@ def make_frame(run: Run, generation: int, first_row: int, *, playing: bool = Fal
     rows = slice(first_row, traj.length)
     lanes = []
     hessians = _hessians(run)
+    hypers = [OPTIMIZERS[c.optimizer].resolve(c.optimizer_params) for c in run.configs]
     for lane in range(run.runs):
         opt = run.optimizer_of(lane)
         last_batch = run.batch_indices(run.steps - 1, lane).copy() if run.steps > 0 else None
@@ -112,7 +114,7 @@ def make_frame(run: Run, generation: int, first_row: int, *, playing: bool = Fal
             hessian=None if hessians is None else hessians[lane],
             inner_points=run.inner_points(lane, run.steps - 1) if run.steps > 0 else None,
             evaluations=run.evaluations(lane),
-            hyper=opt.resolve(run.configs[run.lane_config[lane]].optimizer_params),
+            hyper=hypers[run.lane_config[lane]],
         ))
     lr = traj.lr[rows].copy()
     lr[-1] = run.lr_at(traj.length - 1)  # the rate the next update will use

@@ -182,3 +182,14 @@ def test_plateau_matches_torch_on_a_run(params: dict[str, Any]) -> None:
         sched.step(float(loss))
     assert len(set(expected)) > 1  # the rate really was reduced
     np.testing.assert_array_equal(ours, expected)
+
+
+def test_summaries_write_choices_and_milestones() -> None:
+    from gdsim.core.describe import config_summary
+    from gdsim.core.surfaces import make_surface
+
+    config = RunConfig(surface="bowl", optimizer="lbfgs",
+                       optimizer_params={"line_search_fn": "strong_wolfe"},
+                       schedule="multistep", schedule_params={"milestones": "30,80"})
+    text = config_summary(config, make_surface("bowl"))
+    assert "line_search_fn=strong_wolfe" in text and "milestones=30,80" in text

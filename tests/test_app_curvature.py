@@ -139,3 +139,23 @@ def test_sharpness_row_draws_lambda_max_and_two_over_eta(qtbot, window: MainWind
     w.loss_plot.grab().save(str(artifacts_dir / "sharpness_row.png"))
     w.loss_plot.sharpness_check.setChecked(False)
     assert not row.plot.isVisible()
+
+
+def test_explain_rows_for_newton_at_a_saddle() -> None:
+    """Qt-free: the rows the inspector shows for Newton's step on the saddle."""
+    from gdsim.app.model.explain import curvature_rows, update_rule_rows
+    from gdsim.app.model.frame import make_frame
+    from gdsim.app.model.history import History
+    from gdsim.app.model.step_snapshot import StepSnapshot
+    from gdsim.core import Run
+
+    run = Run(RunConfig(surface="saddle", optimizer="newton", start=(-1.5, 0.5), max_steps=5))
+    run.step()
+    history = History(1, 2)
+    history.add(make_frame(run, 0, 0))
+    snap = StepSnapshot.from_history(history, 0)
+    rows = {key: value for key, _, value, _, _ in update_rule_rows(snap)}
+    assert rows["rule.0"].endswith("= (1.5, -0.5)") or rows["rule.0"].endswith("= (1.5, −0.5)")
+    assert "saddle or maximum" in rows["rule.1"]
+    curv = {key: value for key, _, value, _, _ in curvature_rows(snap)}
+    assert curv["curv.lambda_min"] in ("-2", "−2") and curv["curv.condition"] == "1"

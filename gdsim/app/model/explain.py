@@ -123,6 +123,10 @@ def update_rule_rows(snap: StepSnapshot | None) -> list[Row]:
         damping = _hp(snap, "damping", 0.0)
         lines.append(("Δθ = −η·(H + λI)⁻¹·g", f"−{fmt_number(lr)}·(H + {fmt_number(damping)}I)⁻¹"
                       f"·{fmt_vector(g)} = {fmt_vector(lr * state['direction'])}"))
+        low = state.get("curvature_min")
+        if low is not None and np.size(low) and float(np.ravel(low)[0]) < 0:
+            lines.append(("H + λI indefinite", f"λ_min = {fmt_number(float(np.ravel(low)[0]))}"
+                          " < 0: the step heads for a saddle or maximum, not downhill"))
     elif name == "gd-linesearch" and "accepted" in state:
         alpha = float(state["accepted"][0])
         trials = snap.info.inner_points

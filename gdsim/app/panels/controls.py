@@ -20,12 +20,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLayout,
-    QLineEdit,
     QSlider,
     QSpinBox,
     QStyle,
@@ -33,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app.model.formatting import fmt_number
+from gdsim.app.panels.choice_field import ChoiceField, IntsField
 from gdsim.core.params import ParamError, ParamSpec
 
 _INT_MAX = 2**31 - 1
@@ -40,10 +40,9 @@ _HUGE = 1e300
 
 
 def format_number(value: float) -> str:
-    """Short text for a number: ``0.1``, ``1e-08``, ``2.5e+04``, ``0``."""
-    if value == 0:
-        return "0"
-    return f"{value:.6g}"
+    """Short text for a number: ``0.1``, ``1e-8``, ``2.5e4``, ``0`` (the app's one number
+    formatter, :func:`~gdsim.app.model.formatting.fmt_number`)."""
+    return fmt_number(value)
 
 
 class NumberSpinBox(QDoubleSpinBox):
@@ -207,56 +206,11 @@ def tip_label(text: str, tip: str) -> QLabel:
     return label
 
 
-class IntsEdit(QLineEdit):
-    """A line of comma-separated integers (``30,80``) for an ``ints`` spec; typed text is
-    validated with the spec on Enter or focus loss, bad text reported by :attr:`sigInvalid`
-    (the last good value is kept)."""
-
-    sigValueChanged = Signal(object)
-    sigInvalid = Signal(str)
-
-    def __init__(self, spec: ParamSpec, owner: str) -> None:
-        super().__init__()
-        self.spec, self.owner = spec, owner
-        self._value: tuple[int, ...] = tuple(spec.default)  # type: ignore[arg-type]
-        self.setText(self.text_of(self._value))
-        self.editingFinished.connect(self._finished)
-
-    @staticmethod
-    def text_of(value: Any) -> str:
-        return ",".join(str(int(v)) for v in value)
-
-    def value(self) -> tuple[int, ...]:
-        return self._value
-
-    def setValue(self, value: Any) -> None:  # noqa: N802 - Qt's naming
-        self._value = tuple(int(v) for v in value)
-        self.setText(self.text_of(self._value))
-
-    def _finished(self) -> None:
-        try:
-            value = self.spec.validate(self.text(), self.owner)
-        except ParamError as exc:
-            self.setText(self.text_of(self._value))
-            self.sigInvalid.emit(str(exc))
-            return
-        if value != self._value:
-            self._value = value  # type: ignore[assignment]
-            self.sigValueChanged.emit(value)
-
-
 def make_control(spec: ParamSpec, owner: str) -> QWidget:
-    """The control for one spec: a check box, a choice box, a line of integers, an integer or
-    a number spin box."""
+    """The control for one spec: a check box, an integer or a number spin box."""
     if spec.kind == "bool":
         widget: QWidget = QCheckBox()
         widget.setChecked(bool(spec.default))
-    elif spec.kind == "choice":
-        widget = QComboBox()
-        widget.addItems(list(spec.choices))
-        widget.setCurrentText(str(spec.default))
-    elif spec.kind == "ints":
-        widget = IntsEdit(spec, owner)
     elif spec.kind == "int":
         widget = QSpinBox()
         low = int(spec.low) if spec.low is not None else -_INT_MAX
@@ -265,6 +219,10 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
         widget.setKeyboardTracking(False)
         widget.setAccelerated(True)
         widget.setValue(int(spec.default))
+    elif spec.kind == "choice":
+        widget = ChoiceField(spec, owner)
+    elif spec.kind == "ints":
+        widget = IntsField(spec, owner)
     else:
         widget = NumberSpinBox(spec, owner)
     widget.setToolTip(spec.description)
@@ -275,8 +233,6 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
 def control_value(widget: QWidget) -> Any:
     if isinstance(widget, QCheckBox):
         return widget.isChecked()
-    if isinstance(widget, QComboBox):
-        return widget.currentText()
     return widget.value()  # type: ignore[attr-defined]
 
 
@@ -285,12 +241,10 @@ def set_control_value(widget: QWidget, value: Any) -> None:
     widget.blockSignals(True)
     if isinstance(widget, QCheckBox):
         widget.setChecked(bool(value))
-    elif isinstance(widget, QComboBox):
-        widget.setCurrentText(str(value))
-    elif isinstance(widget, IntsEdit):
-        widget.setValue(value)
     elif isinstance(widget, QSpinBox):
         widget.setValue(int(value))
+    elif isinstance(widget, (ChoiceField, IntsField)):
+        widget.setValue(value)
     else:
         widget.setValue(float(value))  # type: ignore[attr-defined]
     widget.blockSignals(False)
@@ -353,13 +307,9 @@ class ParamForm(QWidget):
 
         if isinstance(control, QCheckBox):
             control.toggled.connect(edited)
-        elif isinstance(control, QComboBox):
-            control.currentTextChanged.connect(edited)
-        elif isinstance(control, IntsEdit):
-            control.sigValueChanged.connect(edited)
         else:
             control.valueChanged.connect(edited)  # type: ignore[attr-defined]
-        if isinstance(control, (NumberSpinBox, IntsEdit)):
+        if isinstance(control, (NumberSpinBox, ChoiceField, IntsField)):
             control.sigInvalid.connect(self.sigInvalid)
 
     def set_values(self, values: Mapping[str, Any]) -> None:

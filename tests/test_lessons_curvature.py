@@ -16,8 +16,8 @@ def lesson_run(key: str) -> Run:
     return run
 
 
-def test_13_the_largest_stable_rate_is_two_over_lambda_max() -> None:
-    run = lesson_run("13-curvature-stable-rate")
+def test_15_the_largest_stable_rate_is_two_over_lambda_max() -> None:
+    run = lesson_run("15-curvature-stable-rate")
     hess = run.surface.hessian(run.start)
     assert np.all(curvature.lambda_max(hess) == 10.0) and np.all(curvature.lambda_min(hess) == 1)
     threshold = curvature.stability_threshold(hess)[0]
@@ -37,8 +37,8 @@ def test_13_the_largest_stable_rate_is_two_over_lambda_max() -> None:
     np.testing.assert_allclose(wild[1:6] / wild[:5], -1.1, rtol=1e-12)  # and 1 − 2.1 = −1.1
 
 
-def test_14_newton_vs_gradient_descent() -> None:
-    run = lesson_run("14-newton-vs-gradient-descent")
+def test_16_newton_vs_gradient_descent() -> None:
+    run = lesson_run("16-newton-vs-gradient-descent")
     gd, armijo, newton, lbfgs = range(4)
     assert run.status(gd) is Status.STEP_LIMIT and run.loss[gd] > 5.0
     assert run.status(armijo) is Status.STEP_LIMIT and 0.45 < run.loss[armijo] < 0.5

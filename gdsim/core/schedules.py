@@ -60,6 +60,8 @@ ObserveFn = Callable[[Any, np.ndarray, np.ndarray, Mapping[str, Any]], Any]
 MAX_SCHEDULE_STEPS = 2**31 - 1
 """The largest step count a schedule parameter may hold: the largest step limit."""
 
+MAX_INT = 2**31 - 1  # integer parameters stay below the step counter's limit (MAX_STEPS)
+
 WARMUP_ITERS = ParamSpec(
     "warmup_iters", 0, "Number of steps of linear warm-up before the schedule (0 = none).",
     kind="int", low=0, high=MAX_SCHEDULE_STEPS, ui_high=1000, label="Warm-up steps")
@@ -327,7 +329,8 @@ SCHEDULES: dict[str, Schedule] = {
         Schedule("multistep", "Multi-step decay",
                  "Multiply η by gamma at each milestone step.",
                  "torch.optim.lr_scheduler.MultiStepLR(opt, milestones, gamma)",
-                 (ParamSpec("milestones", (300, 600), "Steps at which η is multiplied by gamma, "
+                 (ParamSpec("milestones", (300, 600), label="Milestones",
+                            description="Steps at which η is multiplied by gamma, "
                             "e.g. 30,80.", kind="ints", low=0, high=10**9),
                   ParamSpec("gamma", 0.1, "Factor multiplying η at each milestone.", low=0.0,
                             high=1.0, low_open=True)),
@@ -335,33 +338,42 @@ SCHEDULES: dict[str, Schedule] = {
         Schedule("polynomial", "Polynomial decay",
                  "η falls as (1 − t/total_iters)^power, reaching 0 at total_iters.",
                  "torch.optim.lr_scheduler.PolynomialLR(opt, total_iters, power)",
-                 (ParamSpec("total_iters", 5, "Steps until η reaches 0.", kind="int", low=1,
+                 (ParamSpec("total_iters", 5, label="Steps to zero",
+                            description="Steps until η reaches 0.", kind="int", high=MAX_INT, low=1,
                             ui_high=10_000),
-                  ParamSpec("power", 1.0, "Power of the decay (1: linear).", low=0.0,
+                  ParamSpec("power", 1.0, label="Power",
+                            description="Power of the decay (1: linear).", low=0.0,
                             ui_high=5.0)),
                  _polynomial),
         Schedule("cosine-restarts", "Cosine with warm restarts",
                  "Cosine annealing that restarts at η₀ every T_i steps, T_i growing by T_mult.",
                  "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0, T_mult, "
                  "eta_min)",
-                 (ParamSpec("T_0", 100, "Steps until the first restart.", kind="int", low=1,
-                            ui_high=10_000),
-                  ParamSpec("T_mult", 1, "Factor by which each period is longer than the last.",
-                            kind="int", low=1, ui_high=10),
-                  ParamSpec("eta_min", 0.0, "The smallest learning rate.", low=0.0, log=True)),
+                 (ParamSpec("T_0", 100, label="First period T₀",
+                            description="Steps until the first restart.",
+                            kind="int", high=MAX_INT, low=1, ui_high=10_000),
+                  ParamSpec("T_mult", 1, label="Period factor T_mult",
+                            description="Factor by which each period is longer than the last.",
+                            kind="int", high=MAX_INT, low=1, ui_high=10),
+                  ParamSpec("eta_min", 0.0, label="Smallest rate η_min",
+                            description="The smallest learning rate.", low=0.0, log=True)),
                  _cosine_restarts),
         Schedule("cyclic", "Cyclic (CyclicLR)",
                  "η sweeps between η₀ and max_lr in triangular waves.",
                  "torch.optim.lr_scheduler.CyclicLR(opt, base_lr=lr, max_lr, step_size_up, "
                  "step_size_down, mode, gamma, cycle_momentum=False)",
-                 (ParamSpec("max_lr", 0.1, "Upper end of the cycle (η₀ is the lower end, "
+                 (ParamSpec("max_lr", 0.1, label="Upper rate max_lr",
+                            description="Upper end of the cycle (η₀ is the lower end, "
                             "torch's base_lr).", low=0.0, log=True, ui_low=1e-5, ui_high=10.0),
-                  ParamSpec("step_size_up", 2000, "Steps from η₀ up to max_lr.", kind="int",
+                  ParamSpec("step_size_up", 2000, label="Steps up",
+                            description="Steps from η₀ up to max_lr.", kind="int", high=MAX_INT,
                             low=1, ui_high=10_000),
-                  ParamSpec("step_size_down", 0, "Steps from max_lr back down (0: torch's "
-                            "None, the same as step_size_up).", kind="int", low=0,
+                  ParamSpec("step_size_down", 0, label="Steps down",
+                            description="Steps from max_lr back down (0: torch's "
+                            "None, the same as step_size_up).", kind="int", high=MAX_INT, low=0,
                             ui_high=10_000),
-                  ParamSpec("mode", "triangular", "triangular, triangular2 (the height halves "
+                  ParamSpec("mode", "triangular", label="Wave shape",
+                            description="triangular, triangular2 (the height halves "
                             "every cycle) or exp_range (scaled by gamma^t).", kind="choice",
                             choices=("triangular", "triangular2", "exp_range")),
                   ParamSpec("gamma", 1.0, "Decay per step of exp_range's height.", low=0.0,
@@ -372,39 +384,53 @@ SCHEDULES: dict[str, Schedule] = {
                  "torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps, pct_start, "
                  "anneal_strategy, div_factor, final_div_factor, three_phase, "
                  "cycle_momentum=False)",
-                 (ParamSpec("total_steps", 1000, "Length of the cycle in steps.", kind="int",
+                 (ParamSpec("total_steps", 1000, label="Cycle length",
+                            description="Length of the cycle in steps.", kind="int", high=MAX_INT,
                             low=1, ui_high=10_000),
-                  ParamSpec("pct_start", 0.3, "Fraction of the cycle spent warming up.",
+                  ParamSpec("pct_start", 0.3, label="Warm-up fraction",
+                            description="Fraction of the cycle spent warming up.",
                             low=0.0, high=1.0, low_open=True, high_open=True),
-                  ParamSpec("anneal_strategy", "cos", "cos or linear annealing.",
+                  ParamSpec("anneal_strategy", "cos", label="Annealing",
+                            description="cos or linear annealing.",
                             kind="choice", choices=("cos", "linear")),
-                  ParamSpec("div_factor", 25.0, "The start rate is η₀/div_factor.", low=0.0,
+                  ParamSpec("div_factor", 25.0, label="Start divisor",
+                            description="The start rate is η₀/div_factor.", low=0.0,
                             low_open=True, ui_low=1.0, ui_high=1000.0, log=True),
-                  ParamSpec("final_div_factor", 1e4, "The final rate is the start rate divided "
+                  ParamSpec("final_div_factor", 1e4, label="Final divisor",
+                            description="The final rate is the start rate divided "
                             "by this.", low=0.0, low_open=True, ui_low=1.0, ui_high=1e6,
                             log=True),
-                  ParamSpec("three_phase", False, "Come back down to the start rate before "
+                  ParamSpec("three_phase", False, label="Three phases",
+                            description="Come back down to the start rate before "
                             "the final annealing.", kind="bool")),
                  _one_cycle),
         Schedule("plateau", "Reduce on plateau",
                  "Multiply η by factor when the full-batch loss stops improving.",
                  "torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode, factor, patience, "
                  "threshold, threshold_mode, cooldown, min_lr, eps); step(loss)",
-                 (ParamSpec("mode", "min", "min: the loss should fall; max: rise.",
+                 (ParamSpec("mode", "min", label="Direction",
+                            description="min: the loss should fall; max: rise.",
                             kind="choice", choices=("min", "max")),
-                  ParamSpec("factor", 0.1, "Factor multiplying η on a plateau.", low=0.0,
+                  ParamSpec("factor", 0.1, label="Reduction factor",
+                            description="Factor multiplying η on a plateau.", low=0.0,
                             high=1.0, low_open=True, high_open=True),
-                  ParamSpec("patience", 10, "Steps without improvement tolerated.", kind="int",
-                            low=0, ui_high=1000),
-                  ParamSpec("threshold", 1e-4, "Smallest improvement that counts.", low=0.0,
+                  ParamSpec("patience", 10, label="Patience",
+                            description="Steps without improvement tolerated.",
+                            kind="int", high=MAX_INT, low=0, ui_high=1000),
+                  ParamSpec("threshold", 1e-4, label="Improvement threshold",
+                            description="Smallest improvement that counts.", low=0.0,
                             log=True, ui_low=1e-8, ui_high=1.0),
-                  ParamSpec("threshold_mode", "rel", "rel: relative to the best loss; abs: "
+                  ParamSpec("threshold_mode", "rel", label="Relative or absolute threshold",
+                            description="rel: relative to the best loss; abs: "
                             "absolute.", kind="choice", choices=("rel", "abs")),
-                  ParamSpec("cooldown", 0, "Steps to wait after a reduction.", kind="int",
-                            low=0, ui_high=1000),
-                  ParamSpec("min_lr", 0.0, "The rate never falls below this.", low=0.0,
+                  ParamSpec("cooldown", 0, label="Cooldown",
+                            description="Steps to wait after a reduction.",
+                            kind="int", high=MAX_INT, low=0, ui_high=1000),
+                  ParamSpec("min_lr", 0.0, label="Smallest rate",
+                            description="The rate never falls below this.", low=0.0,
                             log=True),
-                  ParamSpec("eps", 1e-8, "Reductions smaller than this are skipped.", low=0.0,
+                  ParamSpec("eps", 1e-8, label="Smallest change ε",
+                            description="Reductions smaller than this are skipped.", low=0.0,
                             log=True, ui_low=1e-12, ui_high=1.0)),
                  _constant, init=_plateau_init, observe=_plateau_observe,
                  current=_plateau_current),

@@ -14,6 +14,7 @@ A hyperparameter value (:data:`Num`) is a float shared by every run or an array 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -136,3 +137,8 @@ def fma(a: Num, b: Num, c: Num) -> np.ndarray:
         out = th + z
         plain = a * b + c
     return np.where(np.isfinite(out) & np.isfinite(ul), out, plain)
+
+
+def labelled(specs: tuple[ParamSpec, ...], labels: Mapping[str, str]) -> tuple[ParamSpec, ...]:
+    """``specs`` with the readable labels ``labels`` (name → label) set."""
+    return tuple(replace(s, label=labels[s.name]) if s.name in labels else s for s in specs)

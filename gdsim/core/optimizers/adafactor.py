@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import any_nonzero, fma, lerp, lr_spec
+from gdsim.core.optimizers._common import any_nonzero, fma, labelled, lerp, lr_spec
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.params import ParamSpec
 
@@ -82,7 +82,7 @@ ADAFACTOR = Optimizer(
     summary="RMSprop-like steps relative to θ's own size, with a clipped update.",
     torch_equivalent="torch.optim.Adafactor(params, lr=1e-2, beta2_decay=-0.8, "
                      "eps=(None, 1e-3), d=1.0)",
-    specs=(
+    specs=labelled((
         lr_spec(1e-2),
         ParamSpec("beta2_decay", -0.8, "Exponent c of the second-moment weight t^c (≤ 0): "
                   "the average lengthens as t grows.", high=0.0, ui_low=-1.0),
@@ -94,7 +94,13 @@ ADAFACTOR = Optimizer(
         ParamSpec("d", 1.0, "Clipping threshold d on the update's RMS.", low=1.0, ui_high=10.0),
         ParamSpec("weight_decay", 0.0, "Decoupled weight decay λ: θ ← θ(1 − γλ).", low=0.0,
                   ui_high=1.0),
-    ),
+    ), {
+        "beta2_decay": "Decay exponent c",
+        "eps1": "Floor ε₁",
+        "eps2": "Smallest scale ε₂",
+        "d": "Clipping threshold d",
+        "weight_decay": "Decoupled weight decay λ",
+    }),
     init=adafactor_init,
     update=adafactor_update,
     state_labels={"variance": "second moment v"},

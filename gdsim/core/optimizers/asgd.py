@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import L2_WEIGHT_DECAY, any_nonzero, fma, fpow, lr_spec
+from gdsim.core.optimizers._common import L2_WEIGHT_DECAY, any_nonzero, fma, fpow, labelled, lr_spec
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.params import ParamSpec
 
@@ -69,7 +69,7 @@ ASGD = Optimizer(
     title="ASGD",
     summary="Gradient descent with a slowly decaying rate, keeping the average of its iterates.",
     torch_equivalent="torch.optim.ASGD(params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6)",
-    specs=(
+    specs=labelled((
         lr_spec(1e-2),
         ParamSpec("lambd", 1e-4, "Decay term λ: shrinks θ by (1 − λη) and slows η's decay.",
                   low=0.0, log=True, ui_low=1e-8, ui_high=1.0),
@@ -77,7 +77,11 @@ ASGD = Optimizer(
         ParamSpec("t0", 1e6, "Step t₀ from which the iterates are averaged.", low=0.0,
                   log=True, ui_low=1.0, ui_high=1e6),
         L2_WEIGHT_DECAY,
-    ),
+    ), {
+        "lambd": "Decay λ",
+        "alpha": "Power α",
+        "t0": "Averaging start t₀",
+    }),
     init=asgd_init,
     update=asgd_update,
     state_labels={"ax": "averaged iterate θ̄"},

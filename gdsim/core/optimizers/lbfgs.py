@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import fma, lr_spec
+from gdsim.core.optimizers._common import fma, labelled, lr_spec
 from gdsim.core.optimizers._lanes import LaneGen, drive, lane_value
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.optimizers.oracle import Oracle
@@ -328,7 +328,7 @@ LBFGS = Optimizer(
             "to max_iter inner iterations.",
     torch_equivalent="torch.optim.LBFGS(params, lr=1, max_iter=20, history_size=100, "
                      "line_search_fn=None)",
-    specs=(
+    specs=labelled((
         lr_spec(1.0),
         ParamSpec("max_iter", 20, "Inner iterations per step (at most max_iter·5//4 function "
                   "evaluations).", kind="int", low=1, ui_high=100),
@@ -339,7 +339,13 @@ LBFGS = Optimizer(
         ParamSpec("history_size", 100, "Number of (y, s) pairs kept for the curvature model.",
                   kind="int", low=1, ui_high=200),
         LINE_SEARCH,
-    ),
+    ), {
+        "max_iter": "Inner iterations per step",
+        "tolerance_grad": "Gradient tolerance",
+        "tolerance_change": "Change tolerance",
+        "history_size": "History size m",
+        "line_search_fn": "Line search",
+    }),
     init=lbfgs_init,
     update=lbfgs_update,
     state_labels={"d": "last search direction d", "prev_flat_grad": "gradient where d was "

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import lr_spec
+from gdsim.core.optimizers._common import labelled, lr_spec
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.optimizers.oracle import Oracle
 from gdsim.core.params import ParamSpec
@@ -74,7 +74,7 @@ GD_LINESEARCH = Optimizer(
     title="GD + Armijo line search",
     summary="Gradient descent that halves its trial step until the loss falls enough.",
     torch_equivalent="(none: beyond torch.optim)",
-    specs=(
+    specs=labelled((
         lr_spec(1.0),
         ParamSpec("c", 1e-4, "Sufficient-decrease constant c in f(θ − αg) ≤ f(θ) − cα‖g‖².",
                   low=0.0, high=1.0, low_open=True, high_open=True, log=True, ui_low=1e-6),
@@ -82,7 +82,11 @@ GD_LINESEARCH = Optimizer(
                   low=0.0, high=1.0, low_open=True, high_open=True),
         ParamSpec("max_backtracks", 30, "Most shrinks per step; without success the lane "
                   "stays put.", kind="int", low=0, ui_high=60),
-    ),
+    ), {
+        "c": "Armijo constant c",
+        "rho": "Shrink factor ρ",
+        "max_backtracks": "Most backtracks per step",
+    }),
     init=armijo_init,
     update=armijo_update,
     state_labels={"accepted": "accepted step α"},

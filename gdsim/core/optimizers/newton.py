@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import lr_spec
+from gdsim.core.optimizers._common import labelled, lr_spec
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.optimizers.oracle import Oracle
 from gdsim.core.params import ParamSpec
@@ -83,12 +83,14 @@ NEWTON = Optimizer(
     title="Newton's method",
     summary="Steps to the minimum of the local quadratic model: θ ← θ − η(H + λI)⁻¹∇L.",
     torch_equivalent="(none: beyond torch.optim)",
-    specs=(
+    specs=labelled((
         lr_spec(1.0),
         ParamSpec("damping", 0.0, "Damping λ added to the Hessian's diagonal: 0 is the pure "
                   "Newton step, large λ gradient descent with rate η/λ.", low=0.0,
                   ui_high=100.0),
-    ),
+    ), {
+        "damping": "Damping λ",
+    }),
     init=newton_init,
     update=newton_update,
     state_labels={"direction": "Newton direction −(H + λI)⁻¹∇L"},

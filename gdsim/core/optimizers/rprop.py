@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.core.optimizers._common import lr_spec
+from gdsim.core.optimizers._common import labelled, lr_spec
 from gdsim.core.optimizers.base import Hyper, Optimizer
 from gdsim.core.params import ParamSpec
 
@@ -64,7 +64,7 @@ RPROP = Optimizer(
             "holds and shrinking when it flips.",
     torch_equivalent="torch.optim.Rprop(params, lr=1e-2, etas=(0.5, 1.2), "
                      "step_sizes=(1e-6, 50))",
-    specs=(
+    specs=labelled((
         lr_spec(1e-2),
         ParamSpec("etaminus", 0.5, "Factor η₋ shrinking a step size when the gradient's sign "
                   "flips (torch's etas[0]).", low=0.0, high=1.0, low_open=True, high_open=True),
@@ -74,7 +74,12 @@ RPROP = Optimizer(
                   low=0.0, log=True, ui_low=1e-9, ui_high=1.0),
         ParamSpec("step_size_max", 50.0, "Largest step size Δ_max (torch's step_sizes[1]).",
                   low=0.0, log=True, ui_low=1e-3, ui_high=100.0),
-    ),
+    ), {
+        "etaminus": "Shrink factor η₋",
+        "etaplus": "Growth factor η₊",
+        "step_size_min": "Smallest step Δ_min",
+        "step_size_max": "Largest step Δ_max",
+    }),
     init=rprop_init,
     update=rprop_update,
     state_labels={"prev": "previous gradient (0 after a sign flip)",

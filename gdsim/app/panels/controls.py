@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from gdsim.app.model.formatting import fmt_number
 from gdsim.app.panels.choice_field import ChoiceField, IntsField
+from gdsim.app.panels.text_field import TextField
 from gdsim.core.params import ParamError, ParamSpec
 
 _INT_MAX = 2**31 - 1
@@ -207,7 +208,7 @@ def tip_label(text: str, tip: str) -> QLabel:
 
 
 def make_control(spec: ParamSpec, owner: str) -> QWidget:
-    """The control for one spec: a check box, an integer or a number spin box."""
+    """The control for one spec: a check box, an integer or a number spin box, a text field."""
     if spec.kind == "bool":
         widget: QWidget = QCheckBox()
         widget.setChecked(bool(spec.default))
@@ -219,6 +220,8 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
         widget.setKeyboardTracking(False)
         widget.setAccelerated(True)
         widget.setValue(int(spec.default))
+    elif spec.kind == "text":
+        widget = TextField(spec, owner)
     elif spec.kind == "choice":
         widget = ChoiceField(spec, owner)
     elif spec.kind == "ints":
@@ -243,7 +246,7 @@ def set_control_value(widget: QWidget, value: Any) -> None:
         widget.setChecked(bool(value))
     elif isinstance(widget, QSpinBox):
         widget.setValue(int(value))
-    elif isinstance(widget, (ChoiceField, IntsField)):
+    elif isinstance(widget, (ChoiceField, IntsField, TextField)):
         widget.setValue(value)
     else:
         widget.setValue(float(value))  # type: ignore[attr-defined]
@@ -309,7 +312,7 @@ class ParamForm(QWidget):
             control.toggled.connect(edited)
         else:
             control.valueChanged.connect(edited)  # type: ignore[attr-defined]
-        if isinstance(control, (NumberSpinBox, ChoiceField, IntsField)):
+        if isinstance(control, (NumberSpinBox, ChoiceField, IntsField, TextField)):
             control.sigInvalid.connect(self.sigInvalid)
 
     def set_values(self, values: Mapping[str, Any]) -> None:

@@ -82,8 +82,7 @@ out["reason"] = v.reason
 w.step()
 for _ in range(119):
     w.step()
-for _ in range(50):
-    app.processEvents()
+wait_for(lambda: w.history is not None and w.history.length >= 121)  # the frames are queued
 out["steps"] = w.history.length
 out["log"] = bool(v.scale.log)
 heights = v.mesh_heights()

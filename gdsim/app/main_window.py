@@ -611,6 +611,9 @@ class MainWindow(QMainWindow):
         self._loss_cursor.setVisible(cursor is not None)
         if cursor is not None:
             self._loss_cursor.setPos(cursor)
+        lane = self.model.selected
+        if 0 <= lane < len(h.lanes) and h.length:  # 2/λ_max on the η slider
+            self.optimizer_panel.show_curvature(h.lanes[lane].hessian, float(h.lr[-1, lane]))
         self._update_status()
         self._show_runs()
         self.timeline.refresh()

@@ -17,6 +17,10 @@ def number(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, str):  # a choice: line_search_fn=strong_wolfe, mode=triangular
+        return value
+    if isinstance(value, (tuple, list)):  # integers: milestones=30,80
+        return ",".join(number(v) for v in value)
     return f"{value:.6g}"
 
 

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from gdsim.core.config import RunConfig, first_unshared
-from gdsim.core.optimizers import OPTIMIZERS, Optimizer, state_arrays
+from gdsim.core.inner import InnerLog
+from gdsim.core.optimizers import OPTIMIZERS, Optimizer, Oracle, state_arrays
 from gdsim.core.params import plural
 from gdsim.core.sampling import BatchSampler
 from gdsim.core.schedules import SCHEDULES, Schedule
@@ -46,11 +47,13 @@ class Status(enum.StrEnum):
     CONVERGED = "converged"
     DIVERGED = "diverged"
     STEP_LIMIT = "step limit"
+    SINGULAR = "singular Hessian"  # Newton's method: H + λI singular, no step possible
 
 
-_STATUS_BY_CODE = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.STEP_LIMIT)
+_STATUS_BY_CODE = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.STEP_LIMIT,
+                   Status.SINGULAR)
 STATUSES: tuple[Status, ...] = _STATUS_BY_CODE  # Run.status_codes() indexes this
-_RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT = range(4)
+_RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT, _SINGULAR = range(5)
 
 
 def _rows(indices: np.ndarray) -> slice | np.ndarray:
@@ -93,6 +96,7 @@ class _ScheduleGroup:
     schedule: Schedule
     params: dict[str, Any]
     rows: slice | np.ndarray
+    state: Any = None  # a loss-watching schedule's state (plateau), fed after every update
 
 
 def _row_sum_sq(a: np.ndarray) -> np.ndarray:
@@ -251,7 +255,7 @@ class Run:
         # Optimizer groups: same rule, same boolean switches.
         keyed: dict[tuple, list[int]] = {}
         for ci, (c, hp) in enumerate(zip(cfgs, resolved, strict=True)):
-            flags = tuple(sorted((k, v) for k, v in hp.items() if isinstance(v, bool)))
+            flags = tuple(sorted((k, v) for k, v in hp.items() if isinstance(v, (bool, str))))
             keyed.setdefault((c.optimizer, flags), []).append(ci)
         old_groups = getattr(self, "_opt_groups", [])
         self._opt_groups = []
@@ -282,7 +286,15 @@ class Run:
                            _rows(np.flatnonzero(np.isin(lc, cis))))
             for (name, params), cis in sched.items()
         ]
+        old_states = {(g.schedule.name, tuple(np.arange(self.runs)[g.rows])): g.state
+                      for g in getattr(self, "_stateful", [])}
+        self._stateful = [g for g in self._schedule_groups if g.schedule.stateful]
+        for g in self._stateful:  # a live change keeps the schedule's state
+            key = (g.schedule.name, tuple(np.arange(self.runs)[g.rows]))
+            g.state = old_states[key] if key in old_states else g.schedule.init(
+                self.lr0[g.rows], g.params)
         self._one_group = len(self._opt_groups) == 1
+        self._can_fail = any(g.optimizer.failure is not None for g in self._opt_groups)
         self._constant_lr = self._rates is None and all(
             g.schedule.name == "constant" and g.params["warmup_iters"] == 0
             for g in self._schedule_groups)
@@ -320,6 +332,8 @@ class Run:
         """Back to the start points with fresh optimizer state; replays identically."""
         for group in self._opt_groups:
             group.state = group.optimizer.init(self.start[group.rows], group.hp)
+        for sg in self._stateful:
+            sg.state = sg.schedule.init(self.lr0[sg.rows], sg.params)
         self.theta = self.start.copy()
         self.steps = 0
         # Reserve the step limit so that recording rarely copies its buffers: up to 2¹⁸ rows,
@@ -327,6 +341,7 @@ class Run:
         reserve = min(int(self.max_steps.max()) + 1, 1 << 18,
                       max(256, (1 << 24) // (self.runs * self.dim)))
         self.trajectory = Trajectory(self.runs, self.dim, reserve) if self.record else None
+        self.inner = InnerLog(self.runs, self.record)
         self._status = np.zeros(self.runs, dtype=np.int8)
         self.steps_done = np.zeros(self.runs, dtype=np.int64)
         # The state before each diverged lane's diverging update (step −1: it diverged at once).
@@ -368,7 +383,7 @@ class Run:
             return np.broadcast_to(np.asarray(self._rates(t), dtype=float), (self.runs,)).copy()
         lr = np.empty(self.runs)
         for g in self._schedule_groups:
-            lr[g.rows] = g.schedule(t, self.lr0[g.rows], g.params)
+            lr[g.rows] = g.schedule(t, self.lr0[g.rows], g.params, g.state)
         return lr
 
     def _batch_gradient(self, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -392,15 +407,22 @@ class Run:
         if self._one_group:
             g = self._opt_groups[0]
             hp = g.fixed_hp if g.fixed_hp is not None else {**g.hp, "lr": lr[:, None]}
-            new_theta, new_state = g.optimizer.update(used_grad, g.state, theta, hp)
+            if g.optimizer.needs:
+                new_theta, new_state = self._update_with_oracle(g, used_grad, used_loss, hp, t)
+            else:
+                new_theta, new_state = g.optimizer.update(used_grad, g.state, theta, hp)
             g.state = new_state if self._all_active else \
                 self._keep_stopped(g.state, new_state, g.rows)
         else:
             new_theta = np.empty_like(theta)
             for g in self._opt_groups:
-                new_theta[g.rows], new_state = g.optimizer.update(
-                    used_grad[g.rows], g.state, theta[g.rows],
-                    {**g.hp, "lr": lr[g.rows][:, None] if g.fixed_lr is None else g.fixed_lr})
+                hp = {**g.hp, "lr": lr[g.rows][:, None] if g.fixed_lr is None else g.fixed_lr}
+                if g.optimizer.needs:
+                    new_theta[g.rows], new_state = self._update_with_oracle(
+                        g, used_grad[g.rows], used_loss[g.rows], hp, t)
+                else:
+                    new_theta[g.rows], new_state = g.optimizer.update(
+                        used_grad[g.rows], g.state, theta[g.rows], hp)
                 g.state = self._keep_stopped(g.state, new_state, g.rows)
         if not self._all_active:
             stopped = np.flatnonzero(~self._active)
@@ -411,6 +433,10 @@ class Run:
             self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
         previous = (theta, self.loss, self.grad)
         self.theta, self.loss, self.grad = new_theta, loss, grad
+        if self._stateful:  # ReduceLROnPlateau's scheduler.step(loss)
+            for sg in self._stateful:
+                sg.state = sg.schedule.observe(sg.state, loss[sg.rows], self._active[sg.rows],
+                                               sg.params)
         self.steps = t + 1
         if self._single and self._all_active:
             self.steps_done[0] = t + 1
@@ -419,6 +445,8 @@ class Run:
         else:
             self.steps_done[self._active] = t + 1
         self._update_status(new_theta, loss, grad, previous[1], t + 1, previous)
+        if self._can_fail and self._any_active:
+            self._stop_failed()
 
     def _keep_stopped(self, old: Any, new: Any, rows: slice | np.ndarray) -> Any:
         """Optimizer state of stopped lanes stays as it was when they stopped.
@@ -439,6 +467,61 @@ class Run:
                 new_value[stopped] = old_value[stopped]
             fields[name] = new_value
         return new._replace(**fields)
+
+    # --- rules that need the closure or the Hessian (see gdsim.core.optimizers.base) ------
+    def _update_with_oracle(self, g: _OptimizerGroup, grad: np.ndarray, loss: np.ndarray,
+                            hp: dict[str, Any], t: int) -> tuple[np.ndarray, Any]:
+        """Update group ``g`` with an oracle bound to each lane's batch of update ``t``: the
+        closure and the Hessian evaluate the very examples ``grad`` and ``loss`` came from."""
+        lanes = np.arange(self.runs)[g.rows]
+        parts = []  # (rows within the group, examples or None for the full batch)
+        for bg in self._batch_groups:
+            inside = np.flatnonzero(np.isin(lanes, np.arange(self.runs)[bg.rows]))
+            if len(inside):
+                parts.append((inside, None if bg.sampler.full
+                              else bg.batch_examples(self.surface, t)))
+
+        def loss_and_grad(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            out_loss, out_grad = np.empty(len(theta)), np.empty_like(theta)
+            for inside, examples in parts:
+                out_loss[inside], out_grad[inside] = (
+                    self.surface.loss_and_grad(theta[inside]) if examples is None
+                    else self.surface.loss_and_grad_on(theta[inside], *examples))
+            return out_loss, out_grad
+
+        def hessian(theta: np.ndarray) -> np.ndarray:
+            out = np.empty((len(theta), self.dim, self.dim))
+            for inside, examples in parts:
+                out[inside] = (self.surface.hessian(theta[inside]) if examples is None
+                               else self.surface.hessian_on(theta[inside], *examples))
+            return out
+
+        oracle = Oracle(loss, loss_and_grad, hessian, record=self.record)
+        result = g.optimizer.update(grad, g.state, self.theta[g.rows], hp, oracle)
+        self.inner.add(t, lanes, self._active[g.rows], oracle)
+        return result
+
+    def _stop_failed(self) -> None:
+        """Stop the running lanes whose rule reports it cannot go on (a singular Hessian)."""
+        for g in self._opt_groups:
+            if g.optimizer.failure is None:
+                continue
+            lanes = np.arange(self.runs)[g.rows]
+            failed = lanes[np.asarray(g.optimizer.failure(g.state), bool) & self._active[lanes]]
+            if len(failed):
+                self._status[failed] = _SINGULAR
+                self._active[failed] = False
+        self._all_active = bool(self._active.all())
+        self._any_active = bool(self._active.any())
+
+    def evaluations(self, lane: int = 0) -> int:
+        """Loss-and-gradient evaluations lane ``lane`` has made: one per update, plus the
+        inner evaluations of closure-based rules (L-BFGS's ``func_evals``, line-search trials)."""
+        return int(self.steps_done[lane] + self.inner.extra_evals[lane])
+
+    def inner_points(self, lane: int, t: int) -> np.ndarray:
+        """The trial points of update ``t`` (θ_t → θ_{t+1}) of ``lane``: ``(k, params)``."""
+        return self.inner.points(lane, t)
 
     def _update_status(self, theta: np.ndarray, loss: np.ndarray, grad: np.ndarray,
                        previous_loss: np.ndarray | None, t: int,
@@ -527,7 +610,7 @@ class Run:
         return [_STATUS_BY_CODE[int(c)] for c in self._status]
 
     def status_counts(self) -> dict[Status, int]:
-        counts = np.bincount(self._status, minlength=4)
+        counts = np.bincount(self._status, minlength=len(_STATUS_BY_CODE))
         return {s: int(counts[i]) for i, s in enumerate(_STATUS_BY_CODE)}
 
     def lr_at(self, t: int) -> np.ndarray:

@@ -31,6 +31,10 @@ VISUAL_AIDS: tuple[VisualAid, ...] = (
     VisualAid("taylor", "Taylor Prediction", "Taylor",
               "The first-order Taylor prediction of the last step, ΔL ≈ ∇L·Δθ, against the "
               "actual change of the loss.", False),
+    VisualAid("curvature", "Curvature", "H",
+              "The local curvature: the Hessian's eigen-directions (half-length ∝ 1/√|λ|, "
+              "dashed where λ < 0) and the quadratic model's contour through the point, "
+              "centred on the Newton step.", False),
 )
 
 AID_NAMES: tuple[str, ...] = tuple(aid.name for aid in VISUAL_AIDS)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.run import Run
 
 if TYPE_CHECKING:
@@ -34,6 +35,10 @@ class LaneInfo:
     state_labels: dict[str, str]  # field -> human description
     adaptive_scale: np.ndarray | None  # (params,) factor multiplying η in the last update
     last_batch: np.ndarray | None  # example indices of the last update (None before any)
+    hessian: np.ndarray | None = None  # (params, params) ∇²L at the current θ (dim ≤ 16)
+    inner_points: np.ndarray | None = None  # (k, params) trial points of the last update
+    evaluations: int = 0  # loss-and-gradient evaluations so far (L-BFGS, line searches)
+    hyper: dict | None = None  # the lane's resolved optimizer hyperparameters
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,21 @@ class Frame:
         return len(self.theta)
 
 
+HESSIAN_MAX_DIM = 16  # beyond this the map shows no curvature (a network's θ)
+
+
+def _hessians(run: Run) -> np.ndarray | None:
+    """The full-batch Hessian at every lane's current θ, ``(runs, params, params)``, or ``None``
+    (too many parameters, or the surface has none)."""
+    if run.dim > HESSIAN_MAX_DIM:
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(run.surface.hessian(run.theta), dtype=float)
+    except NotImplementedError:
+        return None
+
+
 def make_frame(run: Run, generation: int, first_row: int, *, playing: bool = False,
                steps_per_second: float = 0.0) -> Frame:
     """Copy rows ``first_row …`` of ``run``'s trajectory (clamped to ≥ 0) into a frame."""
@@ -81,6 +101,8 @@ def make_frame(run: Run, generation: int, first_row: int, *, playing: bool = Fal
     first_row = max(0, min(first_row, traj.length - 1))
     rows = slice(first_row, traj.length)
     lanes = []
+    hessians = _hessians(run)
+    hypers = [OPTIMIZERS[c.optimizer].resolve(c.optimizer_params) for c in run.configs]
     for lane in range(run.runs):
         opt = run.optimizer_of(lane)
         last_batch = run.batch_indices(run.steps - 1, lane).copy() if run.steps > 0 else None
@@ -95,6 +117,10 @@ def make_frame(run: Run, generation: int, first_row: int, *, playing: bool = Fal
             state_labels=dict(opt.state_labels),
             adaptive_scale=run.adaptive_scale(lane),
             last_batch=last_batch,
+            hessian=None if hessians is None else hessians[lane],
+            inner_points=run.inner_points(lane, run.steps - 1) if run.steps > 0 else None,
+            evaluations=run.evaluations(lane),
+            hyper=hypers[run.lane_config[lane]],
         ))
     lr = traj.lr[rows].copy()
     lr[-1] = run.lr_at(traj.length - 1)  # the rate the next update will use

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtGui import QColor, QPainter, QPen, QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QLayout,
     QSlider,
     QSpinBox,
+    QStyle,
+    QStyleOptionSlider,
     QWidget,
 )
 
@@ -148,6 +150,39 @@ class LogSlider(QSlider):
         self.setSingleStep(5)
         self.setPageStep(self.STEPS_PER_DECADE)
         self.valueChanged.connect(self._moved)
+        self.mark: float | None = None  # a value marked on the groove (e.g. 2/λ_max)
+
+    def position_of(self, value: float) -> int:
+        """The slider position of ``value``, clamped to the range."""
+        position = self.minimum() if value <= 0 else round(
+            (math.log10(value) - self._log_low) * self.STEPS_PER_DECADE)
+        return max(self.minimum(), min(self.maximum(), position))
+
+    def set_mark(self, value: float | None) -> None:
+        """Mark ``value`` on the groove with a red tick (``None``, inf or ≤ 0: no mark)."""
+        if value is not None and not (math.isfinite(value) and value > 0):
+            value = None
+        if value != self.mark:
+            self.mark = value
+            self.update()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self.mark is None:
+            return
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        groove = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                             QStyle.SubControl.SC_SliderGroove, self)
+        handle = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                             QStyle.SubControl.SC_SliderHandle, self)
+        span = groove.width() - handle.width()
+        x = groove.left() + handle.width() / 2 + QStyle.sliderPositionFromValue(
+            self.minimum(), self.maximum(), self.position_of(self.mark), span)
+        painter = QPainter(self)
+        painter.setPen(QPen(QColor("#c0392b"), 2))
+        painter.drawLine(int(x), 0, int(x), self.height())
+        painter.end()
 
     def to_value(self, position: int) -> float:
         exponent = self._log_low + position / self.STEPS_PER_DECADE

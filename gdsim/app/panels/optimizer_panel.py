@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gdsim.app.model import explain
 from gdsim.app.panels.controls import LogSlider, NumberSpinBox, ParamForm, set_control_value
 from gdsim.core.config import RunConfig
 from gdsim.core.optimizers import OPTIMIZERS
@@ -50,11 +51,17 @@ class OptimizerPanel(QWidget):
         lr_row.setSpacing(6)
         lr_row.addWidget(self.lr_slider, 3)
         lr_row.addWidget(self.lr_spin, 2)
+        self.stability_label = QLabel(objectName="stability_label")
+        self.stability_label.setWordWrap(True)
+        self.stability_label.setToolTip("The Hessian at the selected run's point: gradient "
+                                        "descent with a constant η is stable only below "
+                                        "2/λ_max, the red mark on the slider.")
 
         self.params = ParamForm()
         self.params.add_row("Optimizer", self.optimizer_combo, tip=self.optimizer_combo.toolTip())
         self.params.add_row("", self.summary)
         self.params.add_row("η (lr)", lr_row, tip=lr_spec.description)
+        self.params.add_row("", self.stability_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.params)
         layout.addStretch(1)
@@ -80,6 +87,14 @@ class OptimizerPanel(QWidget):
         self.params.set_specs([s for s in opt.specs if s.name != "lr"], opt.name)
         self.params.set_values(opt.resolve(config.optimizer_params))
         self.show_lr(lr)
+
+    def show_curvature(self, hessian: object, lr: float) -> None:
+        """Mark 2/λ_max of ``hessian`` (the selected lane's, or ``None``) on the η slider and
+        say whether ``lr`` is below it."""
+        threshold, text = explain.stability_line(hessian, lr)  # type: ignore[arg-type]
+        self.lr_slider.set_mark(threshold)
+        if self.stability_label.text() != text:
+            self.stability_label.setText(text)
 
     def show_lr(self, lr: float) -> None:
         set_control_value(self.lr_spin, lr)

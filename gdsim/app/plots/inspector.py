@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app import style
+from gdsim.app.model import explain
 from gdsim.app.model.formatting import DASH, fmt_number, fmt_optional, fmt_vector
 from gdsim.app.model.history import History
 from gdsim.app.model.network_stats import layer_steps
@@ -259,6 +260,7 @@ class StepInspector(QWidget):
                          else f"{info.batch_size} of {info.n_examples} examples")
                 extra.append(("batch", "batch", batch, batch, "How many examples each update "
                               "averages its gradient over."))
+                extra += explain.curvature_rows(snap) + explain.update_rule_rows(snap)
         for key, text in texts.items():
             self._set_value(key, text, full.get(key, text))
         self._set_extra_rows(extra)

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from gdsim.app import style
 from gdsim.app.model.formatting import fmt_number
 from gdsim.app.model.history import History
+from gdsim.app.plots import sharpness
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.legend import Legend, path_points
 from gdsim.core.surfaces import Surface
@@ -270,6 +271,10 @@ class LossPlot(QWidget):
         header.setContentsMargins(8, 4, 8, 0)
         header.addWidget(title)
         header.addStretch(1)
+        self.sharpness_check = QCheckBox("Sharpness")
+        self.sharpness_check.setObjectName("sharpness_check")
+        self.sharpness_check.setToolTip(sharpness.TOOLTIP)
+        header.addWidget(self.sharpness_check)
         header.addWidget(self.log_y_check)
 
         self.graphics = pg.GraphicsLayoutWidget()
@@ -280,8 +285,10 @@ class LossPlot(QWidget):
             row=1, col=0, axisItems=_axes(), viewBox=_SteadyViewBox())
         self.lr_plot: pg.PlotItem = self.graphics.addPlot(
             row=2, col=0, axisItems=_axes(), viewBox=_SteadyViewBox())
+        self.sharpness = sharpness.SharpnessRow(self.graphics, 3, self.plot_item, _axes())
+        self.sharpness_check.toggled.connect(self.set_sharpness)
         grid = self.graphics.ci.layout
-        for row, stretch in enumerate((3, 1, 1)):
+        for row, stretch in enumerate((3, 1, 1, 1)):
             grid.setRowStretchFactor(row, stretch)
         self.plots = (self.plot_item, self.grad_plot, self.lr_plot)
         for plot in self.plots:
@@ -330,6 +337,7 @@ class LossPlot(QWidget):
         """Use the surface's known minimum loss L* as the log scale's reference."""
         minima = [] if surface is None else surface.minima()
         self._reference = min((p.loss for p in minima), default=None)
+        self.sharpness.set_surface(surface)
         self._update_loss_label()
         self._redraw()
 
@@ -350,6 +358,7 @@ class LossPlot(QWidget):
             self.lr_plot.removeItem(lane.lr)
         self._labels = list(labels)
         self.lanes = []
+        self.sharpness.set_lanes(len(labels))
         for i, label in enumerate(labels):
             color = style.lane_color(i)
             lane = _LaneCurves(
@@ -449,6 +458,12 @@ class LossPlot(QWidget):
         """Redraw every lane's curves from ``history`` (``setData`` on views, no new items)."""
         self.history = history
         self._redraw()
+        self.sharpness.update(history)
+
+    def set_sharpness(self, on: bool) -> None:
+        """Show or hide the row of λ_max(t) and 2/η_t."""
+        self.sharpness.set_visible(on)
+        self.sharpness.update(self.history)
 
     def _redraw(self) -> None:
         history = self.history

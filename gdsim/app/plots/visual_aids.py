@@ -9,6 +9,8 @@
   drawn to the same scale as ∇L (at most three times as long; a longer one is shortened and
   its label gives the true ratio). Adaptive methods' per-parameter rate η·s is an axis-aligned
   ellipse whose semi-axes are proportional to η·sᵢ.
+* ``curvature``: the Hessian's eigen-directions and the quadratic model's contour, and (with
+  ``step``) the last update's inner evaluations; see :mod:`~gdsim.app.plots.curvature_aid`.
 * ``taylor``: the first-order prediction of the last step, ∇L(θ_{t−1})·Δθ, against the actual
   ΔL; in 1-D also the tangent line at the current point.
 
@@ -32,6 +34,7 @@ from gdsim.app.model.aids import AID_DEFAULTS, AID_NAMES, AID_TOOLTIPS
 from gdsim.app.model.formatting import fmt_number, fmt_vector
 from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.arrow import Arrow, pixel_size
+from gdsim.app.plots.curvature_aid import CurvatureAid
 from gdsim.core.optimizers import get_optimizer
 
 AIDS = AID_NAMES
@@ -98,6 +101,7 @@ class VisualAids:
         self.scale_text.setZValue(Z_AIDS + 3)
         self.tangent.setZValue(Z_AIDS - 2)
         self.taylor_text.setZValue(Z_AIDS + 4)
+        self.curvature = CurvatureAid(plot_item)
         self.enabled: dict[str, bool] = dict(AID_DEFAULTS)
         self.snapshot: StepSnapshot | None = None
         self.dim = 2
@@ -175,6 +179,7 @@ class VisualAids:
                 arrow.setVisible(False)
             for item in (self.scale_ellipse, self.scale_text, self.tangent, self.taylor_text):
                 item.setVisible(False)
+            self.curvature.hide()
             return
         assert snap is not None
         px, py = pixel_size(self._plot_item)
@@ -226,6 +231,8 @@ class VisualAids:
         self.state.setVisible(self.enabled["state"])
         self._place_scale(snap, here, px, py, side_px)
         self._place_taylor(snap, here, px, py)
+        self.curvature.place(snap, self.dim, px, py, side_px, self.enabled["curvature"],
+                             self.enabled["step"])
 
     def _place_scale(self, snap: StepSnapshot, here: np.ndarray, px: float, py: float,
                      side_px: float) -> None:
@@ -355,4 +362,7 @@ class VisualAids:
             parts.append(swatch("scale", "η·s") + " per-parameter rate (ellipse ∝ η·sᵢ)")
         if self.taylor_text.isVisible() or self.tangent.isVisible():
             parts.append(swatch("taylor", "Taylor") + " first-order prediction ∇L·Δθ")
+        extra = self.curvature.caption()
+        if extra:
+            parts.append(extra)
         return " · ".join(parts)

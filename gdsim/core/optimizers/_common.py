@@ -14,6 +14,7 @@ A hyperparameter value (:data:`Num`) is a float shared by every run or an array 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -95,3 +96,49 @@ DECOUPLED_WEIGHT_DECAY = ParamSpec(
     "decoupled_weight_decay", False,
     "Apply weight decay AdamW-style, θ ← θ(1 − γλ), instead of adding λθ to the gradient.",
     kind="bool", label="AdamW-style weight decay")
+
+
+_SPLIT = 134217729.0  # 2²⁷ + 1, Veltkamp's splitting constant for float64
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """s, e with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p, e with p = fl(a·b) and p + e = a·b exactly (Dekker, Veltkamp's split)."""
+    p = a * b
+    ca, cb = _SPLIT * a, _SPLIT * b
+    ah, bh = ca - (ca - a), cb - (cb - b)
+    al, bl = a - ah, b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def fma(a: Num, b: Num, c: Num) -> np.ndarray:
+    """a·b + c rounded once, as torch's CPU kernels compute ``c.add_(b, alpha=a)`` (a fused
+    multiply-add); numpy has no FMA, so it is emulated exactly.
+
+    Boldo and Melquiond's emulation (IEEE Trans. Computers 57(4), 2008): the exact product
+    u_h + u_l, the exact sum t_h + t_l = c + u_h, then t_h + RO(t_l + u_l) with the middle sum
+    rounded to odd. Checked against exact rational arithmetic in the tests. Where a·b or the
+    sum is not finite (or |a|, |b| > 2⁹⁹⁶, where the split overflows) the plain a·b + c is used.
+    """
+    a, b, c = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, b, c)))
+    with np.errstate(all="ignore"):
+        uh, ul = _two_prod(a, b)
+        th, tl = _two_sum(c, uh)
+        z, err = _two_sum(tl, ul)
+        even = (z.view(np.int64) & 1) == 0
+        fix = (err != 0) & even
+        z = np.where(fix, np.nextafter(z, np.where(err > 0, np.inf, -np.inf)), z)
+        out = th + z
+        plain = a * b + c
+    return np.where(np.isfinite(out) & np.isfinite(ul), out, plain)
+
+
+def labelled(specs: tuple[ParamSpec, ...], labels: Mapping[str, str]) -> tuple[ParamSpec, ...]:
+    """``specs`` with the readable labels ``labels`` (name → label) set."""
+    return tuple(replace(s, label=labels[s.name]) if s.name in labels else s for s in specs)

@@ -11,8 +11,24 @@ formulas, defaults and keyword names exactly:
 
 ``hp`` maps each hyperparameter name to its value. Numeric values are floats or arrays of shape
 ``(runs, 1)`` (one value per run, broadcasting over parameters); boolean values (``nesterov``,
-``centered``, ``amsgrad``) are plain ``bool`` shared by every run of the batch, because they
-change the code path. ``hp["lr"]`` is the learning rate *for this step*, already scheduled.
+``centered``, ``amsgrad``) and choices (L-BFGS's ``line_search_fn``) are plain ``bool``/``str``
+shared by every run of the batch, because they change the code path. ``hp["lr"]`` is the
+learning rate *for this step*, already scheduled.
+
+Rules that need more than the gradient
+--------------------------------------
+A rule may declare ``needs`` (a subset of ``{"closure", "hessian"}``): L-BFGS and Armijo line
+search evaluate the loss at trial points, Newton's method needs the Hessian. Such a rule's update
+takes one more argument, ``update(grad, state, theta, hp, oracle) -> (new_theta, new_state)``,
+where ``oracle`` is an :class:`~gdsim.core.optimizers.oracle.Oracle` for the same rows: the
+batched closure ``oracle.loss_and_grad(theta, active)`` evaluates, for every lane, the loss and
+gradient of *that lane's current batch* (the one ``grad`` came from) at trial points
+``(runs, params)``; ``active`` ``(runs,)`` marks the lanes that really evaluate (lanes may take
+different numbers of inner evaluations), which the oracle counts and records so the app can draw
+them. ``oracle.loss`` is the batch loss at ``theta`` (the evaluation ``grad`` came from, counted
+as the first), and ``oracle.hessian(theta)`` the batch Hessian ``(runs, params, params)``.
+State fields of such rules may also be per-lane scalars ``(runs,)`` or histories
+``(runs, m, params)``; only ``(runs, params)`` fields carry ``state_labels``.
 """
 
 from __future__ import annotations
@@ -23,6 +39,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from gdsim.core.optimizers.oracle import Oracle
 from gdsim.core.params import ParamError, ParamSpec, resolve_params
 
 Hyper = Mapping[str, Any]
@@ -57,6 +74,17 @@ class Optimizer:
             variant nor its family: about 0.01–0.1 of movement per step on a unit-scale view.
         vector_state: the state fields that are vectors in θ-space (a velocity, a first
             moment), in order of preference, for the app to draw as an arrow.
+        needs: what the rule needs besides the gradient: ``"closure"`` (loss and gradient at
+            trial points) and/or ``"hessian"``; then ``update`` takes the ``oracle`` argument
+            (see the module docstring).
+        surface_rates: whether the instructive rate depends on the surface's scale (then every
+            surface's ``lrs`` table names the variant or its family). ``False`` for rules whose
+            rate is scale-free — Newton's η = 1, a line search's first trial step, Rprop's and
+            Adafactor's self-adapting steps — which use ``default_lr`` everywhere.
+        failure: optional function of the state giving a ``(runs,)`` bool array of lanes that
+            cannot go on (Newton's method at a singular Hessian); the run loop stops them with
+            the status ``failure_status``.
+        failure_status: the text of that status, e.g. ``"singular Hessian"``.
     """
 
     name: str
@@ -72,6 +100,10 @@ class Optimizer:
     family: str = ""
     default_lr: float = 0.01
     vector_state: tuple[str, ...] = ()
+    needs: frozenset[str] = frozenset()
+    surface_rates: bool = True
+    failure: Callable[[Any], np.ndarray] | None = None
+    failure_status: str = ""
 
     def __post_init__(self) -> None:
         if not self.family:
@@ -111,3 +143,34 @@ class Optimizer:
 def state_arrays(state: NamedTuple) -> dict[str, np.ndarray]:
     """The array fields of an optimizer state (everything but ``step``)."""
     return {k: v for k, v in state._asdict().items() if isinstance(v, np.ndarray)}
+
+
+def apply_update(optimizer: Optimizer, grad: np.ndarray, state: Any, theta: np.ndarray,
+                 hp: Hyper, oracle: Any = None) -> tuple[np.ndarray, Any]:
+    """One update of any rule: passes ``oracle`` to the rules that declare ``needs``.
+
+    Raises:
+        ValueError: if the rule needs an oracle and none is given.
+    """
+    if not optimizer.needs:
+        return optimizer.update(grad, state, theta, hp)
+    if oracle is None:
+        raise ValueError(f"optimizer {optimizer.name!r} needs the "
+                         f"{' and the '.join(sorted(optimizer.needs))}: pass an oracle")
+    return optimizer.update(grad, state, theta, hp, oracle)
+
+
+def full_batch_step(optimizer: Optimizer, objective: Any, theta: np.ndarray, state: Any,
+                    hp: Hyper) -> tuple[np.ndarray, Any]:
+    """One update of any rule on the full-batch objective (outside a :class:`Run`).
+
+    ``objective`` is anything with ``loss_and_grad(theta)`` and, for Newton's method,
+    ``hessian(theta)`` (a :class:`~gdsim.core.surfaces.base.Surface`); ``theta`` is
+    ``(runs, params)``.
+    """
+    loss, grad = objective.loss_and_grad(theta)
+    if not optimizer.needs:
+        return optimizer.update(grad, state, theta, hp)
+    oracle = Oracle(loss, objective.loss_and_grad, getattr(objective, "hessian", None),
+                    record=False)
+    return optimizer.update(grad, state, theta, hp, oracle)

@@ -36,6 +36,26 @@ def _stack(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     return out
 
 
+def _sym(hxx: np.ndarray | float, hxy: np.ndarray | float, hyy: np.ndarray | float,
+         shape: tuple[int, ...]) -> np.ndarray:
+    """The symmetric 2×2 Hessian ``(*shape, 2, 2)`` from its three entries (broadcast)."""
+    out = np.empty((*shape, 2, 2))
+    out[..., 0, 0] = hxx
+    out[..., 0, 1] = hxy
+    out[..., 1, 0] = hxy
+    out[..., 1, 1] = hyy
+    return out
+
+
+def _diag(diagonal: np.ndarray) -> np.ndarray:
+    """A diagonal Hessian ``(..., d, d)`` from its diagonal ``(..., d)``."""
+    d = diagonal.shape[-1]
+    out = np.zeros((*diagonal.shape, d))
+    idx = np.arange(d)
+    out[..., idx, idx] = diagonal
+    return out
+
+
 def depressed_cubic_roots(p: float, q: float) -> tuple[float, ...]:
     """The real roots of t³ + p·t + q = 0, ascending, to machine precision.
 
@@ -83,6 +103,11 @@ class Bowl(AnalyticSurface):
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (theta**2).sum(axis=-1), 2.0 * theta
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """∇²J = 2I."""
+        theta = np.asarray(theta, dtype=float)
+        return _diag(np.full(theta.shape, 2.0))
+
 
 class Ellipse(AnalyticSurface):
     """An ill-conditioned quadratic L(x, y) = ½(x² + κ·y²); ∇L = (x, κ·y).
@@ -126,6 +151,11 @@ class Ellipse(AnalyticSurface):
         x, y = _xy(theta)
         return 0.5 * (x * x + kappa * y * y), _stack(x, kappa * y)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """∇²L = diag(1, κ)."""
+        theta = np.asarray(theta, dtype=float)
+        return _sym(1.0, 0.0, float(self.params["condition"]), theta.shape[:-1])
+
 
 class Rosenbrock(AnalyticSurface):
     """Rosenbrock's banana valley L = (1 − x)² + 100(y − x²)².
@@ -155,6 +185,11 @@ class Rosenbrock(AnalyticSurface):
         valley = y - x * x
         loss = one_minus_x * one_minus_x + 100.0 * (valley * valley)
         return loss, _stack(-2.0 * one_minus_x - 400.0 * x * valley, 200.0 * valley)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """∂²L/∂x² = 2 − 400(y − x²) + 800x², ∂²L/∂x∂y = −400x, ∂²L/∂y² = 200."""
+        x, y = _xy(np.asarray(theta, dtype=float))
+        return _sym(2.0 - 400.0 * (y - x * x) + 800.0 * x * x, -400.0 * x, 200.0, x.shape)
 
 
 class Himmelblau(AnalyticSurface):
@@ -197,6 +232,14 @@ class Himmelblau(AnalyticSurface):
         b = x + y * y - 7.0
         return a * a + b * b, _stack(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """∂²L/∂x² = 4a + 8x² + 2, ∂²L/∂x∂y = 4(x + y), ∂²L/∂y² = 2 + 4b + 8y²."""
+        x, y = _xy(np.asarray(theta, dtype=float))
+        a = x * x + y - 11.0
+        b = x + y * y - 7.0
+        return _sym(4.0 * a + 8.0 * x * x + 2.0, 4.0 * (x + y), 2.0 + 4.0 * b + 8.0 * y * y,
+                    x.shape)
+
 
 class Beale(AnalyticSurface):
     """Beale's function L = r₁² + r₂² + r₃², rₖ = cₖ − x + x·yᵏ, c = (1.5, 2.25, 2.625).
@@ -236,6 +279,22 @@ class Beale(AnalyticSurface):
         gy = 2.0 * x * (r1 + 2.0 * r2 * y + 3.0 * r3 * y2)
         return loss, _stack(gx, gy)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """With rₖ as above: ∂²L/∂x² = 2 Σ (yᵏ − 1)²,
+        ∂²L/∂x∂y = 2 Σ k·yᵏ⁻¹·(x(yᵏ − 1) + rₖ),
+        ∂²L/∂y² = 2x Σ k·(k·x·y²ᵏ⁻² + (k − 1)·rₖ·yᵏ⁻²)."""
+        x, y = _xy(np.asarray(theta, dtype=float))
+        y2 = y * y
+        y3 = y2 * y
+        r1 = 1.5 - x + x * y
+        r2 = 2.25 - x + x * y2
+        r3 = 2.625 - x + x * y3
+        hxx = 2.0 * ((y - 1.0) ** 2 + (y2 - 1.0) ** 2 + (y3 - 1.0) ** 2)
+        hxy = 2.0 * ((x * (y - 1.0) + r1) + 2.0 * y * (x * (y2 - 1.0) + r2)
+                     + 3.0 * y2 * (x * (y3 - 1.0) + r3))
+        hyy = 2.0 * x * (x + 2.0 * (2.0 * x * y2 + r2) + 3.0 * (3.0 * x * y2 * y2 + 2.0 * r3 * y))
+        return _sym(hxx, hxy, hyy, x.shape)
+
 
 class Booth(AnalyticSurface):
     """Booth's function L = (x + 2y − 7)² + (2x + y − 5)², a tilted quadratic.
@@ -263,6 +322,11 @@ class Booth(AnalyticSurface):
         b = 2.0 * x + y - 5.0
         return a * a + b * b, _stack(2.0 * a + 4.0 * b, 4.0 * a + 2.0 * b)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The constant [[10, 8], [8, 10]]."""
+        theta = np.asarray(theta, dtype=float)
+        return _sym(10.0, 8.0, 10.0, theta.shape[:-1])
+
 
 class Rastrigin(AnalyticSurface):
     """Rastrigin's function L = 20 + Σᵢ [xᵢ² − 10 cos(2πxᵢ)] (A = 10, two dimensions).
@@ -289,6 +353,11 @@ class Rastrigin(AnalyticSurface):
         # Σ [θᵢ² + 10(1 − cos 2πθᵢ)] is the same function, exactly 0 at the origin.
         loss = (theta * theta + 10.0 * (1.0 - np.cos(two_pi_theta))).sum(axis=-1)
         return loss, 2.0 * theta + 20.0 * np.pi * np.sin(two_pi_theta)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Diagonal: ∂²L/∂xᵢ² = 2 + 40π² cos(2πxᵢ)."""
+        theta = np.asarray(theta, dtype=float)
+        return _diag(2.0 + 40.0 * np.pi**2 * np.cos(2.0 * np.pi * theta))
 
 
 class Ackley(AnalyticSurface):
@@ -326,6 +395,29 @@ class Ackley(AnalyticSurface):
         gx = cone_coef * x + np.pi * ripple * np.sin(two_pi_x)
         gy = cone_coef * y + np.pi * ripple * np.sin(two_pi_y)
         return loss, _stack(gx, gy)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The cone's Hessian c·I + (c′(r)/(2r))·θθᵀ with c = 2e^(−0.2r)/r and
+        c′ = −2e^(−0.2r)(0.2/r + 1/r²), plus the ripple's: with E as above,
+        ∂²/∂x² = π²E(2 cos 2πx − sin² 2πx), ∂²/∂x∂y = −π²E·sin 2πx·sin 2πy.
+
+        At the origin the cone has no Hessian (its curvature grows like 1/r); there, as for the
+        gradient, the cone's part is taken as 0 and only the ripple's Hessian is returned.
+        """
+        x, y = _xy(np.asarray(theta, dtype=float))
+        r = np.sqrt(0.5 * (x * x + y * y))
+        positive = r > 0.0
+        safe_r = np.where(positive, r, 1.0)
+        cone = np.exp(-0.2 * r)
+        c = np.where(positive, 2.0 * cone / safe_r, 0.0)
+        dc = np.where(positive, -2.0 * cone * (0.2 / safe_r + 1.0 / safe_r**2) / (2.0 * safe_r),
+                      0.0)
+        sx, sy = np.sin(2.0 * np.pi * x), np.sin(2.0 * np.pi * y)
+        cx, cy = np.cos(2.0 * np.pi * x), np.cos(2.0 * np.pi * y)
+        ripple = np.pi**2 * np.exp(0.5 * (cx + cy))
+        return _sym(c + dc * x * x + ripple * (2.0 * cx - sx * sx),
+                    dc * x * y - ripple * sx * sy,
+                    c + dc * y * y + ripple * (2.0 * cy - sy * sy), x.shape)
 
 
 class SixHumpCamel(AnalyticSurface):
@@ -382,6 +474,12 @@ class SixHumpCamel(AnalyticSurface):
         gy = x - 8.0 * y + 16.0 * y2 * y
         return loss, _stack(gx, gy)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """∂²L/∂x² = 8 − 25.2x² + 10x⁴, ∂²L/∂x∂y = 1, ∂²L/∂y² = −8 + 48y²."""
+        x, y = _xy(np.asarray(theta, dtype=float))
+        x2 = x * x
+        return _sym(8.0 - 25.2 * x2 + 10.0 * x2 * x2, 1.0, -8.0 + 48.0 * y * y, x.shape)
+
 
 def _styblinski_tang_points() -> tuple[CriticalPoint, ...]:
     """Critical points of ½ Σ (xᵢ⁴ − 16xᵢ² + 5xᵢ): each coordinate a root of 4t³ − 32t + 5."""
@@ -431,6 +529,11 @@ class StyblinskiTang(AnalyticSurface):
         t2 = theta * theta
         loss = 0.5 * (t2 * t2 - 16.0 * t2 + 5.0 * theta).sum(axis=-1)
         return loss, 2.0 * t2 * theta - 16.0 * theta + 2.5
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Diagonal: ∂²L/∂xᵢ² = 6xᵢ² − 16."""
+        theta = np.asarray(theta, dtype=float)
+        return _diag(6.0 * theta * theta - 16.0)
 
 
 class GoldsteinPrice(AnalyticSurface):
@@ -484,6 +587,32 @@ class GoldsteinPrice(AnalyticSurface):
         dby = -6.0 * t * q + t * t * (54.0 * y - 36.0 * x + 48.0)
         return a * b, _stack(da * b + a * dbx, da * b + a * dby)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """∇²L = B·∇²A + ∇A∇Bᵀ + ∇B∇Aᵀ + A·∇²B, where (with P′ = 6x + 6y − 14)
+        every entry of ∇²A is 2P + 4s·P′ + 6s², and with Qx = 24x − 36y − 32,
+        Qy = 54y − 36x + 48: ∂²B/∂x² = 8Q + 8t·Qx + 24t², ∂²B/∂x∂y = −12Q + 4t·Qy − 6t·Qx
+        − 36t², ∂²B/∂y² = 18Q − 12t·Qy + 54t²."""
+        x, y = _xy(np.asarray(theta, dtype=float))
+        s = x + y + 1.0
+        p = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+        dp = 6.0 * x + 6.0 * y - 14.0
+        a = 1.0 + s * s * p
+        da = 2.0 * s * p + s * s * dp
+        d2a = 2.0 * p + 4.0 * s * dp + 6.0 * s * s
+        t = 2.0 * x - 3.0 * y
+        q = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+        qx = 24.0 * x - 36.0 * y - 32.0
+        qy = 54.0 * y - 36.0 * x + 48.0
+        b = 30.0 + t * t * q
+        dbx = 4.0 * t * q + t * t * qx
+        dby = -6.0 * t * q + t * t * qy
+        bxx = 8.0 * q + 8.0 * t * qx + 24.0 * t * t
+        bxy = -12.0 * q + 4.0 * t * qy - 6.0 * t * qx - 36.0 * t * t
+        byy = 18.0 * q - 12.0 * t * qy + 54.0 * t * t
+        return _sym(b * d2a + 2.0 * da * dbx + a * bxx,
+                    b * d2a + da * dby + dbx * da + a * bxy,
+                    b * d2a + 2.0 * da * dby + a * byy, x.shape)
+
 
 class Saddle(AnalyticSurface):
     """The saddle L = x² − y²; ∇L = (2x, −2y). No minimum: a saddle at the origin.
@@ -508,6 +637,11 @@ class Saddle(AnalyticSurface):
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
         return x * x - y * y, _stack(2.0 * x, -2.0 * y)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The constant diag(2, −2): one positive and one negative curvature."""
+        theta = np.asarray(theta, dtype=float)
+        return _sym(2.0, 0.0, -2.0, theta.shape[:-1])
 
 
 class MonkeySaddle(AnalyticSurface):
@@ -537,6 +671,11 @@ class MonkeySaddle(AnalyticSurface):
         y2 = y * y
         return x * (x2 - 3.0 * y2), _stack(3.0 * (x2 - y2), -6.0 * x * y)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """[[6x, −6y], [−6y, −6x]]: eigenvalues ±6r, zero at the degenerate saddle."""
+        x, y = _xy(np.asarray(theta, dtype=float))
+        return _sym(6.0 * x, -6.0 * y, -6.0 * x, x.shape)
+
 
 _WELL_WIDTH = 0.2  # the denominator of the two wells' Gaussian exponents
 
@@ -551,6 +690,22 @@ def _two_wells_f(theta: np.ndarray, a: float, b: float) -> tuple[np.ndarray, np.
     gx = 2.0 * x + k * (a * (x - 1.0) * e1 + b * (x + 1.0) * e2)
     gy = y * (2.0 + k * (a * e1 + b * e2))
     return loss, _stack(gx, gy)
+
+
+def _two_wells_hessian(theta: np.ndarray, a: float, b: float) -> np.ndarray:
+    """The two wells' Hessian, k = 2/0.2 = 10:
+    ∂²L/∂x² = 2 + k[a·e₁(1 − k(x − 1)²) + b·e₂(1 − k(x + 1)²)],
+    ∂²L/∂x∂y = −k²·y·[a(x − 1)e₁ + b(x + 1)e₂],
+    ∂²L/∂y² = 2 + k(1 − k·y²)(a·e₁ + b·e₂)."""
+    x, y = _xy(theta)
+    y2 = y * y
+    e1 = a * np.exp(-((x - 1.0) ** 2 + y2) / _WELL_WIDTH)
+    e2 = b * np.exp(-((x + 1.0) ** 2 + y2) / _WELL_WIDTH)
+    k = 2.0 / _WELL_WIDTH
+    hxx = 2.0 + k * (e1 * (1.0 - k * (x - 1.0) ** 2) + e2 * (1.0 - k * (x + 1.0) ** 2))
+    hxy = -k * k * y * ((x - 1.0) * e1 + (x + 1.0) * e2)
+    hyy = 2.0 + k * (1.0 - k * y2) * (e1 + e2)
+    return _sym(hxx, hxy, hyy, x.shape)
 
 
 def _two_wells_points(a: float, b: float) -> tuple[CriticalPoint, ...]:
@@ -660,6 +815,10 @@ class TwoWells(AnalyticSurface):
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _two_wells_f(theta, self._a, self._b)
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """See :func:`_two_wells_hessian`."""
+        return _two_wells_hessian(np.asarray(theta, dtype=float), self._a, self._b)
+
 
 class Plateau(AnalyticSurface):
     """A Gaussian hole in a wide, nearly flat plain with a gently rising rim:
@@ -699,6 +858,18 @@ class Plateau(AnalyticSurface):
         hole = np.exp(-r2 / s)
         loss = (1.0 - hole) + eps * r2 * r2
         return loss, 2.0 * theta * (hole / s + 2.0 * eps * r2)[..., None]
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """With c = exp(−r²/s)/s + 2εr²: ∇²L = 2c·I + 4(2ε − exp(−r²/s)/s²)·θθᵀ."""
+        theta = np.asarray(theta, dtype=float)
+        s = float(self.params["width"])
+        eps = float(self.params["tilt"])
+        r2 = (theta * theta).sum(axis=-1)
+        hole = np.exp(-r2 / s)
+        c = hole / s + 2.0 * eps * r2
+        outer = theta[..., :, None] * theta[..., None, :]
+        return (2.0 * c)[..., None, None] * np.eye(theta.shape[-1]) + (
+            4.0 * (2.0 * eps - hole / (s * s)))[..., None, None] * outer
 
 
 ANALYTIC_SURFACES: tuple[type[AnalyticSurface], ...] = (

@@ -159,6 +159,30 @@ class Surface(ABC):
         """
         return self.loss_and_grad_on(theta, *(a[idx] for a in self.examples()))
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Full-batch Hessian ∇²L(θ), analytic: ``theta`` ``(..., dim)`` → ``(..., dim, dim)``.
+
+        Like the loss it is the mean over all N examples. Every built-in surface overrides
+        this with its hand-derived second derivatives (checked against central differences of
+        the analytic gradient in ``tests/test_hessians.py``).
+        """
+        raise NotImplementedError(f"surface {self.name!r} has no analytic Hessian")
+
+    def hessian_on(self, theta: np.ndarray, *examples: np.ndarray) -> np.ndarray:
+        """Mean Hessian over the given examples: ``theta`` ``(runs, dim)`` → ``(runs, dim, dim)``.
+
+        The built-in analytic and data surfaces override this with their analytic Hessians;
+        the fallback (for surfaces without one) is central differences of the analytic batch
+        gradient, step 1e-5, symmetrised.
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        m, p = theta.shape
+        step = 1e-5
+        probes = theta[:, None, :] + step * np.concatenate([np.eye(p), -np.eye(p)])
+        grads = self.loss_and_grad_on(probes.reshape(-1, p), *examples)[1].reshape(m, 2 * p, p)
+        hess = (grads[:, :p] - grads[:, p:]) / (2.0 * step)
+        return 0.5 * (hess + np.swapaxes(hess, -1, -2))
+
     def critical_points(self) -> list[CriticalPoint]:
         """Known minima and saddle points (may be computed from the data)."""
         return []
@@ -210,6 +234,11 @@ class AnalyticSurface(Surface):
 
     def critical_points(self) -> list[CriticalPoint]:
         return list(self.points)
+
+    def hessian_on(self, theta: np.ndarray, *examples: np.ndarray) -> np.ndarray:
+        """The full-batch :meth:`hessian`: the examples' tilts nᵢ·θ are linear in θ, so every
+        example's Hessian is the test function's, exactly, for any mini-batch."""
+        return self.hessian(theta)
 
 
 DATA_FILE = ParamSpec(
@@ -274,6 +303,25 @@ class DataSurface(Surface):
     ) -> tuple[np.ndarray, np.ndarray]:
         loss, grad = self.example_loss_and_grad(theta, *examples)
         return loss.mean(axis=1), grad.mean(axis=1)
+
+    def example_hessian(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per-example Hessians ∇²lᵢ: ``theta`` ``(M, dim)``, ``x``, ``y`` ``(B,)`` →
+        ``(M, B, dim, dim)``. Data surfaces override this with the analytic second derivatives."""
+        raise NotImplementedError(f"surface {self.name!r} has no analytic Hessian")
+
+    def hessian_on(self, theta: np.ndarray, *examples: np.ndarray) -> np.ndarray:
+        return self.example_hessian(theta, *examples).mean(axis=1)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Mean of the per-example Hessians over all N examples, in chunks of points."""
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, self.dim)
+        out = np.empty((len(flat), self.dim, self.dim))
+        chunk = max(1, 65_536 // max(1, self.n_examples))
+        for start in range(0, len(flat), chunk):
+            part = slice(start, start + chunk)
+            out[part] = self.example_hessian(flat[part], self.x, self.y).mean(axis=1)
+        return out.reshape(*theta.shape, self.dim)
 
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean over all N examples, in chunks so a contour grid never holds M×N×dim at once."""

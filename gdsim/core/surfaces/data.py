@@ -143,6 +143,18 @@ class LinearRegression(DataSurface):
         dl_db = dl_dyhat  # ∂ŷ/∂b = 1
         return loss, np.stack([dl_dw, dl_db], axis=-1)
 
+    def example_hessian(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """∇²lᵢ = 2·(xᵢ, 1)(xᵢ, 1)ᵀ, the same at every θ: ``(M, B, 2, 2)``."""
+        design = np.stack([x, np.ones_like(x)], axis=-1)  # (B, 2)
+        per_example = 2.0 * design[:, :, None] * design[:, None, :]
+        return np.broadcast_to(per_example, (len(theta), *per_example.shape))
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The constant 2·[[mean x², mean x], [mean x, 1]], from the sufficient statistics."""
+        theta = np.asarray(theta, dtype=float)
+        hess = 2.0 * np.array([[self._sxx, self._sx], [self._sx, 1.0]])
+        return np.broadcast_to(hess, (*theta.shape, 2)).copy()
+
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean over all N examples from the sufficient statistics: O(1) per point."""
         theta = np.asarray(theta, dtype=float)
@@ -218,6 +230,15 @@ class Neuron(DataSurface):
         dl_dz = 2.0 * r  # ∂l/∂z = 2(z − y)
         dl_dw = dl_dz * x  # ∂z/∂w = x
         return loss, dl_dw[..., None]
+
+    def example_hessian(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """∂²lᵢ/∂w² = 2xᵢ²: ``(M, B, 1, 1)``."""
+        return np.broadcast_to(2.0 * x * x, (len(theta), len(x)))[..., None, None]
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The constant L'' = 2·mean x²."""
+        theta = np.asarray(theta, dtype=float)
+        return np.full((*theta.shape, 1), 2.0 * self._sxx)
 
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean over all N examples from the sufficient statistics: O(1) per point."""
@@ -344,14 +365,28 @@ class LogisticRegression(DataSurface):
         dl_db = dl_dz  # ∂z/∂b = 1
         return loss, np.stack([dl_dw, dl_db], axis=-1)
 
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """The analytic full-batch Hessian at ``theta`` ``(2,)``: ``(2, 2)``.
+    def example_hessian(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """∇²lᵢ = σ(zᵢ)(1 − σ(zᵢ))·(xᵢ, 1)(xᵢ, 1)ᵀ, the derivative of ∇lᵢ = (σ(zᵢ) − yᵢ)·(xᵢ, 1):
+        ``(M, B, 2, 2)``."""
+        design = np.stack([x, np.ones_like(x)], axis=-1)  # (B, 2): ∂z/∂θ = (x, 1)
+        p = _sigmoid(theta[:, :1] * x + theta[:, 1:2])  # (M, B)
+        return (p * (1.0 - p))[..., None, None] * (design[:, :, None] * design[:, None, :])
 
-        H = 1/N Σ σ(zᵢ)(1 − σ(zᵢ))·(xᵢ, 1)(xᵢ, 1)ᵀ: the derivative of ∇l = (σ(z) − y)·(x, 1).
-        """
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The analytic full-batch Hessian, ``theta`` ``(..., 2)`` → ``(..., 2, 2)``:
+        H = 1/N Σ σ(zᵢ)(1 − σ(zᵢ))·(xᵢ, 1)(xᵢ, 1)ᵀ, as one weighted product per point."""
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, 2)
+        out = np.empty((len(flat), 2, 2))
         design = np.stack([self.x, np.ones_like(self.x)], axis=1)  # (N, 2): ∂z/∂θ = (x, 1)
-        p = _sigmoid(design @ theta)
-        return (design * (p * (1.0 - p))[:, None]).T @ design / self.n_examples
+        chunk = max(1, _BLOCK // self.n_examples)
+        for start in range(0, len(flat), chunk):
+            part = slice(start, start + chunk)
+            p = _sigmoid(flat[part] @ design.T)  # (K, N)
+            weighted = design * (p * (1.0 - p))[..., None]  # (K, N, 2)
+            out[part] = np.swapaxes(weighted, -1, -2) @ design / self.n_examples
+        out[:, 1, 0] = out[:, 0, 1]  # exactly symmetric (the product may differ in the last bit)
+        return out.reshape(*theta.shape, 2)
 
     def critical_points(self) -> list[CriticalPoint]:
         """The unique minimum (the loss is strictly convex), by Newton's method from θ = 0.
@@ -473,19 +508,53 @@ class TinyNetwork(DataSurface):
         d_w2 = 2.0 * (w2 * hh - yh)
         return loss.reshape(theta.shape[:-1]), np.stack([d_w1, d_w2], axis=-1).reshape(theta.shape)
 
-    def hessian(self, theta: np.ndarray, step: float = 1e-5) -> np.ndarray:
-        """The full-batch Hessian at ``theta`` ``(2,)`` by central differences of the gradient."""
+    def example_hessian(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """∇²lᵢ by differentiating the backward pass once more: with h = tanh(w₁x),
+        h′ = ∂h/∂w₁ = (1 − h²)x, h″ = −2h·h′·x and r = w₂h − y,
+        ∂²l/∂w₁² = 2w₂(w₂h′² + r·h″), ∂²l/∂w₁∂w₂ = 2h′(w₂h + r), ∂²l/∂w₂² = 2h².
+        Returns ``(M, B, 2, 2)``."""
+        w1, w2 = theta[:, :1], theta[:, 1:2]  # (M, 1) each
+        h = np.tanh(w1 * x)
+        dh = (1.0 - h * h) * x
+        d2h = -2.0 * h * dh * x
+        r = w2 * h - y
+        out = np.empty((*h.shape, 2, 2))
+        out[..., 0, 0] = 2.0 * w2 * (w2 * dh * dh + r * d2h)
+        out[..., 0, 1] = out[..., 1, 0] = 2.0 * dh * (w2 * h + r)
+        out[..., 1, 1] = 2.0 * h * h
+        return out
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The analytic full-batch Hessian, ``theta`` ``(..., 2)`` → ``(..., 2, 2)``, grouped by
+        distinct w₁ like :meth:`loss_and_grad`: with the means over the data
+        ∂²L/∂w₁² = 2w₂(w₂·(mean h′² + mean h·h″) − mean y·h″),
+        ∂²L/∂w₁∂w₂ = 2(2w₂·mean h·h′ − mean y·h′), ∂²L/∂w₂² = 2·mean h²."""
         theta = np.asarray(theta, dtype=float)
-        offsets = step * np.eye(2)
-        grads = self.grad(np.concatenate([theta + offsets, theta - offsets]))  # (4, 2)
-        hess = (grads[:2] - grads[2:]) / (2.0 * step)
-        return 0.5 * (hess + hess.T)
+        flat = theta.reshape(-1, 2)
+        w1_values, which = np.unique(flat[:, 0], return_inverse=True)
+        stats = np.empty((5, len(w1_values)))
+        chunk = max(1, _BLOCK // self.n_examples)
+        for start in range(0, len(w1_values), chunk):
+            part = slice(start, start + chunk)
+            h = np.tanh(w1_values[part, None] * self.x)  # (K, N)
+            dh = (1.0 - h * h) * self.x
+            d2h = -2.0 * h * dh * self.x
+            stats[:, part] = [(h * h).mean(axis=1), (h * dh).mean(axis=1),
+                              (self.y * dh).mean(axis=1), (dh * dh + h * d2h).mean(axis=1),
+                              (self.y * d2h).mean(axis=1)]
+        hh, hdh, ydh, curv, yd2h = stats[:, which.reshape(-1)]
+        w2 = flat[:, 1]
+        out = np.empty((len(flat), 2, 2))
+        out[:, 0, 0] = 2.0 * w2 * (w2 * curv - yd2h)
+        out[:, 0, 1] = out[:, 1, 0] = 2.0 * (2.0 * w2 * hdh - ydh)
+        out[:, 1, 1] = 2.0 * hh
+        return out.reshape(*theta.shape, 2)
 
     def critical_points(self) -> list[CriticalPoint]:
         """The saddle at the origin and the two mirror-image minima ±(w₁*, w₂*).
 
-        The minima come from damped Newton steps (Hessian by central differences of the analytic
-        gradient) started at the teacher's weights (b, a); they are listed only if Newton
+        The minima come from damped Newton steps (with the analytic Hessian) started at the
+        teacher's weights (b, a); they are listed only if Newton
         reaches a point with ∇L ≈ 0 and a positive-definite Hessian away from the origin (not,
         e.g., for a teacher with b = 0, whose targets are pure noise).
         """

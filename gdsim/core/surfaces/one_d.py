@@ -28,6 +28,11 @@ class Parabola(AnalyticSurface):
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return theta[..., 0] ** 2, 2.0 * theta
 
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """d²J/dw² = 2: ``(..., 1)`` → ``(..., 1, 1)``."""
+        theta = np.asarray(theta, dtype=float)
+        return np.full((*theta.shape, 1), 2.0)
+
 
 def _double_well_points(c: float) -> tuple[CriticalPoint, ...]:
     """Critical points of (w² − 1)² + c·w: the real roots of 4w³ − 4w + c, in closed form.
@@ -89,6 +94,11 @@ class DoubleWell(AnalyticSurface):
         w = theta[..., 0]
         w2 = w * w
         return (w2 - 1.0) ** 2 + self._c * w, (4.0 * w * (w2 - 1.0) + self._c)[..., None]
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """d²L/dw² = 12w² − 4: ``(..., 1)`` → ``(..., 1, 1)``."""
+        w = np.asarray(theta, dtype=float)[..., None]
+        return 12.0 * w * w - 4.0
 
 
 ONE_D_SURFACES: tuple[type[AnalyticSurface], ...] = (Parabola, DoubleWell)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -215,9 +216,10 @@ def test_saved_in_sessions(tmp_path: Path) -> None:
 def test_command_line_run(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["run", "--surface", "custom", "--surface-param", "expression=x**2 + 3*y**2",
                  "--start", "1,1", "--lr", "0.1", "--steps", "1", "--csv", "-"])
-    out = capsys.readouterr().out.splitlines()
-    assert code == 0 and out[0] == "step,x,y,loss,grad_x,grad_y,lr"
-    x, y = map(float, out[2].split(",")[1:3])
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert code == 0 and list(rows[0]) == ["run", "label", "step", "x", "y", "loss", "grad_x",
+                                           "grad_y", "lr"]
+    x, y = float(rows[1]["x"]), float(rows[1]["y"])
     assert (x, y) == pytest.approx((0.8, 0.4), abs=1e-15)
     code = main(["run", "--surface", "custom", "--surface-param", "expression=x + open(y)"])
     err = capsys.readouterr().err

@@ -399,3 +399,15 @@ def test_the_app_refuses_an_undefined_formula_and_keeps_running(qtbot) -> None:
         w.set_configs([RunConfig(surface="custom", surface_params={"expression": "x/(y-y)"})])
     assert w.surface.params["expression"] == "x^2 + 3*y^2"
     w.close()
+
+
+def test_a_custom_surface_pickles_as_its_formula() -> None:
+    """The app's compute process sends surfaces over a pipe."""
+    import pickle
+
+    surface = make_surface("custom", {"expression": "sin(x)*cos(y) + 0.1*(x^2+y^2)"}, seed=4)
+    again = pickle.loads(pickle.dumps(surface))
+    theta = np.array([[0.3, -1.2], [2.0, 0.5]])
+    for a, b in zip(surface.loss_and_grad(theta), again.loss_and_grad(theta), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(surface.tilts, again.tilts)

@@ -179,6 +179,12 @@ class CustomSurface(AnalyticSurface):
         self.formula = to_text(self.compiled.expression.tree)  # "x² + 3·y²", for display
         self.lrs = self._curvature_rates()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its parameters and seed (the app's compute process sends surfaces over a
+        pipe): lambdify's compiled functions cannot be pickled, and are rebuilt — from the
+        cache, once compiled — where the surface is unpickled."""
+        return (_rebuild, (self.seed, dict(self.params)))
+
     # --- evaluation -------------------------------------------------------------------------
     def _columns(self, theta: np.ndarray) -> list[np.ndarray]:
         return [theta[..., i] for i in range(self.dim)]
@@ -227,6 +233,11 @@ class CustomSurface(AnalyticSurface):
             return {}
         lr = _round_down(min(1.0, max(1e-6, 1.0 / curvature)))
         return {"gd": lr, "momentum": _round_down(lr / 2)}
+
+
+def _rebuild(seed: int, params: dict[str, Any]) -> CustomSurface:
+    """A custom surface from its seed and parameters (see :meth:`CustomSurface.__reduce__`)."""
+    return CustomSurface(seed=seed, **params)
 
 
 def _round_down(x: float) -> float:

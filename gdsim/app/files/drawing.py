@@ -21,9 +21,11 @@ video frames) or a ``QPdfWriter`` (text stays text there, with the fonts embedde
 from __future__ import annotations
 
 import base64
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLineF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -135,7 +137,7 @@ def _with_opacity(color: QColor, opacity: float) -> QColor:
 def _is_similarity(t: QTransform) -> bool:
     """True when ``t`` scales both axes alike (rotation and translation allowed)."""
     a, b, c, d = t.m11(), t.m12(), t.m21(), t.m22()
-    return (t.type() <= QTransform.TransformationType.TxRotate
+    return (t.type().value <= QTransform.TransformationType.TxRotate.value
             and math.isclose(a * a + b * b, c * c + d * d, rel_tol=1e-6)
             and abs(a * c + b * d) <= 1e-9 * max(1.0, a * a + b * b))
 
@@ -215,6 +217,24 @@ def _points_path(points: list, close: bool) -> QPainterPath:
     return path
 
 
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a paint-engine override without letting an exception reach Qt.
+
+    An exception escaping a Python override called from C++ crashes shiboken (PySide6 6.11);
+    instead it is kept in ``engine.errors`` and :func:`record` raises it afterwards.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: _RecordingEngine, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        except Exception as exc:  # noqa: BLE001 - re-raised by record()
+            self.errors.append(exc)
+            return None
+
+    return guarded
+
+
 class _RecordingEngine(QPaintEngine):
     """Turns QPainter calls into :class:`Drawing` ops (see the module docstring)."""
 
@@ -231,6 +251,7 @@ class _RecordingEngine(QPaintEngine):
         self._clip_enabled = False
         self._clip: QPainterPath | None = None
         self._clip_index = -1
+        self.errors: list[Exception] = []  # raised in overrides, re-raised by record()
 
     # --- QPaintEngine -----------------------------------------------------------------------
     def begin(self, device: QPaintDevice) -> bool:  # noqa: ARG002 - Qt's signature
@@ -242,6 +263,7 @@ class _RecordingEngine(QPaintEngine):
     def type(self) -> QPaintEngine.Type:
         return QPaintEngine.Type.User
 
+    @_guarded
     def updateState(self, state) -> None:  # noqa: ANN001, N802 - QPaintEngineState
         flags = state.state()
         if flags & _DIRTY.DirtyTransform:
@@ -278,10 +300,12 @@ class _RecordingEngine(QPaintEngine):
             self._clip_enabled = state.isClipEnabled() and self._clip is not None
             self._clip_index = -2
 
+    @_guarded
     def drawPath(self, path: QPainterPath) -> None:  # noqa: N802
         self._fill(path)
         self._stroke(path)
 
+    @_guarded
     def drawPolygon(self, points, mode) -> None:  # noqa: ANN001, N802
         points = list(points)
         if mode == QPaintEngine.PolygonDrawMode.PolylineMode:
@@ -292,6 +316,7 @@ class _RecordingEngine(QPaintEngine):
                          .OddEvenMode else Qt.FillRule.WindingFill)
         self.drawPath(path)
 
+    @_guarded
     def drawLines(self, lines, count: int | None = None) -> None:  # noqa: ANN001, N802
         path = QPainterPath()
         for line in (lines if isinstance(lines, list | tuple) else [lines]):
@@ -300,17 +325,20 @@ class _RecordingEngine(QPaintEngine):
             path.lineTo(line.p2())
         self._stroke(path)
 
+    @_guarded
     def drawRects(self, rects, count: int | None = None) -> None:  # noqa: ANN001, N802
         path = QPainterPath()
         for rect in (rects if isinstance(rects, list | tuple) else [rects]):
             path.addRect(QRectF(rect))
         self.drawPath(path)
 
+    @_guarded
     def drawEllipse(self, rect) -> None:  # noqa: ANN001, N802
         path = QPainterPath()
         path.addEllipse(QRectF(rect))
         self.drawPath(path)
 
+    @_guarded
     def drawPoints(self, points, count: int | None = None) -> None:  # noqa: ANN001, N802
         path = QPainterPath()
         for p in (points if isinstance(points, list | tuple) else [points]):
@@ -318,13 +346,16 @@ class _RecordingEngine(QPaintEngine):
             path.lineTo(QPointF(p) + QPointF(1e-3, 0))
         self._stroke(path)
 
+    @_guarded
     def drawPixmap(self, rect: QRectF, pixmap: QPixmap, source: QRectF) -> None:  # noqa: N802
         self._image(rect, pixmap.toImage(), source)
 
+    @_guarded
     def drawImage(self, rect: QRectF, image: QImage, source: QRectF,  # noqa: N802
                   flags: Qt.ImageConversionFlag | None = None) -> None:
         self._image(rect, image, source)
 
+    @_guarded
     def drawTiledPixmap(self, rect: QRectF, pixmap: QPixmap, offset: QPointF) -> None:  # noqa: N802
         image = QImage(max(1, math.ceil(rect.width())), max(1, math.ceil(rect.height())),
                        QImage.Format.Format_ARGB32_Premultiplied)
@@ -334,6 +365,7 @@ class _RecordingEngine(QPaintEngine):
         painter.end()
         self._image(rect, image, QRectF(0, 0, image.width(), image.height()))
 
+    @_guarded
     def drawTextItem(self, origin: QPointF, item) -> None:  # noqa: ANN001, N802 - QTextItem
         text = item.text()
         if not text.strip():
@@ -479,6 +511,9 @@ def record(widget: QWidget) -> Drawing:
         QWidget.render(widget, painter, QPointF(0, 0).toPoint())
     finally:
         painter.end()
+    errors = device.paintEngine().errors
+    if errors:
+        raise RuntimeError(f"the figure could not be recorded: {errors[0]!r}") from errors[0]
     return device.drawing
 
 

@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
             lambda cs: edits.choose_schedule(cs, sel(), name)))
         sc.sigParamEdited.connect(lambda name, value: self._edit(
             lambda cs: edits.set_param(cs, sel(), "schedule_params", name, value)))
-        for panel in (sp, op, sc):
+        for panel in (sp, op, sc, self.batch_panel, self.step_limit_spin):
             panel.sigInvalid.connect(lambda text: self.show_message(text, error=True))
         rp = self.runs_panel
         rp.sigSelected.connect(self.select_run)

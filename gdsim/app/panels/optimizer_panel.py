@@ -42,6 +42,7 @@ class OptimizerPanel(QWidget):
         self.summary.setWordWrap(True)
         lr_spec = OPTIMIZERS["gd"].spec_table["lr"]
         self.lr_spin = NumberSpinBox(lr_spec)
+        self.lr_spin.set_rule(lr_spec, label="learning rate η")
         self.lr_spin.setObjectName("lr_spin")
         self.lr_slider = LogSlider(lr_spec.ui_low or 1e-5, lr_spec.ui_high or 10.0)
         self.lr_slider.setObjectName("lr_slider")
@@ -76,8 +77,8 @@ class OptimizerPanel(QWidget):
         combo.blockSignals(False)
         self.summary.setText(opt.summary)
         self.summary.setToolTip(opt.torch_equivalent)
-        self.lr_spin.set_owner(opt.name)
-        self.params.set_specs([s for s in opt.specs if s.name != "lr"], opt.name)
+        self.lr_spin.set_owner(opt.title)
+        self.params.set_specs([s for s in opt.specs if s.name != "lr"], opt.title)
         self.params.set_values(opt.resolve(config.optimizer_params))
         self.show_lr(lr)
 

@@ -7,18 +7,20 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from gdsim.app.panels.controls import NumberSpinBox, ParamForm, set_control_value
+from gdsim.app.panels.controls import IntSpinBox, NumberSpinBox, ParamForm, set_control_value
 from gdsim.core.config import RunConfig
+from gdsim.core.params import ParamSpec
 from gdsim.core.surfaces import SURFACES
 
 _SEED_TIP = "Seeds the data set, the examples' noise and the order of the mini-batches."
 _START_TIP = "Where the run starts, θ₀ (or click the contour map)."
+SEED_SPEC = ParamSpec("seed", 0, _SEED_TIP, kind="int", low=0, high=2**31 - 1)
+START_WIDTH_TEXT = "-0.000001"  # a start box shows at least this much
 
 
 class SurfacePanel(QWidget):
@@ -56,17 +58,15 @@ class SurfacePanel(QWidget):
             spin.setObjectName(f"start_{i}")
             spin.setToolTip(_START_TIP)
             spin.setSingleStep(0.1)
-            spin.setMinimumWidth(40)
+            spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance(START_WIDTH_TEXT) + 24)
             start_row.addWidget(label)
             start_row.addWidget(spin, 1)
         self.start_default = QToolButton(objectName="start_default_button")
         self.start_default.setText("↺")
         self.start_default.setToolTip("Start from the surface's usual start point.")
         start_row.addWidget(self.start_default)
-        self.seed_spin = QSpinBox(objectName="seed_spin")
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setKeyboardTracking(False)
-        self.seed_spin.setToolTip(_SEED_TIP)
+        self.seed_spin = IntSpinBox(SEED_SPEC, label="seed")
+        self.seed_spin.setObjectName("seed_spin")
 
         self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
         self.params.add_row("Start θ₀", start_row, tip=_START_TIP, above=False)
@@ -84,6 +84,7 @@ class SurfacePanel(QWidget):
             spin.sigInvalid.connect(self.sigInvalid)
         self.start_default.clicked.connect(lambda: self.sigStartEdited.emit(None))
         self.seed_spin.valueChanged.connect(self.sigSeedEdited)
+        self.seed_spin.sigInvalid.connect(self.sigInvalid)
         self._dim = 2
 
     def set_config(self, config: RunConfig) -> None:
@@ -95,7 +96,7 @@ class SurfacePanel(QWidget):
         combo.blockSignals(False)
         combo.setToolTip(f"The loss surface the runs descend: L({', '.join(cls.param_names)}) "
                          f"= {cls.formula}.")
-        self.params.set_specs(cls.specs, cls.name)
+        self.params.set_specs(cls.specs, cls.title)
         values = {s.name: s.default for s in cls.specs} | dict(config.surface_params)
         self.params.set_values(values)
         self._dim = len(cls.param_names)
@@ -106,6 +107,7 @@ class SurfacePanel(QWidget):
             spin.setVisible(visible)
             if visible:
                 label.setText(cls.param_names[i])
+                spin.rule.label = f"start {cls.param_names[i]}"
                 set_control_value(spin, start[i])
         set_control_value(self.seed_spin, config.seed)
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from gdsim.app import style
 from gdsim.app.plots.arrow import Arrow, pixel_size
-from gdsim.app.plots.formatting import fmt_number, fmt_vector
+from gdsim.app.plots.formatting import fmt_number, fmt_vector, safe_norm
 from gdsim.app.plots.step_snapshot import StepSnapshot
 from gdsim.core.optimizers import get_optimizer
 
@@ -167,7 +167,14 @@ class VisualAids:
         return None
 
     def refresh(self) -> None:
-        """Place every aid for the stored snapshot and the current zoom."""
+        """Place every aid for the stored snapshot and the current zoom.
+
+        A huge but finite state (η = 1e300) may overflow the drawing arithmetic: such an aid
+        gets a non-finite end and is hidden (:meth:`Arrow.set`), without a warning."""
+        with np.errstate(all="ignore"):
+            self._refresh()
+
+    def _refresh(self) -> None:
         snap = self.snapshot
         here = None if snap is None else self._point(snap.theta, snap.loss)
         if here is None or not np.all(np.isfinite(here)):
@@ -198,7 +205,7 @@ class VisualAids:
         # ∇L, uphill, at a fixed length.
         self.gradient.setVisible(self.enabled["gradient"] and k > 0)
         self.gradient.set(here, here + k * grad,
-                          label=f"∇L  (|∇L| = {fmt_number(np.linalg.norm(snap.grad), 4)})")
+                          label=f"∇L  (|∇L| = {fmt_number(safe_norm(snap.grad), 4)})")
         # The step actually taken, true scale.
         if snap.has_step and snap.prev_theta is not None:
             prev_loss = snap.prev_loss if snap.prev_loss is not None else snap.loss
@@ -338,10 +345,10 @@ class VisualAids:
 
         if self.gradient.isVisible():
             parts.append(swatch("gradient", "∇L") + " uphill, drawn at fixed length "
-                         f"(|∇L| = {fmt_number(float(np.linalg.norm(snap.grad)), 4)})")
+                         f"(|∇L| = {fmt_number(safe_norm(snap.grad), 4)})")
         if self.step.isVisible() and snap.delta_theta is not None:
             parts.append(swatch("step", "Δθ") + " last step, true scale "
-                         f"(|Δθ| = {fmt_number(float(np.linalg.norm(snap.delta_theta)), 4)})")
+                         f"(|Δθ| = {fmt_number(safe_norm(snap.delta_theta), 4)})")
         if self.state.isVisible() and self._state_field and snap.info is not None:
             label = snap.info.state_labels.get(self._state_field, self._state_field)
             short = html.escape("−" + _short_label(label))

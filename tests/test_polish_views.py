@@ -1,0 +1,84 @@
+"""Issue 8: absurd numbers never reach the views as warnings or non-finite ranges; the
+first minutes of a student (ticks, the loss plot at step 0, overlays, layout)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gdsim.app import MainWindow
+from gdsim.app.plots.formatting import finite_range, safe_norm
+from gdsim.core.config import RunConfig
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def test_safe_norm_and_finite_range_never_overflow() -> None:
+    assert safe_norm([1e300, 1e300]) == pytest.approx(math.sqrt(2) * 1e300)
+    assert safe_norm([3.0, 4.0]) == 5.0 and safe_norm([]) == 0.0
+    assert math.isinf(safe_norm([1.7e308, 1.7e308]))  # truly beyond the float range
+    assert math.isnan(safe_norm([1.0, math.nan]))
+    lo, hi = finite_range([1.0, math.inf, -math.inf, 3.0, math.nan], 0.5)
+    assert (lo, hi) == (0.0, 4.0)
+    lo, hi = finite_range([-1e308, 1e308], 0.1)
+    assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
+    assert finite_range([math.nan]) == (-1.0, 1.0)
+    lo, hi = finite_range([2.0, 2.0])
+    assert lo < 2.0 < hi
+
+
+def _step_until_stopped(qtbot, w: MainWindow, steps: int = 6) -> None:
+    for _ in range(steps):
+        h = w.history
+        if h is not None and h.lanes and h.lanes[0].status != "running":
+            return
+        with qtbot.waitSignal(w.sigRedrawn, timeout=5000):
+            w.action_step.trigger()
+
+
+@pytest.mark.parametrize("config", [
+    RunConfig(lr=1e300),
+    RunConfig(surface="rosenbrock", optimizer="adam", lr=1e300),
+    RunConfig(surface="rosenbrock", optimizer="momentum", lr=1e300),
+    RunConfig(surface="linear-regression", lr=1e300),
+    RunConfig(surface="double-well", lr=1e300),
+], ids=["bowl-gd", "rosenbrock-adam", "rosenbrock-momentum", "linreg-gd", "double-well"])
+def test_a_run_that_overflows_ends_diverged_silently(qtbot, config: RunConfig) -> None:
+    """η = 1e300 with every aid on: no RuntimeWarning (pytest turns them into errors), the
+    run says "diverged", and the views show its last finite state."""
+    w = MainWindow([config])
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    for action in w.window_actions.aids.values():
+        action.setChecked(True)
+    qtbot.waitUntil(lambda: w.history is not None)
+    _step_until_stopped(qtbot, w)
+    assert w.status_state.text() == "diverged"
+    values = w.inspector.values()
+    theta = values["theta_next"] if values["theta_next"] != "—" else values["theta"]
+    assert "NaN" not in theta and "∞" not in theta, values
+    assert "diverged at step" in w.inspector.header.text()
+    for plot in (w.surface_view.plot_item, w.loss_plot.plot_item, w.data_view.plot_item):
+        for lo, hi in plot.viewRange():
+            assert math.isfinite(lo) and math.isfinite(hi)
+    w.close()
+
+
+def test_non_finite_data_never_reach_the_data_view_range(qtbot) -> None:
+    """Targets that overflowed to ±inf (true_w = 1e308 in a session) leave the data view's
+    range finite: pyqtgraph raised "Cannot set range [-inf, inf]"."""
+    from gdsim.app.plots.data_view import DataView
+    from gdsim.core.surfaces import make_surface
+
+    surface = make_surface("linear-regression", {}, 0)
+    surface.y = np.where(np.arange(len(surface.y)) % 2 == 0, np.inf, -np.inf)
+    surface.y[3] = 5.0
+    view = DataView()
+    qtbot.addWidget(view)
+    view.set_surface(surface)
+    (x0, x1), (y0, y1) = view.plot_item.viewRange()
+    assert all(math.isfinite(v) for v in (x0, x1, y0, y1))
+    assert y0 < 5.0 < y1

@@ -209,8 +209,10 @@ def test_diverged_run_draws_without_warnings(qtbot) -> None:
     for widget in (view, shown(qtbot, loss_plot), inspector):
         assert not widget.grab().isNull()
     values = inspector.values()
-    assert values["theta_next"] == "(NaN, NaN)"
-    assert values["loss"] == "∞"
+    # Issue 8: a diverged run is shown in its last finite state, not as NaN.
+    assert values["theta_next"] == "(1e200, -1e300)"
+    assert values["loss_next"] == "1e300"
+    assert "last finite state" in inspector.header.text()
 
 
 def test_views_ignore_histories_that_do_not_fit(qtbot) -> None:

@@ -82,3 +82,54 @@ def test_non_finite_data_never_reach_the_data_view_range(qtbot) -> None:
     (x0, x1), (y0, y1) = view.plot_item.viewRange()
     assert all(math.isfinite(v) for v in (x0, x1, y0, y1))
     assert y0 < 5.0 < y1
+
+
+# --- the loss plot at step 0 and after Reset ----------------------------------------------------
+def drawn_labels(axis) -> list[str]:
+    """The tick labels pyqtgraph actually draws on ``axis`` (after its own crowding and
+    clipping rules)."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _, _, text in specs[2]]
+
+
+def _check_loss_plot_at_start(w: MainWindow) -> None:
+    plot = w.loss_plot
+    (x0, x1), _ = plot.plot_item.viewRange()
+    assert -1.0 <= x0 <= 0.0 and x1 >= 5.0, (x0, x1)  # steps start at 0, never −30…30
+    for pi in plot.plots:
+        left = drawn_labels(pi.getAxis("left"))
+        assert len(left) >= 2, (pi.getAxis("left").labelText, left)
+    bottom = drawn_labels(plot.lr_plot.getAxis("bottom"))
+    assert len(bottom) >= 2 and "0" in bottom and all(not s.startswith("-") for s in bottom)
+    # The start point is a visible dot on every panel.
+    for dot in plot.start_dots(0):
+        assert dot.isVisible()
+        x, y = dot.getData()
+        assert list(x) == [0.0] and np.isfinite(y).all()
+
+
+@pytest.mark.parametrize("config", [RunConfig(), RunConfig(surface="rosenbrock"),
+                                    RunConfig(surface="linear-regression", optimizer="adam")])
+def test_the_loss_plot_at_step_0_and_after_reset(qtbot, config: RunConfig) -> None:
+    w = MainWindow([config])
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.history is not None and w.history.length >= 1)
+    qtbot.waitUntil(lambda: w.loss_plot.plot_item.viewRange()[0][1] >= 5.0)
+    _check_loss_plot_at_start(w)
+    for _ in range(3):
+        with qtbot.waitSignal(w.sigRedrawn, timeout=5000):
+            w.action_step.trigger()
+    with qtbot.waitSignal(w.sigRedrawn, timeout=5000):
+        w.action_reset.trigger()
+    assert w.history is not None and w.history.steps == 0
+    _check_loss_plot_at_start(w)
+    w.close()

@@ -35,6 +35,11 @@ LANE_COLORS: tuple[str, ...] = (
 )
 """Okabe–Ito colours, one per lane, cycling after seven lanes."""
 
+LANE_SYMBOLS: tuple[str, ...] = ("o", "s", "t", "d", "t1", "p", "h")
+"""A marker shape per lane (circle, square, triangles down and up, diamond, pentagon,
+hexagon), so that runs stay apart in greyscale and for any colour vision; cycles with the
+colours (seven of each)."""
+
 BACKGROUND = "#FFFFFF"
 FOREGROUND = "#262626"  # axes, tick labels, text
 MUTED = "#6E6E6E"  # secondary text, reference lines
@@ -69,6 +74,11 @@ MAP_OPACITY = 1.0
 def lane_color(i: int) -> QColor:
     """The colour of lane ``i`` (cycles through :data:`LANE_COLORS`)."""
     return QColor(LANE_COLORS[i % len(LANE_COLORS)])
+
+
+def lane_symbol(i: int) -> str:
+    """The pyqtgraph marker shape of lane ``i`` (see :data:`LANE_SYMBOLS`)."""
+    return LANE_SYMBOLS[i % len(LANE_SYMBOLS)]
 
 
 def lane_hex(i: int) -> str:

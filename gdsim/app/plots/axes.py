@@ -20,6 +20,8 @@ from gdsim.app.plots.formatting import fmt_number
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 LABEL_SPACING_PX = 34  # a vertical axis labels at most one tick per this many pixels
 LABEL_SPACING_X_PX = 60  # a horizontal one per this many (labels are wider than tall)
+LABEL_MARGIN_PX = 7  # no label on a vertical axis's tick closer than this to its end
+LABEL_MARGIN_X_PX = 16  # ... on a horizontal one
 LINEAR_LARGEST_PLAIN = 5  # linear axes write numbers below 10⁶ in full (steps: 250000)
 MAX_SIGNIFICANT_DIGITS = 4  # tick labels: as many digits as the tick spacing needs, up to this
 MAX_READBACK_DIGITS = 12  # ... or more, up to this, when a label would not read back as its value
@@ -115,13 +117,22 @@ class NumberAxis(pg.AxisItem):
             else LABEL_SPACING_X_PX
         return max(2, int(size / spacing))
 
+    def _inner(self, low: float, high: float, size: float) -> tuple[float, float]:
+        """The part of ``[low, high]`` where a label fits whole: pyqtgraph drops a label
+        that sticks out of the axis, so ticks this close to an end go unlabelled."""
+        margin_px = LABEL_MARGIN_PX if self.orientation in ("left", "right") \
+            else LABEL_MARGIN_X_PX
+        margin = min(margin_px / max(size, 1.0), 0.25) * (high - low)
+        return low + margin, high - margin
+
     def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
-        """Linear mode: 1-2-5 steps, at most one label per LABEL_SPACING pixels."""
+        """Linear mode: 1-2-5 steps, at most one label per LABEL_SPACING pixels, at least two
+        labels."""
         span = abs(float(maxVal) - float(minVal))
         if self.logMode or self._tickSpacing is not None or not (
                 math.isfinite(span) and span > 0):
             return super().tickSpacing(minVal, maxVal, size)
-        low, high = sorted((float(minVal), float(maxVal)))
+        low, high = self._inner(*sorted((float(minVal), float(maxVal))), size)
         major = _nice_step(span, self._max_labels(size))
         while _fewer_than_two(low, high, major):  # every axis labels at least two ticks
             major = _smaller_step(major)
@@ -139,7 +150,9 @@ class NumberAxis(pg.AxisItem):
             # subset (the ends included), the others stay as unlabelled ticks.
             (spacing, values), *rest = levels
             values = list(values)
-            keep = _thin(values, self._max_labels(size))
+            low, high = self._inner(*sorted((float(minVal), float(maxVal))), size)
+            keep = _thin([v for v in values if low - 1e-9 * spacing <= v
+                          <= high + 1e-9 * spacing], self._max_labels(size))
             if len(keep) == len(values):
                 return levels
             thinned = [v for v in values if v not in keep]
@@ -150,7 +163,7 @@ class NumberAxis(pg.AxisItem):
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 1000:
             return []
         labels = self._max_labels(size)
-        major, minor = self._log_ticks(lo, hi, labels)
+        major, minor = self._log_ticks(*self._inner(lo, hi, size), labels)
         self._labelled = {round(v, 9) for v in major}
         levels = [(1.0, major)]
         if minor:

@@ -41,7 +41,10 @@ from gdsim.app.plots.legend import Legend, path_points
 from gdsim.core.surfaces import Surface
 
 LR_LOG_RATIO = 20.0
+LR_MARGIN = 0.15  # the linear η axis spans −0.15·η_max … 1.15·η_max: 0 and η_max labelled
 RATE_LABEL_PX = 13  # constant rates are labelled on the η axis if this many pixels apart
+MIN_STEPS_SHOWN = 10  # the step axis spans at least 0 … this
+START_DOT_SIZE = 7  # pixels: the start point (step 0) of every lane, on every panel
 CURVE_POINTS = 2000
 """Rows drawn as they are; beyond, buckets of 2^k rows (≤ CURVE_POINTS buckets, 2 points each)."""
 
@@ -67,6 +70,25 @@ class _Curve(pg.PlotDataItem):
         pass
 
     def setClipToView(self, *args: object, **kwargs: object) -> None:  # noqa: N802
+        pass
+
+
+class _StepExtent(pg.GraphicsObject):
+    """Invisible: makes the x auto-range span steps 0 … max(t, MIN_STEPS_SHOWN), so a run at
+    step 0 (one point, no width) shows steps 0…10, not −30…30 around it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = float(MIN_STEPS_SHOWN)
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: object = None  # noqa: N802, N803
+                   ) -> tuple[float, float] | None:
+        return (0.0, self.last) if ax == 0 else None
+
+    def boundingRect(self) -> pg.QtCore.QRectF:  # noqa: N802 - Qt's name
+        return pg.QtCore.QRectF()
+
+    def paint(self, *args: object) -> None:
         pass
 
 
@@ -142,6 +164,7 @@ class _LaneCurves:
     grad_norm: pg.PlotDataItem
     lr: pg.PlotDataItem
 
+    starts: tuple[pg.PlotDataItem, ...] = ()  # step 0 on the loss, |∇L| and η panels
     columns: dict[str, _PeakColumn] = field(default_factory=lambda: {
         name: _PeakColumn() for name in ("loss", "batch_loss", "grad_norm", "lr")})
 
@@ -228,6 +251,8 @@ class LossPlot(QWidget):
         for plot in (self.plot_item, self.grad_plot):
             plot.getAxis("bottom").setStyle(showValues=False)
         self.grad_plot.setLogMode(y=True)
+        self._extent = _StepExtent()
+        self.plot_item.addItem(self._extent)
         self.lr_plot.enableAutoRange(axis="y", enable=False)
         style.set_axis_label(self.grad_plot, "left", "|∇L|")
         style.set_axis_label(self.lr_plot, "left", "η")
@@ -278,6 +303,8 @@ class LossPlot(QWidget):
             self.plot_item.removeItem(lane.batch_loss)
             self.grad_plot.removeItem(lane.grad_norm)
             self.lr_plot.removeItem(lane.lr)
+            for plot, dot in zip(self.plots, lane.starts, strict=True):
+                plot.removeItem(dot)
         self._labels = list(labels)
         self.lanes = []
         for i, label in enumerate(labels):
@@ -289,6 +316,9 @@ class LossPlot(QWidget):
                 lr=_curve(pg.mkPen(color, width=1.6)),
             )
             lane.batch_loss.setZValue(-1)
+            lane.starts = tuple(self._start_dot(i) for _ in self.plots)
+            for plot, dot in zip(self.plots, lane.starts, strict=True):
+                plot.addItem(dot)
             self._set_tooltips(lane, label)
             self.plot_item.addItem(lane.batch_loss)
             self.plot_item.addItem(lane.loss)
@@ -296,6 +326,19 @@ class LossPlot(QWidget):
             self.lr_plot.addItem(lane.lr)
             self.lanes.append(lane)
         self._rebuild_legend(any_batch=False)
+
+    @staticmethod
+    def _start_dot(i: int) -> pg.PlotDataItem:
+        dot = _Curve(pen=None, symbol=style.lane_symbol(i), symbolSize=START_DOT_SIZE,
+                     symbolBrush=pg.mkBrush(style.lane_color(i)),
+                     symbolPen=pg.mkPen(style.BACKGROUND, width=1))
+        dot.setZValue(5)
+        dot.setToolTip("The start point, step 0")
+        return dot
+
+    def start_dots(self, lane: int) -> tuple[pg.PlotDataItem, ...]:
+        """Lane ``lane``'s start dots on the loss, |∇L| and η panels."""
+        return self.lanes[lane].starts
 
     @staticmethod
     def _set_tooltips(lane: _LaneCurves, label: str) -> None:
@@ -322,7 +365,9 @@ class LossPlot(QWidget):
         if log:
             self.lr_plot.setYRange(math.log10(bottom) - 0.25, math.log10(top) + 0.25, padding=0)
         else:
-            self.lr_plot.setYRange(0.0, 1.12 * top if top > 0 else 1.0, padding=0)
+            top = top if top > 0 else 1.0
+            # From 0 (labelled, clear of the bottom edge) to just above the largest rate.
+            self.lr_plot.setYRange(-LR_MARGIN * top, (1 + LR_MARGIN) * top, padding=0)
 
     def _label_rates(self, rates: set[float] | None) -> None:
         """Constant rates (the common case) are labelled with their values on the η axis,
@@ -338,7 +383,10 @@ class LossPlot(QWidget):
         (_, _), (y0, y1) = vb.viewRange()
         per_pixel = (y1 - y0) / max(vb.height(), 1.0)
         major: list[tuple[float, str]] = []
-        for rate in sorted(rates, reverse=True):  # the largest first: kept when crowded
+        candidates = sorted(rates, reverse=True)  # the largest first: kept when crowded
+        if not log:
+            candidates.append(0.0)  # and 0: at least two labels, the rate read against 0
+        for rate in candidates:
             pos = math.log10(rate) if log else rate
             if all(abs(pos - p) >= RATE_LABEL_PX * per_pixel for p, _ in major):
                 major.append((pos, fmt_number(rate, 3)))
@@ -399,7 +447,7 @@ class LossPlot(QWidget):
         constant_rates: set[float] | None = set()  # each lane's η, while every one is constant
         for i, lane in enumerate(self.lanes):
             if i >= history.runs or n == 0:
-                for item in lane.items():
+                for item in (*lane.items(), *lane.starts):
                     item.setData(np.empty(0), np.empty(0))
                 continue
             rows = history.lane_rows(i)
@@ -423,6 +471,7 @@ class LossPlot(QWidget):
                 lane.grad_norm.setData(*shown("grad_norm", norms[:rows, i]))
                 x, rates = shown("lr", history.lr[:rows, i])
                 lane.lr.setData(x, rates)
+                self._show_start(lane, history, i, norms, offset)
                 rates = rates[np.isfinite(rates) & (rates > 0)]
             if rates.size:
                 lr_top = max(lr_top, float(rates.max()))
@@ -431,12 +480,27 @@ class LossPlot(QWidget):
                     constant_rates.add(float(rates[0]))
                 else:
                     constant_rates = None
+        self._extent.last = float(max(n - 1, MIN_STEPS_SHOWN))
+        self._extent.informViewBoundsChanged()
         self._scale_lr_axis(lr_bottom, lr_top)
         self._label_rates(constant_rates)
         if any_batch != self._legend_has_batch:
             self._rebuild_legend(any_batch)
         self._settle_ranges()
         self._place_legend()
+
+    @staticmethod
+    def _show_start(lane: _LaneCurves, history: History, i: int, norms: np.ndarray,
+                    offset: float) -> None:
+        """Step 0 as a dot on each panel (a one-row curve draws nothing); none where the
+        value is not finite."""
+        values = (float(history.loss[0, i]) - offset, float(norms[0, i]),
+                  float(history.lr[0, i]))
+        for dot, value in zip(lane.starts, values, strict=True):
+            if math.isfinite(value):
+                dot.setData([0.0], [value])
+            else:
+                dot.setData([], [])
 
     def _place_legend(self) -> None:
         """The legend to the corner of the loss plot that hides the fewest curve points."""

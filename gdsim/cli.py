@@ -139,12 +139,8 @@ def _join_negative_start(argv: list[str]) -> list[str]:
 
 
 # --- list -------------------------------------------------------------------------------------
-def _default_text(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else f"{value:g}"
-
-
 def _format_specs(specs: Sequence[Any]) -> list[str]:
-    return [f"      {s.name} = {_default_text(s.default):<10} {s.interval():<14} {s.description}"
+    return [f"      {s.name} = {s.format(s.default):<10} {s.interval():<14} {s.description}"
             for s in specs]
 
 
@@ -155,8 +151,9 @@ def cmd_list(what: str, out: Any = None) -> int:
         from gdsim.core.surfaces import SURFACES
 
         for name, cls in SURFACES.items():
-            lines.append(f"{name:<20} {cls.title}: L({', '.join(cls.param_names)}) = "
-                         f"{cls.formula}")
+            names = cls.param_names
+            shown = ", ".join(names) if len(names) <= 6 else f"{names[0]}, …, {names[-1]}"
+            lines.append(f"{name:<20} {cls.title}: L({shown}) = {cls.formula}")
             lines.append(f"    {cls.summary}")
             lines += _format_specs(cls.specs)
     elif what == "optimizers":
@@ -270,8 +267,8 @@ def _write_plot(run: Any, path: Path, frames: int, fps: float) -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from gdsim.app.export import ExportError
-    from gdsim.app.figure import plot_run
+    from gdsim.app.files.export import ExportError
+    from gdsim.app.files.figure import plot_run
 
     app = QApplication.instance() or QApplication(["gdsim"])  # alive while rendering
     try:

@@ -29,8 +29,8 @@ def main() -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from gdsim.app.files.settings import Settings
     from gdsim.app.main import create_window
-    from gdsim.app.settings import Settings
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("gdsim")

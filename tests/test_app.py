@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app import MainWindow
-from gdsim.app.history import History
+from gdsim.app.model.history import History
 from gdsim.core.config import RunConfig
 
 # The offscreen platform (headless CI) warns whenever a main window with docks is shown.

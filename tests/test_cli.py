@@ -160,12 +160,15 @@ def test_run_and_list_never_import_qt() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_core_imports_only_numpy_and_the_standard_library() -> None:
-    """Every module of gdsim.core, imported alone, pulls in no third-party package but numpy."""
-    core = Path(__file__).resolve().parent.parent / "gdsim" / "core"
-    modules = sorted("gdsim.core." + ".".join(p.relative_to(core).with_suffix("").parts)
-                     for p in core.rglob("*.py"))
+@pytest.mark.parametrize("package", ["gdsim.core", "gdsim.app.model"])
+def test_qt_free_packages_import_only_numpy_and_the_standard_library(package: str) -> None:
+    """Every module of gdsim.core and of the app's model, imported in a fresh interpreter, pulls
+    in no third-party package but numpy (in particular no PySide6, no pyqtgraph)."""
+    root = Path(__file__).resolve().parent.parent.joinpath(*package.split("."))
+    modules = sorted(package + "." + ".".join(p.relative_to(root).with_suffix("").parts)
+                     for p in root.rglob("*.py"))
     modules = [m.removesuffix(".__init__") for m in modules]
+    assert len(modules) > 1
     code = (
         "import sys, importlib\n"
         "before = set(sys.modules)\n"

@@ -15,9 +15,9 @@ from PySide6.QtCore import QSettings, QSize, QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from gdsim.app import MainWindow
-from gdsim.app.export_dialog import ExportDialog
+from gdsim.app.files.export_dialog import ExportDialog
+from gdsim.app.files.settings import Settings
 from gdsim.app.main import create_window
-from gdsim.app.settings import Settings
 from gdsim.app.style import LANE_COLORS
 from gdsim.core import RunConfig
 from gdsim.core.lessons import list_lessons

@@ -14,7 +14,7 @@ from PIL import Image
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
-from gdsim.app.export import (
+from gdsim.app.files.export import (
     ExportCancelled,
     ExportError,
     export_format,
@@ -26,8 +26,8 @@ from gdsim.app.export import (
     write_svg,
     write_trajectory_csv,
 )
-from gdsim.app.figure import history_of
-from gdsim.app.settings import Settings
+from gdsim.app.files.figure import history_of
+from gdsim.app.files.settings import Settings
 from gdsim.core import Run, RunConfig
 from gdsim.core.session import load_session
 

@@ -1,7 +1,7 @@
 """The plots draw what the history holds: paths, markers, aids, numbers, curves, data.
 
-Runs are real (:mod:`gdsim.core`), frames go through :func:`gdsim.app.frame.make_frame` into a
-:class:`~gdsim.app.history.History`, and the tests read back what the widgets hold.
+Runs are real (:mod:`gdsim.core`), frames go through :func:`gdsim.app.model.frame.make_frame` into a
+:class:`~gdsim.app.model.history.History`, and the tests read back what the widgets hold.
 """
 
 from __future__ import annotations
@@ -13,23 +13,23 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontMetrics
 
-from gdsim.app.frame import Frame, LaneInfo, make_frame
-from gdsim.app.history import History
+from gdsim.app.model import path_decimator
+from gdsim.app.model.formatting import fmt_number, fmt_vector
+from gdsim.app.model.frame import Frame, LaneInfo, make_frame
+from gdsim.app.model.history import History
+from gdsim.app.model.loss_grid import ColorScale, contour_segments
+from gdsim.app.model.path_decimator import PathDecimator
 from gdsim.app.plots import (
     DataView,
     LossPlot,
     StepInspector,
     SurfaceView,
     lane_paths,
-    path_decimator,
 )
 from gdsim.app.plots.axes import NumberAxis
-from gdsim.app.plots.formatting import fmt_number, fmt_vector
 from gdsim.app.plots.lane_paths import PATH_POINT_BUDGET
 from gdsim.app.plots.legend import title_text
-from gdsim.app.plots.loss_grid import ColorScale, contour_segments
 from gdsim.app.plots.loss_plot import CURVE_POINTS
-from gdsim.app.plots.path_decimator import PathDecimator
 from gdsim.core import Run, RunConfig
 
 # Qt's offscreen platform (headless CI) says this whenever a top-level window is shown; it is

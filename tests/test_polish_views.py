@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gdsim.app import MainWindow
-from gdsim.app.plots.formatting import finite_range, safe_norm
+from gdsim.app.model.formatting import finite_range, safe_norm
 from gdsim.core.config import RunConfig
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from gdsim.app.frame import Frame
-from gdsim.app.history import History
-from gdsim.app.worker import SimulationController
+from gdsim.app.engine.worker import SimulationController
+from gdsim.app.model.frame import Frame
+from gdsim.app.model.history import History
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 

@@ -1,7 +1,17 @@
 """The gdsim desktop app (PySide6 + pyqtgraph). Every Qt import of gdsim lives in this package.
 
-``gdsim.app.MainWindow`` is imported lazily, so that the Qt-free modules of this package
-(:mod:`gdsim.app.frame`, :mod:`gdsim.app.history`) can be used without loading Qt.
+The folders show the architecture:
+
+* :mod:`gdsim.app.model` — Qt-free: frames, history, edits, snapshots, contouring, decimation,
+  number formatting (importing it loads no PySide6 and no pyqtgraph);
+* :mod:`gdsim.app.engine` — the simulation worker in its ``QThread`` and the display pacer;
+* :mod:`gdsim.app.plots` — the views: thin pyqtgraph widgets that draw what they are given;
+* :mod:`gdsim.app.panels` — the side panels that edit the selected run's configuration;
+* :mod:`gdsim.app.files` — sessions, lessons, export and remembered settings;
+* this package's own modules — the window (:mod:`~gdsim.app.main_window`), its actions, style,
+  About box and the ``launch`` entry point (:mod:`~gdsim.app.main`).
+
+``gdsim.app.MainWindow`` is imported lazily, so that importing :mod:`gdsim.app.model` loads no Qt.
 """
 
 from __future__ import annotations

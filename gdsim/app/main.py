@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gdsim.app.files.settings import Settings
     from gdsim.app.main_window import MainWindow
-    from gdsim.app.settings import Settings
 
 
 def launch(session_file: Path | None = None, reset_settings: bool = False) -> int:
@@ -52,8 +52,8 @@ def create_window(session_file: Path | None = None, reset_settings: bool = False
     Restores the remembered geometry, dock layout and runs (after forgetting them if
     ``reset_settings``), then opens ``session_file`` if given.
     """
+    from gdsim.app.files.settings import Settings
     from gdsim.app.main_window import MainWindow
-    from gdsim.app.settings import Settings
 
     settings = settings if settings is not None else Settings()
     if reset_settings:

@@ -1,10 +1,10 @@
 """The main window: views in the middle, side panels in docks, run controls in the toolbar.
 
-State flows one way: a panel reports an edit → :mod:`gdsim.app.panels.edits` turns it into a
+State flows one way: a panel reports an edit → :mod:`gdsim.app.model.edits` turns it into a
 new list of :class:`~gdsim.core.config.RunConfig` → the worker (in its own thread) applies it
-live or rebuilds the run → frames come back → :class:`~gdsim.app.history.History` stitches them
-→ the display timer redraws the views from the history. The window computes nothing numerical
-itself.
+live or rebuilds the run → frames come back → :class:`~gdsim.app.model.history.History`
+stitches them → the display timer redraws the views from the history. The window computes
+nothing numerical itself.
 """
 
 from __future__ import annotations
@@ -35,24 +35,24 @@ from gdsim.app.actions import (
     make_step_limit_spin,
     set_run_action_playing,
 )
-from gdsim.app.documents import Documents, view_box_from
-from gdsim.app.frame import Frame
-from gdsim.app.history import History
-from gdsim.app.pacer import DisplayPacer
+from gdsim.app.engine.pacer import DisplayPacer
+from gdsim.app.engine.worker import SimulationController
+from gdsim.app.files.documents import Documents, view_box_from
+from gdsim.app.files.settings import Settings
+from gdsim.app.model import edits
+from gdsim.app.model.frame import Frame
+from gdsim.app.model.history import History
 from gdsim.app.panels import (
     BatchPanel,
     OptimizerPanel,
     RunsPanel,
     SchedulePanel,
     SurfacePanel,
-    edits,
 )
 from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
-from gdsim.app.settings import Settings
-from gdsim.app.worker import SimulationController
 from gdsim.core.config import ConfigError, RunConfig, first_unshared
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.params import ParamError
@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
 
     # --- editing ----------------------------------------------------------------------------
     def _edit(self, change: Callable[[list[RunConfig]], Any]) -> None:
-        """Apply an edit from :mod:`~gdsim.app.panels.edits`; report an invalid one."""
+        """Apply an edit from :mod:`~gdsim.app.model.edits`; report an invalid one."""
         try:
             result = change(list(self._configs))
         except (ConfigError, ParamError, ValueError) as exc:

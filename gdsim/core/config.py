@@ -117,11 +117,11 @@ class RunConfig:
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, low=1)
         if self.start is not None:
-            dim = len(surface_cls.param_names)
-            if len(self.start) != dim:
-                raise ConfigError("start", f"{self.surface} has {dim} parameter(s) "
-                                  f"({', '.join(surface_cls.param_names)}), got {len(self.start)} "
-                                  "coordinate(s)")
+            names = surface_cls.param_names_for(self.surface_params)
+            if len(self.start) != len(names):
+                shown = ", ".join(names) if len(names) <= 6 else f"{names[0]}, …, {names[-1]}"
+                raise ConfigError("start", f"{self.surface} has {len(names)} parameter(s) "
+                                  f"({shown}), got {len(self.start)} coordinate(s)")
             for i, x in enumerate(self.start):
                 _check_number(f"start[{i}]", x)
         _check_int("seed", self.seed, low=0)

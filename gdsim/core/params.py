@@ -71,6 +71,16 @@ class ParamSpec:
         right = ")" if (self.high is None or self.high_open) else "]"
         return f"{left}{lo}, {hi}{right}"
 
+    def format(self, value: Any) -> str:
+        """``value`` as the command line writes it: ``true``, ``0.001``, ``8,8``, ``tanh``."""
+        if self.kind == "bool" or isinstance(value, bool):
+            return str(bool(value)).lower()
+        if self.kind == "ints":
+            return ",".join(str(int(i)) for i in value)
+        if self.kind in ("choice", "text"):
+            return str(value)
+        return f"{value:g}"
+
     def validate(self, value: Any, owner: str = "") -> float | int | bool:
         """Return ``value`` converted to this parameter's kind, or raise :class:`ParamError`."""
         where = f"{owner} " if owner else ""

@@ -456,7 +456,13 @@ class Run:
     def summary(self, lane: int = 0) -> str:
         """One line: final point, loss, status and steps."""
         names = self.surface.param_names
-        point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, self.theta[lane], strict=True))
+        theta = self.theta[lane]
+        if len(names) <= 6:
+            point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta, strict=True))
+        else:  # a network: its weights do not fit on a line
+            point = f"{len(names)} parameters with |θ|={np.linalg.norm(theta):.4g}"
         grad_norm = np.linalg.norm(self.grad[lane])
+        extra = "".join(f", {name}={float(value[0]):.4g}"
+                        for name, value in self.surface.metrics(theta[None]).items())
         return (f"{self.status(lane).value} after {int(self.steps_done[lane])} steps: "
-                f"{point}, loss={self.loss[lane]:.6g}, |grad|={grad_norm:.3g}")
+                f"{point}, loss={self.loss[lane]:.6g}, |grad|={grad_norm:.3g}{extra}")

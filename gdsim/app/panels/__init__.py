@@ -1,7 +1,7 @@
 """The side panels (dock contents): each edits part of the selected run's configuration.
 
 Panels only show configurations and report edits as signals; what an edit does to the list of
-runs is decided by the Qt-free :mod:`gdsim.app.panels.edits`, and the main window applies it.
+runs is decided by the Qt-free :mod:`gdsim.app.model.edits`, and the main window applies it.
 """
 
 from gdsim.app.panels.batch_panel import BatchPanel

@@ -29,10 +29,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLayout,
+    QLineEdit,
     QSlider,
     QSpinBox,
     QWidget,
@@ -265,6 +267,48 @@ class IntSpinBox(_RuleMixin, QSpinBox):
         self._step_to(self.value() + steps * self.singleStep())
 
 
+class TextField(QLineEdit):
+    """A text field for a ``text`` or ``ints`` spec (a formula, layer sizes ``8,8``): the same
+    rule — text the spec refuses is reported and the previous value shown again.
+
+    Signals:
+        valueChanged(object): an accepted new value (Enter or focus out).
+        sigInvalid(str): typed text was refused.
+    """
+
+    valueChanged = Signal(object)
+    sigInvalid = Signal(str)
+
+    def __init__(self, spec: ParamSpec, owner: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rule = FieldRule(spec, owner)
+        self._value: Any = spec.default
+        self.setText(spec.format(spec.default))
+        self.setToolTip(spec_tooltip(spec))
+        self.editingFinished.connect(self._finished)
+
+    def value(self) -> Any:
+        return self._value
+
+    def setValue(self, value: Any) -> None:  # noqa: N802 - like the spin boxes
+        self._value = value
+        self.setText(self.rule.spec.format(value))
+
+    def _finished(self) -> None:
+        spec, text = self.rule.spec, self.text().strip()
+        if text == spec.format(self._value):
+            return
+        try:
+            value = spec.validate(text, self.rule.owner)
+        except ParamError:
+            self.sigInvalid.emit(f"Invalid {self.rule.subject()}: {text!r} — enter "
+                                 f"{spec.interval()}; kept {spec.format(self._value)}")
+            self.setText(spec.format(self._value))
+            return
+        self.setValue(value)
+        self.valueChanged.emit(value)
+
+
 class LogSlider(QSlider):
     """A horizontal slider over ``[low, high]`` on a logarithmic scale.
 
@@ -311,6 +355,13 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
     if spec.kind == "bool":
         widget: QWidget = QCheckBox()
         widget.setChecked(bool(spec.default))
+    elif spec.kind == "choice":
+        widget = QComboBox()
+        for choice in spec.choices:
+            widget.addItem(choice, choice)
+        widget.setCurrentIndex(max(0, widget.findData(spec.default)))
+    elif spec.kind in ("text", "ints"):
+        widget = TextField(spec, owner)
     elif spec.kind == "int":
         widget = IntSpinBox(spec, owner)
     else:
@@ -323,6 +374,8 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
 def control_value(widget: QWidget) -> Any:
     if isinstance(widget, QCheckBox):
         return widget.isChecked()
+    if isinstance(widget, QComboBox):
+        return widget.currentData()
     return widget.value()  # type: ignore[attr-defined]
 
 
@@ -331,6 +384,10 @@ def set_control_value(widget: QWidget, value: Any) -> None:
     widget.blockSignals(True)
     if isinstance(widget, QCheckBox):
         widget.setChecked(bool(value))
+    elif isinstance(widget, QComboBox):
+        widget.setCurrentIndex(max(0, widget.findData(value)))
+    elif isinstance(widget, TextField):
+        widget.setValue(value)
     elif isinstance(widget, QSpinBox):
         widget.setValue(int(value))
     else:
@@ -428,9 +485,11 @@ class ParamForm(QWidget):
 
         if isinstance(control, QCheckBox):
             control.toggled.connect(edited)
+        elif isinstance(control, QComboBox):
+            control.currentIndexChanged.connect(edited)
         else:
             control.valueChanged.connect(edited)  # type: ignore[attr-defined]
-        if isinstance(control, _RuleMixin):
+        if isinstance(control, (_RuleMixin, TextField)):
             control.sigInvalid.connect(self.sigInvalid)
 
     def set_values(self, values: Mapping[str, Any]) -> None:

@@ -7,7 +7,7 @@
 * :class:`StepInspector` — the numbers of the selected lane's last step.
 
 Each takes ``set_lanes(labels)`` and then ``update_history(history)`` for every new frame
-(:class:`~gdsim.app.history.History`); none computes anything beyond drawing.
+(:class:`~gdsim.app.model.history.History`); none computes anything beyond drawing.
 """
 
 from gdsim.app.plots.data_view import DataView

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from gdsim.app.plots.formatting import fmt_number
+from gdsim.app.model.formatting import fmt_number
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 LABEL_SPACING_PX = 34  # a vertical axis labels at most one tick per this many pixels

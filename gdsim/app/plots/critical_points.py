@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gdsim.app import style
-from gdsim.app.plots.formatting import fmt_number, fmt_vector
+from gdsim.app.model.formatting import fmt_number, fmt_vector
 from gdsim.core.surfaces import CriticalPoint
 
 KINDS = ("global minimum", "local minimum", "saddle", "local maximum")  # legend order

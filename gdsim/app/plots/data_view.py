@@ -20,9 +20,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from gdsim.app import style
-from gdsim.app.history import History
+from gdsim.app.model.formatting import finite_range, fmt_number
+from gdsim.app.model.history import History
 from gdsim.app.plots.axes import NumberAxis
-from gdsim.app.plots.formatting import finite_range, fmt_number
 from gdsim.app.plots.legend import Legend, path_points, set_fitting_title
 from gdsim.core.surfaces import Surface
 

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app import style
-from gdsim.app.history import History
-from gdsim.app.plots.formatting import DASH, fmt_number, fmt_optional, fmt_vector, safe_norm
-from gdsim.app.plots.step_snapshot import StepSnapshot
+from gdsim.app.model.formatting import DASH, fmt_number, fmt_optional, fmt_vector, safe_norm
+from gdsim.app.model.history import History
+from gdsim.app.model.step_snapshot import StepSnapshot
 
 FULL_DIGITS = 17  # tooltips: every digit of a float64
 LABEL_SHARE = 0.45  # the quantity column takes at most this share of the tree's width

@@ -4,7 +4,7 @@
 as small dots on the loss curve, joined by a faint line that shows overshoots.
 
 Items are made once per lane (:meth:`LanePaths.set_lanes`) and only fed new data afterwards.
-Long paths go through a :class:`~gdsim.app.plots.path_decimator.PathDecimator`: pyqtgraph's
+Long paths go through a :class:`~gdsim.app.model.path_decimator.PathDecimator`: pyqtgraph's
 clip-to-view and downsampling assume x increases along the curve, which a path does not.
 
 The cost of a paint is bounded whatever the length of the run: a lane hands its items at most
@@ -30,8 +30,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app import style
-from gdsim.app.history import History
-from gdsim.app.plots.path_decimator import PathDecimator
+from gdsim.app.model.history import History
+from gdsim.app.model.path_decimator import PathDecimator
 
 Z_HALO = 9
 Z_PATH = 10

@@ -34,9 +34,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gdsim.app import style
-from gdsim.app.history import History
+from gdsim.app.model.formatting import fmt_number
+from gdsim.app.model.history import History
 from gdsim.app.plots.axes import NumberAxis
-from gdsim.app.plots.formatting import fmt_number
 from gdsim.app.plots.legend import Legend, path_points
 from gdsim.core.surfaces import Surface
 

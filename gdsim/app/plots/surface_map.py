@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app import style
-from gdsim.app.plots.loss_grid import ColorScale, LossGrid, contour_segments
+from gdsim.app.model.loss_grid import ColorScale, LossGrid, contour_segments
 
 CONTOUR_LEVELS = 14
 Z_IMAGE = -100

@@ -23,13 +23,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdsim.app import style
-from gdsim.app.history import History
+from gdsim.app.model.history import History
+from gdsim.app.model.loss_grid import GRID_MARGIN, ColorScale, evaluate_grid
+from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.critical_points import CriticalPointMarkers
 from gdsim.app.plots.lane_paths import LanePaths
 from gdsim.app.plots.legend import Legend, path_points, set_fitting_title
-from gdsim.app.plots.loss_grid import GRID_MARGIN, ColorScale, evaluate_grid
-from gdsim.app.plots.step_snapshot import StepSnapshot
 from gdsim.app.plots.surface_curve import SurfaceCurve
 from gdsim.app.plots.surface_map import SurfaceMap
 from gdsim.app.plots.visual_aids import AIDS, VisualAids

@@ -12,7 +12,7 @@
 * ``taylor``: the first-order prediction of the last step, ∇L(θ_{t−1})·Δθ, against the actual
   ΔL; in 1-D also the tangent line at the current point.
 
-The aids draw a :class:`~gdsim.app.plots.step_snapshot.StepSnapshot`; their geometry depends
+The aids draw a :class:`~gdsim.app.model.step_snapshot.StepSnapshot`; their geometry depends
 on the zoom, so the owner calls :meth:`VisualAids.refresh` when the view changes.
 """
 
@@ -28,9 +28,9 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from gdsim.app import style
+from gdsim.app.model.formatting import fmt_number, fmt_vector, safe_norm
+from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.arrow import Arrow, pixel_size
-from gdsim.app.plots.formatting import fmt_number, fmt_vector, safe_norm
-from gdsim.app.plots.step_snapshot import StepSnapshot
 from gdsim.core.optimizers import get_optimizer
 
 AIDS = ("gradient", "step", "state", "taylor")

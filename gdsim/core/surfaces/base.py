@@ -83,6 +83,11 @@ class Surface(ABC):
         self.seed = int(seed)
         self._rng_seed = np.random.SeedSequence([self.seed, 0x5EED])
 
+    @classmethod
+    def param_names_for(cls, params: Mapping[str, Any]) -> tuple[str, ...]:
+        """θ's component names for these surface parameters (a network's depend on them)."""
+        return cls.param_names
+
     @property
     def dim(self) -> int:
         return len(self.param_names)
@@ -153,6 +158,11 @@ class Surface(ABC):
     def critical_points(self) -> list[CriticalPoint]:
         """Known minima and saddle points (may be computed from the data)."""
         return []
+
+    def metrics(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Figures beside the loss that describe a model at ``theta`` ``(M, dim)``, each
+        ``(M,)`` (a classifier's accuracy); none for a plain test function."""
+        return {}
 
     def minima(self) -> list[CriticalPoint]:
         return [p for p in self.critical_points() if p.kind.endswith("minimum")]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdsim.app.plots.formatting import fmt_number
+from gdsim.app.model.formatting import fmt_number
 from gdsim.core.surfaces import Surface
 
 View = tuple[tuple[float, float], ...]

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdsim.app.export import ALL_FORMATS, ExportError, export_format
-from gdsim.app.figure import CONTENTS
+from gdsim.app.files.export import ALL_FORMATS, ExportError, export_format
+from gdsim.app.files.figure import CONTENTS
 
 FILTERS = ";;".join([
     "PNG image (*.png)", "SVG drawing (*.svg)", "PDF document (*.pdf)",
@@ -136,7 +136,7 @@ class ExportDialog(QDialog):
 
     # --- behaviour --------------------------------------------------------------------------
     def _default_size(self) -> QSize:
-        from gdsim.app.figure import DEFAULT_SIZES
+        from gdsim.app.files.figure import DEFAULT_SIZES
 
         content = self.content_combo.currentData()
         base = self._screen_size if content == "trajectory" else DEFAULT_SIZES[content]

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from gdsim.app.worker import SimulationController
+    from gdsim.app.engine.worker import SimulationController
 
 
 class DisplayPacer(QObject):

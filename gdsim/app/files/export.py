@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from gdsim.app.history import History
+from gdsim.app.model.history import History
 from gdsim.core.config import RunConfig
 from gdsim.core.csvio import trajectory_table, write_table
 from gdsim.core.fileio import atomic_path

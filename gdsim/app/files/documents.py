@@ -27,16 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdsim.app.export import (
+from gdsim.app.files.export import (
     ExportCancelled,
     ExportError,
     export_format,
     write_run_json,
     write_trajectory_csv,
 )
-from gdsim.app.export_dialog import ExportDialog, ExportRequest
-from gdsim.app.figure import ExportFigure, save_figure
-from gdsim.app.settings import Settings
+from gdsim.app.files.export_dialog import ExportDialog, ExportRequest
+from gdsim.app.files.figure import ExportFigure, save_figure
+from gdsim.app.files.settings import Settings
 from gdsim.core.lessons import Lesson, list_lessons
 from gdsim.core.session import Session, SessionError, load_session, save_session
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from gdsim.app.frame import Frame, LaneInfo
+from gdsim.app.model.frame import Frame, LaneInfo
 from gdsim.core.trajectory import Trajectory
 
 _FIELDS = ("theta", "loss", "grad", "used_grad", "batch_loss", "lr")

@@ -3,7 +3,7 @@
 Qt-free on purpose: a frame is plain data (numpy copies), built in the worker thread and read in
 the GUI thread. Each frame carries the trajectory rows recorded since the previous frame, plus the
 last row of the previous frame again (its per-step fields — the gradient used, η — are only
-known once the update leaving it is made). :class:`~gdsim.app.history.History` stitches frames
+known once the update leaving it is made). :class:`~gdsim.app.model.history.History` stitches frames
 back into whole trajectories.
 """
 

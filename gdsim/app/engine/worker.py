@@ -7,10 +7,10 @@ Threading model (Qt's rule; see ``STYLE.md``):
 * While playing, a zero-interval ``QTimer`` in the worker thread calls :meth:`~SimulationWorker.
   _tick`, which advances the run in time slices of about 15 ms and then returns to the worker's
   event loop, so commands (pause, a new learning rate, ...) interleave with the computation.
-* Rows reach the GUI as coalesced :class:`~gdsim.app.frame.Frame` objects: at most ~60 a second,
-  and never a new one while the GUI has not yet taken the previous one (back-pressure), so a slow
-  GUI receives fewer, larger frames instead of a growing queue. A step, a reset or a change of
-  configuration sends a frame at once.
+* Rows reach the GUI as coalesced :class:`~gdsim.app.model.frame.Frame` objects: at most ~60 a
+  second, and never a new one while the GUI has not yet taken the previous one (back-pressure),
+  so a slow GUI receives fewer, larger frames instead of a growing queue. A step, a reset or a
+  change of configuration sends a frame at once.
 * :class:`SimulationController` lives in the GUI thread: it starts the thread, turns method calls
   into queued signals, acknowledges frames, and stops the thread cleanly on shutdown.
 * The GIL: while the GUI paints (Python code in pyqtgraph, with many short GIL releases in
@@ -18,7 +18,7 @@ Threading model (Qt's rule; see ``STYLE.md``):
   paint to hundreds of milliseconds. So the GUI *holds* the worker while its views paint
   (:meth:`SimulationController.hold`/:meth:`~SimulationController.release`): between two
   chunks the worker waits, without the GIL, until the GUI is done. :class:`DisplayPacer`, the
-  GUI's display timer (:mod:`gdsim.app.pacer`), does the holding and paces the redraws so
+  GUI's display timer (:mod:`gdsim.app.engine.pacer`), does the holding and paces the redraws so
   that the worker keeps most of the time.
 
 The worker never touches a widget; the pacer only watches the views' paint events.
@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from gdsim.app.frame import Frame, make_frame
+from gdsim.app.model.frame import Frame, make_frame
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
@@ -66,7 +66,7 @@ class SimulationWorker(QObject):
     both). Every public slot must be invoked through a queued signal once the worker is moved.
 
     Signals:
-        sigFrame(Frame): new trajectory rows (see :mod:`gdsim.app.frame`).
+        sigFrame(Frame): new trajectory rows (see :mod:`gdsim.app.model.frame`).
         sigSurface(int, Surface): the run was rebuilt on a different surface (its generation
             and the surface object, which is never modified afterwards).
         sigMessage(str): a command could not be carried out (e.g. an invalid configuration);

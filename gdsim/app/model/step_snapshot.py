@@ -1,7 +1,7 @@
 """One lane's last completed step, read from the GUI's history (Qt-free).
 
 The step inspector and the map's visual aids show the same facts about the update
-θ_{t−1} → θ_t; this module reads them once from :class:`~gdsim.app.history.History` rows.
+θ_{t−1} → θ_t; this module reads them once from :class:`~gdsim.app.model.history.History` rows.
 Trajectory row k holds θ_k, L(θ_k), ∇L(θ_k) and what the update *leaving* θ_k used (the
 gradient of its batch, the batch loss, η_k); see :mod:`gdsim.core.trajectory`.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdsim.app.frame import LaneInfo
-from gdsim.app.history import History
+from gdsim.app.model.frame import LaneInfo
+from gdsim.app.model.history import History
 
 
 def last_finite_row(history: History, lane: int, rows: int) -> int:

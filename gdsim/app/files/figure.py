@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gdsim.app import style
-from gdsim.app.export import (
+from gdsim.app.files.export import (
     ExportError,
     export_format,
     render_image,
@@ -28,8 +28,8 @@ from gdsim.app.export import (
     write_png,
     write_svg,
 )
-from gdsim.app.frame import make_frame
-from gdsim.app.history import History
+from gdsim.app.model.frame import make_frame
+from gdsim.app.model.history import History
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.core.config import RunConfig

@@ -1,0 +1,10 @@
+"""The engine beside the GUI: the simulation worker and its transport to the window.
+
+* :mod:`~gdsim.app.engine.worker` — :class:`SimulationController`, one worker object in a
+  ``QThread`` that owns the live run and sends :class:`~gdsim.app.model.frame.Frame`\\ s to the GUI
+  by signals;
+* :mod:`~gdsim.app.engine.pacer` — :class:`DisplayPacer`, which paces redraws against the
+  worker's frames.
+
+The frames themselves are Qt-free data and live in :mod:`gdsim.app.model.frame`.
+"""

@@ -1,0 +1,157 @@
+"""2-D slices of a loss through weight space, for surfaces with more than two parameters.
+
+A slice is the plane θ(α, β) = c + α·d₁ + β·d₂ through a centre ``c`` (the current or the final
+θ), spanned by two directions in weight space; its loss L(θ(α, β)) on a grid is what the app
+draws as the "loss landscape around the path". A slice is *not* the whole surface: a valley in
+the picture may be a ridge in a direction the plane does not contain.
+
+Two ways to choose the plane (Li et al. 2018, "Visualizing the Loss Landscape of Neural Nets"):
+
+- :func:`pca_directions`: the first two principal components of the recorded trajectory
+  (relative to the centre), so the path lies as nearly as possible in the plane;
+- :func:`filter_normalized_directions`: two Gaussian random directions, each "filter" (a
+  unit's incoming weights) rescaled to the norm of the same filter of θ, biases zeroed.
+
+Every grid is evaluated as one batched call of the surface's full-batch loss: ``(G·G, P)``
+parameter vectors at once, never a Python loop over grid points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.core.surfaces.base import Surface
+
+
+@dataclass(frozen=True)
+class Plane:
+    """The plane θ(α, β) = centre + α·d₁ + β·d₂; ``explained`` is the share of the path's
+    variance its directions capture (PCA; ``nan`` for random directions)."""
+
+    centre: np.ndarray  # (P,)
+    d1: np.ndarray  # (P,)
+    d2: np.ndarray  # (P,)
+    explained: float = float("nan")
+
+    def points(self, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """θ at coordinates ``alpha``, ``beta`` (same shape S): ``(*S, P)``."""
+        alpha, beta = np.asarray(alpha, float), np.asarray(beta, float)
+        return self.centre + alpha[..., None] * self.d1 + beta[..., None] * self.d2
+
+    def project(self, thetas: np.ndarray) -> np.ndarray:
+        """Coordinates ``(T, 2)`` of the points of the plane nearest to ``thetas`` ``(T, P)``.
+
+        Least squares against the two directions, so it is exact for directions that are not
+        orthogonal (random ones) and equals the dot products for orthonormal ones (PCA).
+        """
+        basis = np.stack([self.d1, self.d2], axis=1)  # (P, 2)
+        offsets = np.atleast_2d(thetas) - self.centre
+        coords, *_ = np.linalg.lstsq(basis, offsets.T, rcond=None)
+        return coords.T
+
+
+def pca_directions(trajectory: np.ndarray, centre: np.ndarray) -> Plane:
+    """The plane through ``centre`` spanned by the trajectory's first two principal components.
+
+    ``trajectory`` ``(T, P)`` are recorded θ's (T ≥ 1). The components are the top right
+    singular vectors of the offsets θ_t − centre (unit length, orthogonal); where the path
+    spans fewer than two directions the missing ones are completed orthogonally.
+    """
+    centre = np.asarray(centre, dtype=float)
+    offsets = np.atleast_2d(np.asarray(trajectory, dtype=float)) - centre
+    p = centre.shape[0]
+    _, sv, vt = np.linalg.svd(offsets, full_matrices=True)
+    total = float(np.sum(sv * sv))
+    explained = float(np.sum(sv[:2] ** 2) / total) if total > 0 else 1.0
+    d1 = vt[0] if p > 0 else np.zeros(0)
+    d2 = vt[1] if p > 1 else np.zeros(p)
+    return Plane(centre, d1, d2, explained)
+
+
+def filter_normalized_directions(
+    centre: np.ndarray, filters: list[slice], biases: list[slice], rng: np.random.Generator
+) -> Plane:
+    """Two random directions, filter-normalised to θ = ``centre`` (Li et al. 2018).
+
+    ``filters`` are the slices of θ holding one unit's incoming weights each; every filter of a
+    Gaussian direction d is scaled to ‖θ_filter‖ (d_f ← d_f / ‖d_f‖ · ‖θ_f‖), and the entries in
+    ``biases`` are zeroed, so a step of 1 along d changes each unit by as much as its weights.
+    """
+    centre = np.asarray(centre, dtype=float)
+    directions = []
+    for _ in range(2):
+        d = rng.normal(size=centre.shape)
+        for f in filters:
+            norm = np.linalg.norm(d[f])
+            d[f] *= (np.linalg.norm(centre[f]) / norm) if norm > 0 else 0.0
+        for b in biases:
+            d[b] = 0.0
+        directions.append(d)
+    return Plane(centre, directions[0], directions[1])
+
+
+def network_filters(surface: Surface) -> tuple[list[slice], list[slice]]:
+    """A :class:`~gdsim.core.surfaces.network.Network`'s filters and bias slices in θ.
+
+    A filter is one unit's incoming weights: column j of W_ℓ, which in θ's row-major layout is
+    every ``fan_out``-th entry of the layer's weight block starting at j.
+    """
+    filters, biases = [], []
+    for layer in surface.layers:  # type: ignore[attr-defined]
+        for j in range(layer.fan_out):
+            filters.append(slice(layer.w.start + j, layer.w.stop, layer.fan_out))
+        biases.append(layer.b)
+    return filters, biases
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A loss slice: ``loss[i, j]`` at (``alpha[j]``, ``beta[i]``) of ``plane``."""
+
+    plane: Plane
+    alpha: np.ndarray  # (G,)
+    beta: np.ndarray  # (G,)
+    loss: np.ndarray  # (G, G), rows along beta
+
+
+def extent_for(plane: Plane, trajectory: np.ndarray, margin: float = 0.25) -> float:
+    """A half-width for the grid that shows the whole projected path with ``margin`` to spare."""
+    coords = plane.project(trajectory)
+    reach = float(np.max(np.abs(coords))) if coords.size else 0.0
+    return max(reach * (1.0 + margin), 1e-3)
+
+
+def loss_slice(
+    surface: Surface,
+    plane: Plane,
+    half_width: float,
+    resolution: int = 51,
+    progress: Callable[[float], bool] | None = None,
+) -> Slice:
+    """The full-batch loss on a ``resolution`` × ``resolution`` grid of the plane.
+
+    Coordinates run over [−half_width, half_width] on both axes. The grid is evaluated in
+    blocks of rows, each one batched call of ``surface.loss``; ``progress(fraction)`` is called
+    after each block and may return ``False`` to cancel (raising :class:`Cancelled`).
+    """
+    if resolution < 2:
+        raise ValueError(f"resolution must be at least 2 (got {resolution})")
+    coords = np.linspace(-half_width, half_width, resolution)
+    loss = np.empty((resolution, resolution))
+    rows = max(1, resolution // 8)
+    for start in range(0, resolution, rows):
+        stop = min(resolution, start + rows)
+        alpha, beta = np.meshgrid(coords, coords[start:stop])
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss[start:stop] = surface.loss(plane.points(alpha, beta).reshape(-1, surface.dim)
+                                            ).reshape(stop - start, resolution)
+        if progress is not None and progress(stop / resolution) is False:
+            raise Cancelled(f"cancelled after {stop} of {resolution} rows")
+    return Slice(plane, coords, coords.copy(), loss)
+
+
+class Cancelled(Exception):
+    """A slice computation was cancelled through its progress callback."""

@@ -1,0 +1,291 @@
+"""A multilayer perceptron trained on a small data set: gdsim's real neural network.
+
+θ is the flat vector of every weight and bias, layer after layer: for layer ℓ (1-based) with
+``a`` inputs and ``b`` units, first its weights ``W_ℓ`` (``a × b``, row-major, named
+``wℓ_i_j`` for input i → unit j) and then its biases ``b_ℓ`` (named ``bℓ_j``). The last layer
+has one linear unit, the output z. Loss, per example:
+
+- classification (labels y ∈ {0, 1}): binary cross-entropy of the sigmoid output,
+  l = −y·log σ(z) − (1 − y)·log(1 − σ(z)) = softplus(z) − y·z, so ∂l/∂z = σ(z) − y;
+- regression (``wave``): squared error l = (z − y)², so ∂l/∂z = 2(z − y)
+  (the same convention as the other data surfaces).
+
+L(θ) = 1/N Σᵢ lᵢ. The gradient is backpropagation written out layer by layer, as in the seeds:
+the forward pass stores each layer's pre-activation and activation, the backward pass carries
+δ = ∂L/∂z from the output back through each layer (δ_ℓ = (δ_{ℓ+1} W_{ℓ+1}ᵀ) ⊙ φ'(z_ℓ)) and
+reads the weight gradients off as outer products (∂L/∂W_ℓ = h_{ℓ−1}ᵀ δ_ℓ, ∂L/∂b_ℓ = Σ δ_ℓ).
+Everything is batched over runs: ``theta`` ``(M, P)`` and inputs ``(B, d)`` give activations
+``(M, B, width)``; no per-example gradient ``(M, B, P)`` is ever formed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from gdsim.core.datasets import CLASSIFICATION, DATASETS
+from gdsim.core.params import ParamSpec
+from gdsim.core.surfaces.base import Surface
+
+MAX_LAYERS = 4
+MAX_WIDTH = 32
+
+DATASET = ParamSpec(
+    "dataset", "circles", "The data set: circles, xor, moons, spiral, blobs (two classes) or "
+    "wave (regression on one input).", kind="choice", choices=tuple(DATASETS))
+HIDDEN = ParamSpec(
+    "hidden", (8, 8), f"Hidden layer sizes, e.g. 8,8 (up to {MAX_LAYERS} layers of up to "
+    f"{MAX_WIDTH} units).", kind="ints", low=1, high=MAX_WIDTH, max_items=MAX_LAYERS)
+ACTIVATION = ParamSpec(
+    "activation", "tanh", "The hidden units' activation φ: tanh, relu or sigmoid.",
+    kind="choice", choices=("tanh", "relu", "sigmoid"))
+NETWORK_N = ParamSpec("n_examples", 200, "Number of data points N (1–5000).", kind="int",
+                      low=2, high=5000, ui_high=1000)
+NETWORK_NOISE = ParamSpec("noise", 0.1, "Standard deviation of the jitter added to the "
+                          "inputs (classification) or targets (wave), 0–1.", low=0.0, high=1.0)
+
+# Elements per block of (runs × examples × width) in full-batch evaluations: temporaries stay in
+# cache and are recycled (a 51×51 landscape over 500 points is 2,601 × 500 × 8 per layer).
+_BLOCK = 1 << 18
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Where one layer's weights and biases sit in θ."""
+
+    fan_in: int
+    fan_out: int
+    w: slice  # W_ℓ, flattened row-major (fan_in × fan_out)
+    b: slice  # b_ℓ (fan_out)
+
+
+def _activation(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """φ(z) and φ'(z)."""
+    if name == "tanh":
+        h = np.tanh(z)
+        return h, 1.0 - h * h
+    if name == "relu":
+        return np.maximum(z, 0.0), (z > 0.0).astype(z.dtype)
+    h = np.exp(-np.logaddexp(0.0, -z))  # σ(z), never overflows
+    return h, h * (1.0 - h)
+
+
+def layout(input_dim: int, hidden: tuple[int, ...]) -> tuple[Layer, ...]:
+    """The layers of an ``input_dim``-``hidden``-1 network and their places in θ."""
+    sizes = (input_dim, *hidden, 1)
+    layers, offset = [], 0
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        w = slice(offset, offset + fan_in * fan_out)
+        b = slice(w.stop, w.stop + fan_out)
+        layers.append(Layer(fan_in, fan_out, w, b))
+        offset = b.stop
+    return tuple(layers)
+
+
+def parameter_names(layers: tuple[Layer, ...]) -> tuple[str, ...]:
+    """``w1_0_0, w1_0_1, …, b1_0, …``: layer (1-based), input index, unit index."""
+    names: list[str] = []
+    for number, layer in enumerate(layers, start=1):
+        names += [f"w{number}_{i}_{j}" for i in range(layer.fan_in) for j in range(layer.fan_out)]
+        names += [f"b{number}_{j}" for j in range(layer.fan_out)]
+    return tuple(names)
+
+
+class Network(Surface):
+    """A multilayer perceptron on a small 2-D data set, trained by backpropagation.
+
+    Parameters ``dataset``, ``hidden`` (layer sizes), ``activation``, ``n_examples`` and
+    ``noise``. The start is a seeded initialisation: Glorot-uniform weights for tanh and
+    sigmoid (U(±√(6/(fan_in + fan_out)))), He-normal for relu (N(0, 2/fan_in)), zero biases.
+    """
+
+    name = "network"
+    title = "Neural network"
+    formula = "1/N Σ l(f_θ(xᵢ), yᵢ)"
+    summary = ("A multilayer perceptron on a 2-D data set (circles, xor, moons, spiral, blobs; "
+               "wave for regression); θ holds every weight and bias.")
+    specs = (DATASET, HIDDEN, ACTIVATION, NETWORK_N, NETWORK_NOISE)
+    data_driven: ClassVar[bool] = False  # its data view is the decision map, not a 1-D fit
+    log_scale = True
+    lrs: ClassVar[Mapping[str, float]] = {
+        "gd": 0.5, "momentum": 0.1, "adagrad": 0.1, "rmsprop": 0.005, "adadelta": 1.0,
+        "adam": 0.02,
+    }
+    # Class-level description for listings (the default architecture); instances replace these.
+    param_names: tuple[str, ...] = parameter_names(layout(2, HIDDEN.default))  # type: ignore
+    view = tuple((-3.0, 3.0) for _ in param_names)
+    default_start = tuple(0.0 for _ in param_names)
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        super().__init__(seed, **params)
+        self.dataset: str = self.params["dataset"]
+        self.classification = self.dataset in CLASSIFICATION
+        generate = DATASETS[self.dataset]
+        data_rng, init_rng = (np.random.default_rng(s) for s in self._rng_seed.spawn(2))
+        self.x, self.y = generate(data_rng, self.n_examples, float(self.params["noise"]))
+        self.input_dim = self.x.shape[1]
+        self.hidden: tuple[int, ...] = tuple(self.params["hidden"])
+        self.layers = layout(self.input_dim, self.hidden)
+        self.param_names = parameter_names(self.layers)  # type: ignore[misc]
+        self.view = tuple((-3.0, 3.0) for _ in self.param_names)  # type: ignore[misc]
+        self.default_start = tuple(self.initial_theta(init_rng))  # type: ignore[misc]
+
+    @classmethod
+    def param_names_for(cls, params: Mapping[str, Any]) -> tuple[str, ...]:
+        """θ's component names for the given surface parameters, without building the data."""
+        resolved = {s.name: s.validate(params[s.name]) if s.name in params else s.default
+                    for s in cls.specs}
+        input_dim = 2 if resolved["dataset"] in CLASSIFICATION else 1
+        return parameter_names(layout(input_dim, tuple(resolved["hidden"])))
+
+    @property
+    def activation(self) -> str:
+        return str(self.params["activation"])
+
+    def initial_theta(self, rng: np.random.Generator) -> np.ndarray:
+        """A Glorot (tanh, sigmoid) or He (relu) initialisation, shape ``(P,)``."""
+        theta = np.zeros(len(self.param_names))
+        for layer in self.layers:
+            if self.activation == "relu":
+                w = rng.normal(0.0, np.sqrt(2.0 / layer.fan_in), layer.fan_in * layer.fan_out)
+            else:
+                limit = np.sqrt(6.0 / (layer.fan_in + layer.fan_out))
+                w = rng.uniform(-limit, limit, layer.fan_in * layer.fan_out)
+            theta[layer.w] = w
+        return theta
+
+    # --- the model ---------------------------------------------------------------------------
+    def _weights(self, theta: np.ndarray, layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+        """W ``(M, fan_in, fan_out)`` and b ``(M, 1, fan_out)`` as views of θ ``(M, P)``."""
+        m = theta.shape[0]
+        return (theta[:, layer.w].reshape(m, layer.fan_in, layer.fan_out),
+                theta[:, layer.b].reshape(m, 1, layer.fan_out))
+
+    def forward(self, theta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, list, list]:
+        """The output z ``(M, B)`` and, per hidden layer, h and φ'(z) ``(M, B, width)``."""
+        h: np.ndarray = x  # (B, d), broadcast against (M, d, width) by matmul
+        activations, slopes = [], []
+        for layer in self.layers[:-1]:
+            w, b = self._weights(theta, layer)
+            h, slope = _activation(self.activation, np.matmul(h, w) + b)
+            activations.append(h)
+            slopes.append(slope)
+        w, b = self._weights(theta, self.layers[-1])
+        return (np.matmul(h, w) + b)[..., 0], activations, slopes
+
+    def _example_losses(self, z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-example losses l and ∂l/∂z, both ``(M, B)``."""
+        if self.classification:
+            loss = np.logaddexp(0.0, z) - y * z  # softplus(z) − y·z, stable for any z
+            return loss, np.exp(-np.logaddexp(0.0, -z)) - y  # σ(z) − y
+        r = z - y
+        return r * r, 2.0 * r
+
+    def predict(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The network's output for inputs ``x`` ``(B, d)`` at ``theta`` ``(M, P)``: ``(M, B)``.
+
+        Classification: the probability σ(z) of class 1; regression: z itself.
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = self.forward(theta, np.asarray(x, dtype=float))[0]
+            return np.exp(-np.logaddexp(0.0, -z)) if self.classification else z
+
+    def accuracy(self, theta: np.ndarray) -> np.ndarray:
+        """Fraction of the data classified correctly (σ(z) > ½ ⇔ class 1), shape ``(M,)``."""
+        if not self.classification:
+            raise ValueError(f"accuracy is defined for classification, not {self.dataset!r}")
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        out = np.empty(len(theta))
+        for part in self._chunks(len(theta)):
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = self.forward(theta[part], self.x)[0]
+            out[part] = ((z > 0.0) == (self.y > 0.5)).mean(axis=1)
+        return out
+
+    def metrics(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """The training accuracy, for classification."""
+        return {"accuracy": self.accuracy(theta)} if self.classification else {}
+
+    def loss_and_grad_on(
+        self, theta: np.ndarray, *examples: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean loss ``(M,)`` and gradient ``(M, P)`` over the examples ``(x (B, d), y (B,))``.
+
+        Forward pass layer by layer, then the backward pass (see the module docstring).
+        """
+        x, y = examples
+        m, count = theta.shape[0], len(y)
+        z, activations, slopes = self.forward(theta, x)
+        loss, dl_dz = self._example_losses(z, y)
+        grad = np.empty_like(theta)
+        delta = (dl_dz / count)[..., None]  # ∂L/∂z of the mean loss, (M, B, 1)
+        for index in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[index]
+            below = x if index == 0 else activations[index - 1]  # h_{ℓ−1}
+            # ∂L/∂W_ℓ = h_{ℓ−1}ᵀ δ_ℓ (summed over the batch), ∂L/∂b_ℓ = Σ δ_ℓ.
+            grad[:, layer.w] = np.matmul(np.swapaxes(below, -1, -2), delta).reshape(m, -1)
+            grad[:, layer.b] = delta.sum(axis=1)
+            if index:
+                w, _ = self._weights(theta, layer)
+                delta = np.matmul(delta, np.swapaxes(w, -1, -2)) * slopes[index - 1]
+        return loss.mean(axis=1), grad
+
+    def _chunks(self, runs: int) -> list[slice]:
+        widest = max(self.hidden, default=1)
+        size = max(1, _BLOCK // (self.n_examples * widest))
+        return [slice(s, s + size) for s in range(0, runs, size)]
+
+    def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Full-batch loss and gradient at ``theta`` ``(..., P)``, in blocks of runs."""
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, self.dim)
+        loss, grad = np.empty(len(flat)), np.empty_like(flat)
+        for part in self._chunks(len(flat)):
+            loss[part], grad[part] = self.loss_and_grad_on(flat[part], self.x, self.y)
+        return loss.reshape(theta.shape[:-1]), grad.reshape(theta.shape)
+
+    def loss(self, theta: np.ndarray) -> np.ndarray:
+        """Full-batch loss only (the forward pass; no backward), shape ``theta.shape[:-1]``."""
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, self.dim)
+        loss = np.empty(len(flat))
+        for part in self._chunks(len(flat)):
+            z = self.forward(flat[part], self.x)[0]
+            loss[part] = self._example_losses(z, self.y)[0].mean(axis=1)
+        return loss.reshape(theta.shape[:-1])
+
+    def hessian(self, theta: np.ndarray, step: float = 1e-5) -> np.ndarray:
+        """The full-batch Hessian ``(M, P, P)`` at ``theta`` ``(M, P)``.
+
+        Central differences of the analytic (backpropagated) gradient, all 2P probes of every
+        run in one batched call; symmetrised. (With relu the Hessian is zero almost everywhere
+        in the hidden weights' second derivatives but not in the loss's; the differences see
+        the kinks only within ``step`` of them.)
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        m, p = theta.shape
+        offsets = step * np.eye(p)
+        probes = np.concatenate([theta[:, None, :] + offsets, theta[:, None, :] - offsets],
+                                axis=1)  # (M, 2P, P)
+        grads = self.grad(probes.reshape(-1, p)).reshape(m, 2 * p, p)
+        hess = (grads[:, :p] - grads[:, p:]) / (2.0 * step)
+        return 0.5 * (hess + np.swapaxes(hess, -1, -2))
+
+    def examples(self) -> tuple[np.ndarray, ...]:
+        return self.x, self.y
+
+    def layer_gradient_norms(self, grad: np.ndarray) -> dict[str, np.ndarray]:
+        """|∂L/∂W_ℓ| and |∂L/∂b_ℓ| per layer for gradients ``(M, P)``: name → ``(M,)``."""
+        grad = np.atleast_2d(grad)
+        norms = {}
+        for number, layer in enumerate(self.layers, start=1):
+            norms[f"W{number}"] = np.linalg.norm(grad[:, layer.w], axis=1)
+            norms[f"b{number}"] = np.linalg.norm(grad[:, layer.b], axis=1)
+        return norms
+
+
+NETWORK_SURFACES: tuple[type[Surface], ...] = (Network,)

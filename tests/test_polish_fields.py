@@ -166,3 +166,31 @@ def test_the_rule_names_the_field_readably() -> None:
     n = ParamSpec("n", 5, "", kind="int", low=1)
     assert FieldRule(n).check("3e9")[0] is None  # above what the box can hold: said so
     assert "2147483647" in FieldRule(n).check("3e9")[1]
+
+
+def test_a_surface_change_that_rescales_eta_says_so(qtbot) -> None:
+    """1.5 on the bowl became 0.015 on Rosenbrock silently; now the status bar says so."""
+    w = MainWindow([RunConfig(lr=1.5)])
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.history is not None)
+    w.surface_combo.setCurrentIndex(w.surface_combo.findData("rosenbrock"))  # one change
+    qtbot.waitUntil(lambda: w.configs[0].surface == "rosenbrock")
+    message = _message(w)
+    new = w.configs[0].lr
+    assert new is not None and new != 1.5
+    assert "η changed from 1.5 to" in message and f"{new:.3g}" in message
+    assert "ratio to the recommended rate" in message and "Rosenbrock" in message
+    w.close()
+
+
+def test_a_default_eta_names_the_new_recommended_rate() -> None:
+    from gdsim.app.model.edits import choose_surface, lr_change_note
+
+    before = [RunConfig()]
+    after = choose_surface(before, "rosenbrock")
+    note = lr_change_note(before, after)
+    assert note.startswith("η changed from 0.1 to 0.001")
+    assert "recommended rate for Gradient descent on Rosenbrock" in note
+    assert lr_change_note(before, before) == ""

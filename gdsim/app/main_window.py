@@ -265,8 +265,7 @@ class MainWindow(QMainWindow):
 
         sel = lambda: self._selected  # noqa: E731 - read at edit time
         sp = self.surface_panel
-        sp.sigSurfaceChosen.connect(lambda name: self._edit(
-            lambda cs: edits.choose_surface(cs, name)))
+        sp.sigSurfaceChosen.connect(self._choose_surface)
         sp.sigParamEdited.connect(lambda name, value: self._edit(
             lambda cs: edits.set_param(cs, sel(), "surface_params", name, value)))
         sp.sigStartEdited.connect(self.set_start)
@@ -425,6 +424,14 @@ class MainWindow(QMainWindow):
         self._selected = min(selected, len(configs) - 1)
         self._show_configs()
         self.controller.set_configs(configs)
+
+    def _choose_surface(self, name: str) -> None:
+        """A new surface for every run; the status bar says what became of η, and why."""
+        before = list(self._configs)
+        self._edit(lambda cs: edits.choose_surface(cs, name))
+        note = edits.lr_change_note(before, self._configs)
+        if note and self._configs != before:
+            self.show_message(note)
 
     def _step_limit_edited(self, max_steps: int) -> None:
         self._configs = edits.set_step_limit(self._configs, max_steps)

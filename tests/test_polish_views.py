@@ -133,3 +133,37 @@ def test_the_loss_plot_at_step_0_and_after_reset(qtbot, config: RunConfig) -> No
     assert w.history is not None and w.history.steps == 0
     _check_loss_plot_at_start(w)
     w.close()
+
+
+@pytest.mark.parametrize("size", [(420, 260), (600, 400), (900, 330)])
+@pytest.mark.parametrize("log", [False, True])
+def test_the_loss_legend_never_covers_a_curve(qtbot, size: tuple[int, int], log: bool) -> None:
+    """Four runs that start together at the top left, where a legend would sit: the legend
+    gets a band of its own above the curves."""
+    from gdsim.app.model.history import History
+    from gdsim.app.plots.legend import path_points
+    from gdsim.app.plots.loss_plot import LossPlot
+    from tests.test_plots import history_of, labels_of, make_run, shown
+
+    run = make_run("bowl", ("gd", "momentum", "adam", "rmsprop"), lr=0.05, start=(4.0, 4.0),
+                   steps=40)
+    history: History = history_of(run)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_surface(run.surface)
+    plot.set_lanes(labels_of(run))
+    shown(qtbot, plot, size)
+    plot.set_log_y(log)
+    plot.update_history(history)
+    qtbot.wait(20)
+    plot.update_history(history)
+    if not plot.legend.isVisible():  # no room even in columns: hidden, never over a curve
+        assert size[1] < 300
+        return
+    box = plot.legend.rect_in_view()
+    assert box is not None
+    for lane in plot.lanes:
+        xy = path_points([lane.loss])
+        inside = ((xy[:, 0] >= box.left()) & (xy[:, 0] <= box.right())
+                  & (xy[:, 1] >= box.top()) & (xy[:, 1] <= box.bottom()))
+        assert not inside.any(), (size, log)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app import layout
 from gdsim.app.actions import (
     SpeedControl,
     build_menus,
@@ -58,9 +59,6 @@ from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.params import ParamError
 from gdsim.core.run import Run
 from gdsim.core.surfaces import Surface, make_surface
-
-LEFT_DOCK_WIDTH = 285
-RIGHT_DOCK_WIDTH = 330
 
 DISPLAY_INTERVAL_MS = 16
 """The display timer: at most ~60 redraws a second, fewer when a redraw is expensive."""
@@ -129,6 +127,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._show_configs()
         self.default_layout()
+        self.layout_restored = False  # set when a remembered dock layout is restored
+        layout.FirstShowArranger(self)
 
         self.controller = SimulationController(self._configs, self)
         self.controller.sigFrame.connect(self._on_frame)
@@ -195,16 +195,9 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)
 
     def default_layout(self) -> None:
-        """Dock widths and heights, splitter proportions of a fresh window."""
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([self.surface_dock, self.runs_dock], [LEFT_DOCK_WIDTH,
-                                                               RIGHT_DOCK_WIDTH], horizontal)
-        self.resizeDocks([self.surface_dock, self.optimizer_dock, self.batch_dock],
-                         [240, 300, 130], vertical)
-        self.resizeDocks([self.runs_dock, self.schedule_dock, self.inspector_dock],
-                         [120, 150, 400], vertical)
-        self.central_splitter.setSizes([440, 290])
-        self.plots_splitter.setSizes([400, 300])
+        """Docks, their sizes and the splitters of a fresh window, for its width (see
+        :mod:`gdsim.app.layout`; done again when the window is first shown)."""
+        layout.arrange(self)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea,
               scroll: bool = True) -> QDockWidget:

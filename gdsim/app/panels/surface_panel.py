@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QToolButton,
     QVBoxLayout,
@@ -52,24 +52,28 @@ class SurfacePanel(QWidget):
 
         self.start_spins = [NumberSpinBox(name=f"start θ₀[{i}]") for i in range(2)]
         self.start_labels = [QLabel() for _ in range(2)]
-        start_row = QHBoxLayout()
-        start_row.setSpacing(4)
+        # One row per coordinate: each box wide enough for "-0.000001" in a narrow dock.
+        start_rows = QGridLayout()
+        start_rows.setContentsMargins(0, 0, 0, 0)
+        start_rows.setHorizontalSpacing(4)
+        start_rows.setVerticalSpacing(2)
+        start_rows.setColumnStretch(1, 1)
         for i, (label, spin) in enumerate(zip(self.start_labels, self.start_spins, strict=True)):
             spin.setObjectName(f"start_{i}")
             spin.setToolTip(_START_TIP)
             spin.setSingleStep(0.1)
-            spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance(START_WIDTH_TEXT) + 24)
-            start_row.addWidget(label)
-            start_row.addWidget(spin, 1)
+            spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance(START_WIDTH_TEXT) + 28)
+            start_rows.addWidget(label, i, 0)
+            start_rows.addWidget(spin, i, 1)
         self.start_default = QToolButton(objectName="start_default_button")
         self.start_default.setText("↺")
         self.start_default.setToolTip("Start from the surface's usual start point.")
-        start_row.addWidget(self.start_default)
+        start_rows.addWidget(self.start_default, 0, 2)
         self.seed_spin = IntSpinBox(SEED_SPEC, label="seed")
         self.seed_spin.setObjectName("seed_spin")
 
         self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
-        self.params.add_row("Start θ₀", start_row, tip=_START_TIP, above=False)
+        self.params.add_row("Start θ₀", start_rows, tip=_START_TIP, above=False)
         self.params.add_row("Seed", self.seed_spin, tip=_SEED_TIP, above=False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.params)

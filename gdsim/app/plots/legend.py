@@ -133,8 +133,9 @@ class Legend(pg.LegendItem):
         scores = {corner: self.cover(corner, points) for corner in CORNERS}
         current = scores.get(self.corner, self.cover(None, points))
         best = min(CORNERS, key=lambda c: (scores[c], CORNERS.index(c)))
-        if (best != self.corner and current >= MIN_SCORE_TO_MOVE
-                and scores[best] < MOVE_RATIO * current):
+        if best != self.corner and ((current >= MIN_SCORE_TO_MOVE
+                                     and scores[best] < MOVE_RATIO * current)
+                                    or (current > 0 and scores[best] == 0)):
             self._anchor(best)
             return True
         return False

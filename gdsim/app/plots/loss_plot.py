@@ -43,6 +43,8 @@ from gdsim.core.surfaces import Surface
 LR_LOG_RATIO = 20.0
 LR_MARGIN = 0.15  # the linear η axis spans −0.15·η_max … 1.15·η_max: 0 and η_max labelled
 RATE_LABEL_PX = 13  # constant rates are labelled on the η axis if this many pixels apart
+LEGEND_GAP = 8  # pixels between the legend's band and the curves below it
+LEGEND_SHARE = 0.4  # the legend (in columns if need be) takes at most this share of the panel
 MIN_STEPS_SHOWN = 10  # the step axis spans at least 0 … this
 START_DOT_SIZE = 7  # pixels: the start point (step 0) of every lane, on every panel
 CURVE_POINTS = 2000
@@ -75,15 +77,17 @@ class _Curve(pg.PlotDataItem):
 
 class _StepExtent(pg.GraphicsObject):
     """Invisible: makes the x auto-range span steps 0 … max(t, MIN_STEPS_SHOWN), so a run at
-    step 0 (one point, no width) shows steps 0…10, not −30…30 around it."""
+    step 0 (one point, no width) shows steps 0…10, not −30…30 around it; and, while the
+    legend is shown, adds a band above the curves (``y_bounds``, view units) for it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.last = float(MIN_STEPS_SHOWN)
+        self.y_bounds: tuple[float, float] | None = None
 
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: object = None  # noqa: N802, N803
                    ) -> tuple[float, float] | None:
-        return (0.0, self.last) if ax == 0 else None
+        return (0.0, self.last) if ax == 0 else self.y_bounds
 
     def boundingRect(self) -> pg.QtCore.QRectF:  # noqa: N802 - Qt's name
         return pg.QtCore.QRectF()
@@ -486,6 +490,7 @@ class LossPlot(QWidget):
         self._label_rates(constant_rates)
         if any_batch != self._legend_has_batch:
             self._rebuild_legend(any_batch)
+        self._legend_band()  # before settling: one range change, one paint
         self._settle_ranges()
         self._place_legend()
 
@@ -502,8 +507,47 @@ class LossPlot(QWidget):
             else:
                 dot.setData([], [])
 
+    def _fit_legend(self) -> None:
+        """As many legend columns as keep it within LEGEND_SHARE of the panel's height;
+        hidden if even that does not fit (it would cover curves)."""
+        items = len(self.legend.items)
+        vb = self.plot_item.getViewBox()
+        height, width = vb.height(), vb.width()
+        if not items or height <= 0:
+            self.legend.setVisible(bool(items))
+            return
+        rows = int((LEGEND_SHARE * height - 8) // 15)
+        columns = -(-items // max(rows, 1))
+        widest = max(label.boundingRect().width() for _, label in self.legend.items) + 30
+        fits = rows >= 1 and columns * widest <= 0.9 * width
+        if fits and columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+        self.legend.setVisible(fits)
+
+    def _legend_band(self) -> None:
+        """Head room above the loss curves as tall as the legend, so that the legend, in a
+        top corner, never covers a curve."""
+        band = None
+        self._fit_legend()
+        if self.legend.isVisible():
+            bounds = [b for lane in self.lanes for item in (lane.loss, lane.batch_loss)
+                      if item.xData is not None and len(item.xData)
+                      and (b := item.dataBounds(1)) is not None
+                      and None not in b and all(math.isfinite(v) for v in b)]
+            height = self.plot_item.getViewBox().height()
+            if bounds and height > 0:
+                lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+                share = min((self.legend.boundingRect().height() + 2 * LEGEND_GAP) / height,
+                            0.7)
+                span = max(hi - lo, 1e-12 * max(1.0, abs(hi)))
+                band = (lo, hi + span * share / (1.0 - share))
+        if band != self._extent.y_bounds:
+            self._extent.y_bounds = band
+            self._extent.informViewBoundsChanged()
+
     def _place_legend(self) -> None:
         """The legend to the corner of the loss plot that hides the fewest curve points."""
+        self._legend_band()
         if self.legend.isVisible():
             curves = [item for lane in self.lanes for item in (lane.loss, lane.batch_loss)]
             self.legend.place([(path_points(curves), 1.0)])

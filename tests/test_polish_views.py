@@ -167,3 +167,25 @@ def test_the_loss_legend_never_covers_a_curve(qtbot, size: tuple[int, int], log:
         inside = ((xy[:, 0] >= box.left()) & (xy[:, 0] <= box.right())
                   & (xy[:, 1] >= box.top()) & (xy[:, 1] <= box.bottom()))
         assert not inside.any(), (size, log)
+
+
+def test_runs_have_distinct_colour_blind_safe_colours_and_shapes(qtbot) -> None:
+    """Okabe–Ito colours, and a marker shape per run: apart in greyscale too."""
+    from gdsim.app import style
+
+    okabe_ito = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
+                 "#F0E442"}
+    n = len(style.LANE_COLORS)
+    assert set(style.LANE_COLORS) <= okabe_ito
+    assert len({style.lane_symbol(i) for i in range(n)}) == n
+    assert len({(style.lane_hex(i), style.lane_symbol(i)) for i in range(2 * n)}) == n
+    for i in range(n):
+        assert style.current_marker(i)["symbol"] == style.lane_symbol(i)
+        assert style.start_marker(i)["symbol"] == style.lane_symbol(i)
+    w = MainWindow([RunConfig(), RunConfig(optimizer="momentum"), RunConfig(optimizer="adam")])
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.history is not None and len(w.surface_view.lanes.lanes) == 3)
+    shapes = [lane.current.opts["symbol"] for lane in w.surface_view.lanes.lanes]
+    assert len(set(shapes)) == 3
+    w.close()

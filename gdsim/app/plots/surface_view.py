@@ -86,6 +86,7 @@ class SurfaceView(QWidget):
         self.aids = VisualAids(self.plot_item)
         self.legend = Legend(self.plot_item.getViewBox())
         self.aids.set_obstacle(self.legend.rect_in_view)
+        self.aids.set_markers(self.critical_points.positions)
         self._point_samples: dict[str, pg.ScatterPlotItem] = {}
 
         self.surface: Surface | None = None

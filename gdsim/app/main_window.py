@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdsim.app import layout
+from gdsim.app import help_menu, layout
 from gdsim.app.actions import (
     SpeedControl,
     build_menus,
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         build_menus(self, self.window_actions, self.docks)
         self._build_status_bar()
         self.documents = Documents(self, settings)
+        help_menu.install(self)  # Help ▸ User Guide, Keyboard Shortcuts
         self._connect()
         self._show_configs()
         self.default_layout()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdsim.app import help_menu, layout
+from gdsim.app import comfort, help_menu, layout
 from gdsim.app.actions import (
     SpeedControl,
     build_menus,
@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.documents = Documents(self, settings)
         help_menu.install(self)  # Help ▸ User Guide, Keyboard Shortcuts
+        self.view_options = comfort.ViewOptions(self, settings)  # dark theme, presentation
         self._connect()
         self._show_configs()
         self.default_layout()

@@ -80,3 +80,14 @@ def test_log_tick_labels_read_back_and_are_at_least_two(qapp, lo: float, decades
         assert read_back(text) == pytest.approx(value, rel=1e-6), (text, value)
     assert len({t for _, t in ticks}) == len(ticks)
     assert all(math.isfinite(v) for v, _ in ticks)
+
+
+@pytest.mark.parametrize(("lo", "hi", "size"), [(-0.3, 10.3, 600), (-0.2, 8.2, 900),
+                                                (-0.1, 3.1, 300), (0, 250_000, 500)])
+def test_the_step_axis_has_whole_numbers_only(qapp, lo: float, hi: float, size: float) -> None:
+    axis = NumberAxis("bottom", integer=True)
+    ticks = labelled(axis, lo, hi, size)
+    assert len(labelled(axis, lo, hi, size, top_only=True)) >= 2
+    assert all(float(v).is_integer() for v, _ in ticks), ticks
+    for spacing, _ in axis.tickValues(lo, hi, size):
+        assert spacing >= 1

@@ -189,3 +189,22 @@ def test_runs_have_distinct_colour_blind_safe_colours_and_shapes(qtbot) -> None:
     shapes = [lane.current.opts["symbol"] for lane in w.surface_view.lanes.lanes]
     assert len(set(shapes)) == 3
     w.close()
+
+
+def test_rates_far_apart_keep_the_step_axis_automatic(qtbot) -> None:
+    """Rates 50× apart put η on a log axis; its range change reached the x-linked loss plot
+    and switched its x auto-range off (steps stuck at −0.5…0.5)."""
+    configs = [RunConfig(surface="himmelblau", start=(0.5, -4.5)),
+               RunConfig(surface="himmelblau", optimizer="adam", lr=0.1, start=(0.5, -4.5))]
+    w = MainWindow(configs)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.history is not None)
+    for _ in range(12):
+        with qtbot.waitSignal(w.sigRedrawn, timeout=5000):
+            w.action_step.trigger()
+    assert w.loss_plot.lr_plot.getAxis("left").logMode
+    (x0, x1), _ = w.loss_plot.plot_item.viewRange()
+    assert x0 <= 0 and x1 >= 12
+    w.close()

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gdsim.app import style
 from gdsim.app.plots.legend import refit_title
@@ -202,15 +202,17 @@ class ViewOptions(QObject):
             item.setPen(pen)
 
     def _scale_widget_fonts(self, factor: float) -> None:
-        app = QApplication.instance()
-        base = app.font().pointSizeF() if app is not None else 10.0
-        for widget in [self.window, *self.window.findChildren(QWidget)]:
+        """The window's font (which its widgets inherit, rows built later too) and every
+        widget's own font, ``factor`` times their normal size."""
+        own = [w for w in self.window.findChildren(QWidget)
+               if w.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
+        for widget in [self.window, *own]:  # normal sizes first, before any change
+            if widget.property(_BASE_FONT) is None:
+                size = widget.font().pointSizeF()
+                widget.setProperty(_BASE_FONT, size if size > 0 else 10.0)
+        for widget in [self.window, *own]:
             font = widget.font()
-            own = widget.property(_BASE_FONT)
-            if own is None:
-                own = font.pointSizeF() if font.pointSizeF() > 0 else base
-                widget.setProperty(_BASE_FONT, own)
-            font.setPointSizeF(float(own) * factor)
+            font.setPointSizeF(float(widget.property(_BASE_FONT)) * factor)
             widget.setFont(font)
 
     def _restyle_inspector(self) -> None:

@@ -100,8 +100,9 @@ class NumberAxis(pg.AxisItem):
     labelled with as many significant digits as their spacing needs.
     """
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, integer: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.integer = integer  # ticks only at whole numbers (steps)
         self.enableAutoSIPrefix(False)
         self._labelled: set[float] = set()  # log mode: the ticks that get a label
         self._unlabelled: set[float] = set()  # linear mode: ticks thinned out of the labels
@@ -138,6 +139,10 @@ class NumberAxis(pg.AxisItem):
             major = _smaller_step(major)
         minor = major / (2.0 if str(major / 10.0 ** math.floor(math.log10(major)))[0] == "5"
                          else 5.0)
+        if self.integer and major < 1.0 and not _fewer_than_two(low, high, 1.0):
+            major = 1.0  # steps are whole: no tick at 2.5
+        if self.integer and minor < 1.0:
+            return [(major, 0.0)] if major <= 1.0 else [(major, 0.0), (1.0, 0.0)]
         return [(major, 0.0), (minor, 0.0)]
 
     def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803

@@ -60,7 +60,7 @@ def decimation_factor(rows: int) -> int:
 
 
 def _axes() -> dict[str, NumberAxis]:
-    return {"left": NumberAxis("left"), "bottom": NumberAxis("bottom")}
+    return {"left": NumberAxis("left"), "bottom": NumberAxis("bottom", integer=True)}
 
 
 class _Curve(pg.PlotDataItem):
@@ -363,6 +363,15 @@ class LossPlot(QWidget):
     def _scale_lr_axis(self, bottom: float, top: float) -> None:
         """η from 0 up (a constant rate is a flat line at its value, not a zoomed-in band);
         on a log axis instead when the lanes' rates differ by more than a factor 20."""
+        # Setting the η plot's y range passes its x range on to the x-linked loss plot,
+        # which would turn the loss plot's x auto-range off: keep it as it was.
+        leader = self.plot_item.getViewBox()
+        x_auto = leader.autoRangeEnabled()[0]
+        self._set_lr_range(bottom, top)
+        if x_auto and not leader.autoRangeEnabled()[0]:
+            leader.enableAutoRange(axis=pg.ViewBox.XAxis, enable=x_auto)
+
+    def _set_lr_range(self, bottom: float, top: float) -> None:
         log = top > 0 and math.isfinite(bottom) and top / bottom > LR_LOG_RATIO
         if log != self.lr_plot.getAxis("left").logMode:
             self.lr_plot.setLogMode(y=log)

@@ -4,13 +4,14 @@
 ``gdsim list WHAT``         list surfaces, optimizers or schedules with their parameters
 ``gdsim run ...``           run headless and write the trajectory as CSV
 
-``run`` and ``list`` never import Qt. Bad arguments exit with status 2 and one line on standard
-error, never a traceback.
+``run`` and ``list`` never import Qt. Bad arguments, unreadable inputs and unwritable outputs
+exit with status 2 and one line on standard error, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any, NoReturn
 from gdsim import __version__
 
 EXIT_USAGE = 2
+MAX_RUN_STEPS = 1_000_000
+"""The most updates ``gdsim run`` makes: it keeps the whole trajectory (~70 bytes a step)."""
 
 
 class UsageError(Exception):
@@ -30,6 +33,18 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Parse, refusing the empty value argparse makes of ``--option=--``."""
+        parsed = super().parse_args(args, namespace)
+        for action in self._actions:
+            value = getattr(parsed, action.dest, None)
+            if action.nargs is None and action.option_strings and (
+                    isinstance(value, list) and not all(isinstance(v, str) for v in value)
+                    if isinstance(action, argparse._AppendAction) else isinstance(value, list)):
+                self.error(f"argument {action.option_strings[0]}: expected one value")
+        return parsed
 
 
 def _key_values(items: Sequence[str] | None, option: str) -> dict[str, Any]:
@@ -93,7 +108,8 @@ def _run_parser() -> _Parser:
                    help="examples per step: 'full' (default), 1 (SGD) or a mini-batch size")
     p.add_argument("--start", type=_start, metavar="X[,Y]",
                    help="start point (use --start=-1,2 for negative numbers)")
-    p.add_argument("--steps", type=_int, help="number of updates (the step limit)")
+    p.add_argument("--steps", type=_int, help="number of updates (the step limit, at most "
+                   f"{MAX_RUN_STEPS:,})")
     p.add_argument("--seed", type=_int, help="random seed for data and batches")
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="a saved session or config JSON; other options override it")
@@ -170,7 +186,8 @@ def cmd_list(what: str, out: Any = None) -> int:
             lines.append(f"{name:<20} {sched.title}: {sched.summary}")
             lines.append(f"    = {sched.torch_equivalent}")
             lines += _format_specs(sched.specs)
-    print("\n".join(lines), file=out)
+    _to_stdout("gdsim list: cannot write the list", lambda stream: print("\n".join(lines),
+                                                                         file=stream), out)
     return 0
 
 
@@ -221,13 +238,24 @@ def cmd_run(argv: Sequence[str]) -> int:
     args = _run_parser().parse_args(_join_negative_start(list(argv)))
     from gdsim.core.config import ConfigError
     from gdsim.core.csvio import write_csv
+    from gdsim.core.fileio import atomic_path
     from gdsim.core.run import Run
     from gdsim.core.session import SessionError
 
+    if args.steps is not None and not 0 <= args.steps <= MAX_RUN_STEPS:
+        raise UsageError(f"gdsim run: --steps must be from 0 to at most {MAX_RUN_STEPS:,} "
+                         f"(the whole trajectory is kept), got {args.steps:,}")
     try:
         config = build_config(args)
-    except (ConfigError, SessionError) as exc:
+    except ConfigError as exc:  # the reason names the option's key already: say it once
+        leaf = exc.field.rsplit(".", 1)[-1]
+        raise UsageError(f"gdsim run: {exc.reason if f'({leaf})' in exc.reason else exc}") \
+            from None
+    except SessionError as exc:
         raise UsageError(f"gdsim run: {exc}") from None
+    if config.max_steps > MAX_RUN_STEPS:
+        raise UsageError(f"gdsim run: the step limit {config.max_steps:,} is more than gdsim "
+                         f"run makes (at most {MAX_RUN_STEPS:,}): lower it with --steps")
     if args.plot is not None and Path(args.plot).suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"gdsim run: --plot: unknown format {Path(args.plot).suffix or '(none)'!r}"
                          f" for {args.plot}: use {', '.join(PLOT_FORMATS)}")
@@ -235,23 +263,29 @@ def cmd_run(argv: Sequence[str]) -> int:
         raise UsageError(f"gdsim run: --frames must be between 1 and 1000, got {args.frames}")
     if not 0 < args.fps <= 100:
         raise UsageError(f"gdsim run: --fps must be in (0, 100], got {args.fps:g}")
+    for option, target in (("--csv", args.csv), ("--plot", args.plot)):
+        if target is not None and target != "-":
+            _check_writable(option, Path(target))
     run = Run(config)
     run.advance(config.max_steps)
     if args.csv == "-":
-        write_csv(run, sys.stdout)
+        _to_stdout("gdsim run: cannot write the CSV", lambda stream: write_csv(run, stream))
     elif args.csv is not None:
         try:
-            with open(args.csv, "w", newline="", encoding="utf-8") as stream:
+            with atomic_path(Path(args.csv)) as tmp, \
+                    open(tmp, "w", newline="", encoding="utf-8") as stream:
                 write_csv(run, stream)
         except OSError as exc:
-            print(f"gdsim run: cannot write {args.csv}: {exc.strerror}", file=sys.stderr)
-            return 1
+            raise UsageError(f"gdsim run: cannot write {args.csv} ({exc.strerror or exc})") \
+                from None
     if args.plot is not None:
         try:
             _write_plot(run, Path(args.plot), args.frames, args.fps)
         except (OSError, ValueError) as exc:
-            print(f"gdsim run: cannot write {args.plot}: {exc}", file=sys.stderr)
-            return 1
+            text = str(exc)
+            if args.plot not in text:
+                text = f"cannot write {args.plot} ({text})"
+            raise UsageError(f"gdsim run: {text[:1].lower()}{text[1:]}") from None
     print(f"{config.surface} / {config.optimizer}: {run.summary()}", file=sys.stderr)
     return 0
 
@@ -259,10 +293,51 @@ def cmd_run(argv: Sequence[str]) -> int:
 PLOT_FORMATS = (".png", ".svg", ".pdf", ".gif")
 
 
+def _check_writable(option: str, path: Path) -> None:
+    """Refuse an output path that cannot be written before running, not after."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        reason = "it is a folder"
+    elif not folder.is_dir():
+        reason = f"the folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK):
+        reason = f"the folder {folder} is not writable"
+    else:
+        return
+    raise UsageError(f"gdsim run: {option}: cannot write {path}: {reason}")
+
+
+def _to_stdout(failure: str, write: Any, stream: Any = None) -> None:
+    """``write(stream)`` to standard output (or ``stream``), flushed; a closed or full output is
+    one :class:`UsageError` line starting with ``failure``. A reader that left early
+    (BrokenPipeError) is no error: :func:`main` handles it."""
+    stream = stream or sys.stdout
+    if stream is None:  # started with standard output closed
+        raise UsageError(f"{failure} to standard output: it is closed")
+    try:
+        write(stream)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:  # ValueError: a closed file object
+        _silence_stdout()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"{failure} to standard output ({reason})") from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # none, or not a real file (tests capture it)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def _write_plot(run: Any, path: Path, frames: int, fps: float) -> None:
     """Render the plot with the app's own views, offscreen: no window, no display needed."""
-    import os
-
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -298,12 +373,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list(_list_parser().parse_args(argv[1:]).what)
         return cmd_app(argv)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        from gdsim.core.params import printable
+
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version: argparse printed them and exits
+        return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `gdsim list surfaces | head`: the reader left early
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 0

@@ -104,6 +104,12 @@ def test_batch_size_full_and_defaults(capsys: pytest.CaptureFixture[str]) -> Non
     (["run", "--bogus"], "unrecognized"),
     (["list", "things"], "invalid choice"),
     (["run", "--config", "/nonexistent/x.json"], "cannot read"),
+    (["run", "--frames=--"], "expected one value"),
+    (["run", "--param=--"], "expected one value"),
+    (["run", "--steps", "1", "--lr", "1e400"], "lr"),
+    (["run", "--seed", "1" + "0" * 30], "seed"),
+    (["run", "--surface-param", "n_examples=" + "9" * 5000], "n_examples"),
+    (["run", "--label\nsecond"], "unrecognized"),
 ])
 def test_bad_arguments_exit_2_with_one_line(args: list[str], words: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,10 +120,75 @@ def test_bad_arguments_exit_2_with_one_line(args: list[str], words: str,
     assert "Traceback" not in err
 
 
-def test_unwritable_csv_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run_cli(["run", "--steps", "1", "--csv", str(tmp_path / "no" / "x.csv")],
-                           capsys)
-    assert code == 1 and "cannot write" in err and "Traceback" not in err
+@pytest.mark.parametrize("where", ["no/x.csv", ".", "ro/x.csv"])
+def test_unwritable_csv_path_is_a_usage_error(where: str, capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path) -> None:
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o500)
+    path = tmp_path / where
+    try:
+        code, out, err = run_cli(["run", "--steps", "1", "--csv", str(path)], capsys)
+    finally:
+        (tmp_path / "ro").chmod(0o700)
+    if where.startswith("ro") and code == 0:
+        pytest.skip("running as a user who may write anywhere")
+    assert code == 2 and out == "", err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.lower().count("cannot write") == 1 and str(path) in err
+
+
+@pytest.mark.parametrize("args", [["run", "--steps", "3", "--csv", "-"], ["list", "surfaces"]])
+def test_output_to_a_full_disk_is_one_line(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "gdsim", *args], stdout=full,
+                                stderr=subprocess.PIPE, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "standard output" in result.stderr and "No space left" in result.stderr
+
+
+def test_csv_to_a_closed_standard_output_is_one_line() -> None:
+    code = ("import os, sys; os.close(1); sys.stdout = None; from gdsim.cli import main; "
+            "sys.exit(main(['run', '--steps', '3', '--csv', '-']))")
+    result = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True,
+                            check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "gdsim run: cannot write the CSV to standard output: it is closed\n"
+
+
+def test_the_step_count_is_bounded_and_says_so(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    from gdsim.cli import MAX_RUN_STEPS
+
+    assert MAX_RUN_STEPS == 1_000_000
+    code, out, err = run_cli(["run", "--lr", "0", "--steps", str(10**12), "--csv", "-"], capsys)
+    assert code == 2 and out == "" and "at most 1,000,000" in err
+    assert len(err.strip().splitlines()) == 1
+    path = tmp_path / "c.json"
+    path.write_text(RunConfig(max_steps=10**9).to_json())
+    code, out, err = run_cli(["run", "--config", str(path)], capsys)
+    assert code == 2 and "at most 1,000,000" in err and "--steps" in err
+
+
+def test_counts_are_singular_or_plural(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run_cli(["run", "--steps", "1"], capsys)
+    assert "after 1 step:" in err
+    _, _, err = run_cli(["run", "--steps", "2"], capsys)
+    assert "after 2 steps:" in err
+
+
+@pytest.mark.parametrize("args", [["run", "--help"], ["list", "--help"], ["--version"]])
+def test_help_and_version_return_zero(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(args, capsys)
+    assert code == 0 and out
+
+
+def test_hostile_config_file_is_one_line(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 5000 + "]" * 5000)
+    code, _, err = run_cli(["run", "--config", str(path)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "deep.json" in err
 
 
 def test_config_file_with_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,3 +252,10 @@ def test_qt_free_packages_import_only_numpy_and_the_standard_library(package: st
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_messages_say_the_key_once(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run_cli(["run", "--lr", "-1"], capsys)
+    assert err == "gdsim run: Gradient descent's learning rate η (lr) must be ≥ 0 (got -1.0)\n"
+    _, _, err = run_cli(["run", "--optimizer", "adam", "--param", "beta1=2"], capsys)
+    assert err.count("beta1") == 1 and "Adam's first-moment decay β₁" in err

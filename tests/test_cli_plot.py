@@ -79,6 +79,8 @@ def test_bad_plot_paths(tmp_path: Path) -> None:
     assert result.returncode == 2 and "unknown format" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     result = gdsim(*BASE, "--plot", str(tmp_path / "missing" / "out.png"), cwd=tmp_path)
-    assert result.returncode == 1 and "does not exist" in result.stderr
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.lower().count("cannot write") == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing partial left behind

@@ -191,6 +191,12 @@ def test_save_and_reopen_a_session_replays_identically(qtbot, tmp_path: Path) ->
     ('{"format": "gdsim-session", "version": 1, "runs": [{"lr": -2}]}', "runs[0].lr"),
     ('{"format": "gdsim-session", "version": 1, "runs": [{}], "view": {"x_range": [2, 1]}}',
      "view.x_range"),
+    ("[" * 5000 + "]" * 5000, "nested too deeply"),
+    ('{"seed": ' + "9" * 5000 + "}", "too many digits"),
+    ('{"format": "gdsim-session", "version": 1, "runs": [{"label": "\\ud800"}]}',
+     "runs[0].label"),
+    ('{"format": "gdsim-session", "version": 1, "runs": [{"surface": [1, 2]}]}',
+     "runs[0].surface"),
 ])
 def test_corrupt_session_is_rejected_and_nothing_changes(qtbot, tmp_path: Path, content: str,  # noqa: ANN001
                                                          field: str) -> None:
@@ -271,3 +277,17 @@ def test_opening_a_file_at_launch(qtbot, tmp_path: Path) -> None:  # noqa: ANN00
     assert window.configs == list(lesson.session.configs)
     assert window.documents.lesson_panel.title.text() == lesson.title
     window.close()
+
+
+def test_a_failing_save_is_one_message(qtbot, tmp_path: Path,  # noqa: ANN001
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import gdsim.core.session as session_module
+
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    window = make_window(qtbot, [BOWL])
+    monkeypatch.setattr(session_module, "write_atomic", full_disk)
+    assert window.documents.save_session(tmp_path / "s.json") is None
+    message = status_message(window)
+    assert "No space left on device" in message and message.count("s.json") == 1

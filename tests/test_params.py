@@ -26,7 +26,7 @@ def test_text_is_bounded_in_length() -> None:
     assert FORMULA.validate(parse_value("2")) == "2"
     with pytest.raises(ParamError, match="at most 20 characters"):
         FORMULA.validate("x" * 21)
-    with pytest.raises(ParamError, match="expected text"):
+    with pytest.raises(ParamError, match="must be text"):
         FORMULA.validate(["x"])
 
 

@@ -193,3 +193,131 @@ def test_comparison_must_share_surface_and_seed() -> None:
         Run([RunConfig(surface="bowl"), RunConfig(surface="booth")])
     with pytest.raises(ValueError, match="share"):
         Run([RunConfig(seed=1), RunConfig(seed=2)])
+
+
+# --- absurd numbers (issue 8) -------------------------------------------------------------------
+def _extremes(spec) -> list[float]:
+    """The ends of a float parameter's range, or ±1e300 where it is unbounded."""
+    return [spec.low if spec.low is not None else -1e300,
+            spec.high if spec.high is not None else 1e300]
+
+
+def _extreme_cases() -> list[tuple[str, str, float]]:
+    from gdsim.core.surfaces import SURFACES
+
+    return [(name, spec.name, value) for name, cls in SURFACES.items() for spec in cls.specs
+            if spec.kind == "float" for value in _extremes(spec)
+            if not (spec.low_open and value == spec.low)]
+
+
+@pytest.mark.parametrize("surface, key, value", _extreme_cases())
+def test_surface_parameters_at_their_limits_stay_finite_and_quiet(surface: str, key: str,
+                                                                  value: float) -> None:
+    """Every accepted surface parameter gives finite data, a finite start and no warnings."""
+    from gdsim.core.config import ConfigError
+
+    try:
+        config = RunConfig(surface=surface, surface_params={key: value}, max_steps=5)
+    except ConfigError:
+        return  # refused, with a message: fine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = Run(config)
+        assert np.isfinite(run.loss).all() and np.isfinite(run.grad).all()
+        for array in run.surface.examples():
+            assert np.isfinite(array).all()
+        run.advance(5)
+        view = np.array([[lo for lo, _ in run.surface.view], [hi for _, hi in run.surface.view]])
+        loss, grad = run.surface.loss_and_grad(view)
+        assert np.isfinite(loss).all() and np.isfinite(grad).all()
+        for point in run.surface.critical_points():
+            assert np.isfinite(point.theta).all() and np.isfinite(point.loss)
+        run.summary()
+
+
+def test_lowering_the_step_limit_below_the_steps_made_stops_at_once() -> None:
+    cfg = RunConfig(surface="bowl", optimizer="gd", lr=0.01, max_steps=100)
+    run = Run(cfg)
+    run.advance(10)
+    run.update_configs(cfg.with_changes(max_steps=5))
+    assert run.status() is Status.STEP_LIMIT and not run.running
+    assert not run.step()
+    assert run.steps == 10 and run.steps_done[0] == 10
+    run.update_configs(cfg.with_changes(max_steps=10))  # equal to the steps made: still stopped
+    assert run.status() is Status.STEP_LIMIT and run.advance(5) == 0
+    run.update_configs(cfg.with_changes(max_steps=12))
+    assert run.advance(5) == 2
+
+
+def test_lowering_the_step_limit_stops_only_the_lanes_past_it() -> None:
+    a = RunConfig(surface="bowl", optimizer="gd", lr=0.01, max_steps=100)
+    b = a.with_changes(optimizer="adam")
+    run = Run([a, b])
+    run.advance(10)
+    run.update_configs([a.with_changes(max_steps=5), b])
+    assert run.statuses() == [Status.STEP_LIMIT, Status.RUNNING]
+    assert run.advance(3) == 3
+    assert list(run.steps_done) == [10, 13]
+
+
+@pytest.mark.parametrize("lr", [1e300, 1e150, 1e30])
+def test_huge_rates_diverge_silently_keeping_the_last_finite_state(lr: float) -> None:
+    run = Run([RunConfig(surface="rosenbrock", optimizer=name, lr=lr, max_steps=50)
+               for name in ("gd", "momentum", "adam", "rmsprop", "adagrad")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run.advance(50)
+        lines = [run.summary(lane) for lane in range(run.runs)]
+        finals = [run.last_finite(lane) for lane in range(run.runs)]
+    for lane in range(run.runs):
+        if run.status(lane) is Status.DIVERGED:
+            step, theta, loss = finals[lane]
+            assert np.isfinite(theta).all() and np.isfinite(loss)
+            assert step < run.steps_done[lane]
+            assert np.array_equal(theta, run.trajectory.theta[step, lane])
+            assert "inf" not in lines[lane] and "nan" not in lines[lane]
+            assert f"diverged after {run.steps_done[lane]} step" in lines[lane]
+    assert Status.DIVERGED in run.statuses()
+
+
+def test_last_finite_state_without_history() -> None:
+    cfg = RunConfig(surface="bowl", optimizer="gd", lr=1e300, max_steps=10)
+    run = Run.sweep(cfg, lr=np.array([1e300, 0.1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run.advance(10)
+    assert run.statuses() == [Status.DIVERGED, Status.STEP_LIMIT]
+    step, theta, loss = run.last_finite(0)
+    assert step == 0 and np.array_equal(theta, run.start[0]) and np.isfinite(loss)
+    step, theta, loss = run.last_finite(1)
+    assert step == 10 and np.array_equal(theta, run.theta[1]) and loss == run.loss[1]
+
+
+def test_summary_counts_steps_in_words() -> None:
+    run = Run(RunConfig(surface="bowl", optimizer="gd", lr=0.1, max_steps=1))
+    run.advance(1)
+    assert "step limit after 1 step:" in run.summary()
+    run = Run(RunConfig(surface="bowl", optimizer="gd", lr=0.1, max_steps=2))
+    run.advance(2)
+    assert "step limit after 2 steps:" in run.summary()
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adagrad", "rmsprop", "adadelta", "adam",
+                                       "amsgrad", "adamw", "nadam", "radam", "adamax"])
+def test_reading_a_diverged_run_is_quiet(optimizer: str) -> None:
+    """What the views read of a run that overflowed comes without numpy warnings (surfaces
+    evaluated at arbitrary points are the caller's business: they wrap them in np.errstate)."""
+    from gdsim.core.csvio import run_table
+
+    for surface, lr in (("rosenbrock", 1e300), ("linear-regression", 1e300), ("bowl", 1e200)):
+        run = Run(RunConfig(surface=surface, optimizer=optimizer, lr=lr, max_steps=200,
+                            batch_size=None))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            run.advance(200)
+            run.adaptive_scale()
+            run.optimizer_state()
+            run.lr_at(run.steps)
+            run.summary()
+            run.last_finite()
+            run_table(run)

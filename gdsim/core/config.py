@@ -14,18 +14,52 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.params import ParamError
+from gdsim.core.params import ParamError, plural, printable
 from gdsim.core.schedules import SCHEDULES
 from gdsim.core.surfaces import SURFACES, Surface, make_surface
 
+MAX_STEPS = 2**31 - 1
+"""The largest step limit a configuration may hold (the app's step-limit box)."""
+
+MAX_SEED = 2**63 - 1
+"""The largest seed."""
+
 
 class ConfigError(ValueError):
-    """A configuration value is invalid; ``field`` names it (``"optimizer_params.beta1"``)."""
+    """A configuration value is invalid; ``field`` names it (``"optimizer_params.beta1"``).
+
+    Text that UTF-8 cannot encode (a lone surrogate from a hostile file) is shown escaped, so
+    the message itself can always be printed or saved.
+    """
 
     def __init__(self, field_name: str, message: str) -> None:
+        field_name, message = printable(field_name), printable(message)
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
         self.reason = message
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A short ``repr`` of a value for a message: huge numbers and long texts are abridged."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"an integer of {len(str(abs(value)))} digits"
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_text(name: str, value: Any) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a ``str`` that UTF-8 can encode."""
+    if not isinstance(value, str):
+        raise ConfigError(name, f"expected text (got {shown(value)})")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(name, f"holds a character that cannot be saved "
+                          f"({value[exc.start]!r} at position {exc.start}, an unpaired "
+                          "surrogate)") from None
 
 
 @dataclass(frozen=True)
@@ -65,25 +99,29 @@ class RunConfig:
     label: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "surface_params", dict(self.surface_params))
-        object.__setattr__(self, "optimizer_params", dict(self.optimizer_params))
-        object.__setattr__(self, "schedule_params", dict(self.schedule_params))
+        for name in ("surface_params", "optimizer_params", "schedule_params"):
+            value = getattr(self, name)
+            if not isinstance(value, Mapping):
+                raise ConfigError(name, f"expected a table of parameters, got {shown(value)}")
+            object.__setattr__(self, name, dict(value))
         if self.start is not None:
+            if isinstance(self.start, (str, bytes)) or not isinstance(self.start, Sequence):
+                raise ConfigError("start", f"expected a list of numbers, got {shown(self.start)}")
             object.__setattr__(self, "start", tuple(self.start))
         self.validate()
 
     # --- validation -----------------------------------------------------------------------
     def validate(self) -> None:
         """Raise :class:`ConfigError` naming the first invalid field."""
-        if self.surface not in SURFACES:
-            raise ConfigError("surface", f"unknown surface {self.surface!r} "
-                              f"(known: {', '.join(SURFACES)})")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError("optimizer", f"unknown optimizer {self.optimizer!r} "
-                              f"(known: {', '.join(OPTIMIZERS)})")
-        if self.schedule not in SCHEDULES:
-            raise ConfigError("schedule", f"unknown schedule {self.schedule!r} "
-                              f"(known: {', '.join(SCHEDULES)})")
+        for name, registry in (("surface", SURFACES), ("optimizer", OPTIMIZERS),
+                               ("schedule", SCHEDULES)):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise ConfigError(name, f"expected a {name} name, got {shown(value)} "
+                                  f"(known: {', '.join(registry)})")
+            if value not in registry:
+                raise ConfigError(name, f"unknown {name} {shown(value)} "
+                                  f"(known: {', '.join(registry)})")
         surface_cls = SURFACES[self.surface]
         for name, specs, given, owner in (
             ("surface_params", surface_cls.specs, self.surface_params, self.surface),
@@ -93,21 +131,22 @@ class RunConfig:
              self.schedule),
         ):
             table = {s.name: s for s in specs}
+            title = _title(name, owner)
             for key, value in given.items():
                 if key not in table or (name == "optimizer_params" and key == "lr"):
                     known = ", ".join(k for k in table if not (name == "optimizer_params"
                                                               and k == "lr"))
-                    raise ConfigError(f"{name}.{key}", f"unknown parameter for {owner} "
+                    raise ConfigError(f"{name}.{key}", f"{title} has no parameter {shown(key)} "
                                       f"(known: {known or 'none'})")
                 try:
-                    table[key].validate(value, owner)
+                    table[key].validate(value, title)
                 except ParamError as exc:
                     raise ConfigError(f"{name}.{key}", str(exc)) from None
         optimizer = OPTIMIZERS[self.optimizer]
         if self.lr is not None:
             _check_number("lr", self.lr)
             try:
-                optimizer.spec_table["lr"].validate(self.lr, self.optimizer)
+                optimizer.spec_table["lr"].validate(self.lr, optimizer.title)
             except ParamError as exc:
                 raise ConfigError("lr", str(exc)) from None
         try:
@@ -115,21 +154,21 @@ class RunConfig:
         except ParamError as exc:
             raise ConfigError("optimizer_params", str(exc)) from None
         if self.batch_size is not None:
-            _check_int("batch_size", self.batch_size, low=1)
+            _check_int("batch_size", self.batch_size, low=1, high=MAX_SEED)
         if self.start is not None:
             names = surface_cls.param_names_for(self.surface_params)
             if len(self.start) != len(names):
-                shown = ", ".join(names) if len(names) <= 6 else f"{names[0]}, …, {names[-1]}"
-                raise ConfigError("start", f"{self.surface} has {len(names)} parameter(s) "
-                                  f"({shown}), got {len(self.start)} coordinate(s)")
+                listed = ", ".join(names) if len(names) <= 6 else f"{names[0]}, …, {names[-1]}"
+                raise ConfigError("start", f"Start θ₀ (start) needs one coordinate per parameter: "
+                                  f"{surface_cls.title} has {plural(len(names), 'parameter')} "
+                                  f"({listed}) (got {len(self.start)})")
             for i, x in enumerate(self.start):
                 _check_number(f"start[{i}]", x)
-        _check_int("seed", self.seed, low=0)
-        _check_int("max_steps", self.max_steps, low=0)
+        _check_int("seed", self.seed, low=0, high=MAX_SEED)
+        _check_int("max_steps", self.max_steps, low=0, high=MAX_STEPS)
         _check_number("grad_tol", self.grad_tol, low=0.0)
         _check_number("loss_tol", self.loss_tol, low=0.0)
-        if not isinstance(self.label, str):
-            raise ConfigError("label", f"expected text, got {self.label!r}")
+        check_text("label", self.label)
 
     # --- defaults -------------------------------------------------------------------------
     def resolved_lr(self, surface: Surface | None = None) -> float:
@@ -185,23 +224,53 @@ class RunConfig:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError("config", f"not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ConfigError("config", "not a configuration: nested too deeply") from None
+        except ValueError:  # an integer of more than 4300 digits
+            raise ConfigError("config", "not a configuration: a number has too many digits") \
+                from None
         return cls.from_dict(data)
+
+
+def _title(field_name: str, owner: str) -> str:
+    """The display title of a parameter table's owner (``"gd"`` → ``"Gradient descent"``)."""
+    if field_name == "surface_params":
+        return SURFACES[owner].title
+    if field_name == "optimizer_params":
+        return OPTIMIZERS[owner].title
+    return f"{SCHEDULES[owner].title} schedule"
+
+
+FIELD_LABELS = {
+    "lr": "Learning rate η", "batch_size": "Batch size", "start": "Start θ₀", "seed": "Seed",
+    "max_steps": "Step limit", "grad_tol": "Gradient tolerance",
+    "loss_tol": "Loss-change tolerance", "label": "Run label",
+}
+"""Readable names of the configuration's own fields, for messages and forms."""
+
+
+def _who(name: str) -> str:
+    """``"max_steps"`` → ``"Step limit (max_steps)"``."""
+    return f"{FIELD_LABELS.get(name.split('[')[0], name)} ({name})"
 
 
 def _check_number(name: str, value: Any, low: float | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(name, f"expected a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ConfigError(name, f"must be finite, got {value!r}")
+        raise ConfigError(name, f"{_who(name)} must be a number (got {shown(value)})")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        finite = False
+    if not finite:
+        raise ConfigError(name, f"{_who(name)} must be a finite number (got {shown(value)})")
     if low is not None and value < low:
-        raise ConfigError(name, f"must be ≥ {low:g}, got {value!r}")
+        raise ConfigError(name, f"{_who(name)} must be ≥ {low:g} (got {shown(value)})")
 
 
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(name, f"expected an integer, got {value!r}")
-    if value < low:
-        raise ConfigError(name, f"must be ≥ {low}, got {value!r}")
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(name, f"{_who(name)} must be an integer from {low} to {high:,} "
+                          f"(got {shown(value)})")
 
 
 SHARED_FIELDS = ("surface", "surface_params", "seed")

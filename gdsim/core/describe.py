@@ -6,6 +6,7 @@ from typing import Any
 
 from gdsim.core.config import RunConfig
 from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.params import plural
 from gdsim.core.schedules import SCHEDULES
 from gdsim.core.surfaces import Surface
 
@@ -34,7 +35,7 @@ def schedule_summary(config: RunConfig) -> str:
     own = ", ".join(f"{spec.name}={number(values[spec.name])}" for spec in schedule.own_specs)
     text = f"{schedule.title.lower()} η" + (f" ({own})" if own else "")
     if values["warmup_iters"]:
-        text += (f", linear warm-up over {values['warmup_iters']} steps from "
+        text += (f", linear warm-up over {plural(values['warmup_iters'], 'step')} from "
                  f"{number(values['start_factor'])}·η")
     return text
 

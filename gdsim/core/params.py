@@ -1,9 +1,12 @@
 """Typed, validated parameter specifications.
 
 One :class:`ParamSpec` describes one hyperparameter of an optimizer, a schedule or a surface:
-its name (the keyword used on the command line, in JSON and in code), its default, its valid
-range and a one-sentence description. The same table validates user input, documents
-``gdsim list`` and generates the desktop app's controls.
+its name (the keyword used on the command line, in JSON and in code), a readable label for
+people, its default, its valid range and a one-sentence description. The same table validates
+user input, documents ``gdsim list`` and generates the desktop app's controls.
+
+Messages name the owner's title and the label, then the valid range and the value given:
+"Gradient descent's learning rate η (lr) must be > 0 (got -1)".
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, Literal
 
 Kind = Literal["float", "int", "bool", "choice", "text", "ints"]
@@ -28,7 +32,8 @@ class ParamSpec:
     """Specification of one scalar parameter.
 
     Attributes:
-        name: keyword name, e.g. ``"lr"`` or ``"beta1"``.
+        name: keyword name, e.g. ``"lr"`` or ``"beta1"``: torch's name, the command line's
+            and the session files'.
         default: value used when the parameter is omitted.
         description: one sentence, shown in ``gdsim list`` and as a tooltip.
         kind: ``"float"``, ``"int"`` or ``"bool"``.
@@ -38,6 +43,8 @@ class ParamSpec:
         ui_low, ui_high: a sensible range for a slider (defaults to ``low``/``high``).
         choices: the allowed values of a ``choice`` parameter.
         max_items: the most values an ``ints`` parameter may hold.
+        label: a readable name for people, e.g. ``"Learning rate η"`` (capitalized, as a form
+            label); empty = derived from ``name`` (``"lr_decay"`` → ``"Lr decay"``).
     """
 
     name: str
@@ -53,6 +60,11 @@ class ParamSpec:
     ui_high: float | None = None
     choices: tuple[str, ...] = ()
     max_items: int = 16
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", default_label(self.name))
 
     def interval(self) -> str:
         """The valid range as text, e.g. ``[0, 1)``."""
@@ -81,9 +93,33 @@ class ParamSpec:
             return str(value)
         return f"{value:g}"
 
-    def validate(self, value: Any, owner: str = "") -> float | int | bool:
-        """Return ``value`` converted to this parameter's kind, or raise :class:`ParamError`."""
-        where = f"{owner} " if owner else ""
+    def allowed(self) -> str:
+        """The valid values in words: ``"> 0"``, ``"in [0, 1)"``, ``"an integer ≥ 1"``."""
+        if self.kind in ("bool", "choice", "text", "ints"):
+            return self.interval()
+        prefix = "an integer " if self.kind == "int" else ""
+        if self.low is not None and self.high is not None:
+            return f"{prefix}in {self.interval()}"
+        if self.low is not None:
+            return f"{prefix}{'>' if self.low_open else '≥'} {_fmt(self.low)}"
+        if self.high is not None:
+            return f"{prefix}{'<' if self.high_open else '≤'} {_fmt(self.high)}"
+        return "an integer" if self.kind == "int" else "a finite number"
+
+    def error(self, value: Any, owner: str = "", got: str = "") -> ParamError:
+        """The error for an invalid ``value``: whose parameter, what is allowed, what was given
+        ("Adam's β₁ (beta1) must be in [0, 1) (got 1.5)"); ``owner`` is a display title."""
+        label = _lower_first(self.label)
+        who = f"{owner}'s {label}" if owner else self.label
+        if label != self.name:
+            who += f" ({self.name})"
+        return ParamError(printable(f"{who} must be {self.allowed()} (got {got or _shown(value)})"))
+
+    def validate(self, value: Any, owner: str = "") -> Any:
+        """Return ``value`` converted to this parameter's kind, or raise :class:`ParamError`.
+
+        ``owner`` is the display title of the optimizer, schedule or surface, for the message.
+        """
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -91,49 +127,47 @@ class ParamSpec:
                 return _BOOL_WORDS[value.strip().lower()]
             if isinstance(value, (int, float)) and value in (0, 1):
                 return bool(value)
-            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected true or false)")
+            raise self.error(value, owner)
         if self.kind == "choice":
             if isinstance(value, str) and value.strip() in self.choices:
-                return value.strip()  # type: ignore[return-value]
-            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected {self.interval()})")
+                return value.strip()
+            raise self.error(value, owner)
         if self.kind == "text":
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = str(value)  # the command line reads "2" as a number
             if not isinstance(value, str):
-                raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected text)")
+                raise self.error(value, owner)
             if self.high is not None and len(value) > self.high:
-                raise ParamError(f"Invalid {where}{self.name}: {len(value)} characters "
-                                 f"(expected {self.interval()})")
-            return value  # type: ignore[return-value]
+                raise self.error(value, owner, got=f"{len(value)} characters")
+            if not _encodable(value):
+                raise self.error(value, owner, got="a character that cannot be saved, "
+                                 "an unpaired surrogate")
+            return value
         if self.kind == "ints":
-            return self._validate_ints(value, where)  # type: ignore[return-value]
-        if isinstance(value, bool):
-            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected a number)")
+            return self._validate_ints(value, owner)
+        if isinstance(value, bool) or not isinstance(value, (Real, str)):
+            raise self.error(value, owner)
         try:
             number = float(value)
-        except (TypeError, ValueError):
-            raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected a number)") from None
+        except (ValueError, OverflowError):  # OverflowError: an integer beyond 1.8e308
+            raise self.error(value, owner) from None
         if not math.isfinite(number):
-            raise ParamError(f"Invalid {where}{self.name}: {value!r} (must be finite)")
+            raise self.error(value, owner)
         if self.kind == "int":
             if number != int(number):
-                raise ParamError(f"Invalid {where}{self.name}: {value!r} (expected an integer)")
+                raise self.error(value, owner)
             number = int(number)
         if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
-            raise ParamError(
-                f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})"
-            )
+            raise self.error(value, owner)
         if self.high is not None and (
             number > self.high or (self.high_open and number == self.high)
         ):
-            raise ParamError(
-                f"Invalid {where}{self.name}: {value!r} (must be in {self.interval()})"
-            )
+            raise self.error(value, owner)
         return number
 
-    def _validate_ints(self, value: Any, where: str) -> tuple[int, ...]:
+    def _validate_ints(self, value: Any, owner: str) -> tuple[int, ...]:
         """A tuple of integers from ``"8,8"``, ``[8, 8]``, ``(8, 8)`` or a single integer."""
-        bad = ParamError(f"Invalid {where}{self.name}: {value!r} (expected {self.interval()})")
+        bad = self.error(value, owner)
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",")] if value.strip() else []
             if len(parts) > self.max_items or any(len(p) > 12 for p in parts):
@@ -157,7 +191,6 @@ class ParamSpec:
                 raise bad
         return tuple(items)
 
-
 _BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
                "false": False, "0": False, "no": False, "off": False}
 
@@ -166,19 +199,66 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def default_label(name: str) -> str:
+    """A readable label from a keyword name: ``"lr_decay"`` → ``"Lr decay"``."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _lower_first(label: str) -> str:
+    """``"Learning rate η"`` → ``"learning rate η"``, but ``"T max"`` and ``"N"`` stay."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def plural(count: int, noun: str) -> str:
+    """``"1 step"``, ``"2 steps"``, ``"0 steps"``, ``"1,000 steps"``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def printable(text: str) -> str:
+    """``text`` fit for a one-line message: line breaks, control characters and unpaired
+    surrogates (which UTF-8 cannot encode) are written as escapes (``\\n``, ``\\ud800``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A short, printable ``repr`` (huge integers by their length, long texts abridged)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"an integer of {len(str(abs(value)))} digits"
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        return f"a {type(value).__name__}"
+    text = printable(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def resolve_params(
     specs: Iterable[ParamSpec], given: Mapping[str, Any], owner: str
 ) -> dict[str, Any]:
-    """Merge ``given`` over the specs' defaults, validating every value.
+    """Merge ``given`` over the specs' defaults, validating every value; ``owner`` is the
+    display title used in messages (``"Adam"``, ``"Step decay schedule"``).
 
     Raises:
         ParamError: for an unknown name (the message lists the known ones) or a bad value.
     """
     table = {spec.name: spec for spec in specs}
-    unknown = sorted(set(given) - set(table))
+    unknown = sorted(set(given) - set(table), key=str)
     if unknown:
         known = ", ".join(table) or "none"
-        raise ParamError(f"Unknown {owner} parameter {unknown[0]!r} (known: {known})")
+        raise ParamError(f"{owner} has no parameter {_shown(unknown[0])} (known: {known})")
     return {
         name: spec.validate(given[name], owner) if name in given else spec.default
         for name, spec in table.items()

@@ -13,7 +13,11 @@ Each update t → t+1 of a lane:
 3. the optimizer's rule maps (θ_t, state) to (θ_{t+1}, state');
 4. the full-batch loss and gradient at θ_{t+1} are recorded and the lane's status is checked:
    *diverged* (a non-finite value, or |θ| beyond the surface's bound), *converged* (|∇L| ≤
-   grad_tol, or |ΔL| ≤ loss_tol), or *step limit* reached. A lane that stops keeps its last θ.
+   grad_tol, or |ΔL| ≤ loss_tol), or *step limit* reached. A lane that stops keeps its last θ;
+   a diverged lane also remembers the last state before it diverged (:meth:`Run.last_finite`).
+
+Overflow is part of diverging, not an error: the loop runs under ``np.errstate(all="ignore")``,
+so a learning rate of 1e300 ends the run "diverged" without a numpy warning.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 
 from gdsim.core.config import RunConfig, first_unshared
 from gdsim.core.optimizers import OPTIMIZERS, Optimizer, state_arrays
+from gdsim.core.params import plural
 from gdsim.core.sampling import BatchSampler
 from gdsim.core.schedules import SCHEDULES, Schedule
 from gdsim.core.surfaces import Surface, make_surface
@@ -243,7 +248,9 @@ class Run:
             raise ValueError("this change needs a reset: build a new Run")
         self.configs = tuple(configs)
         self._configure()
-        self._status[(self._status == _STEP_LIMIT) & (self.steps_done < self.max_steps)] = _RUNNING
+        below = self.steps_done < self.max_steps
+        self._status[(self._status == _STEP_LIMIT) & below] = _RUNNING
+        self._status[(self._status == _RUNNING) & ~below] = _STEP_LIMIT  # a lowered limit
         self._active = self._status == _RUNNING
         self._all_active = bool(self._active.all())
         self._any_active = bool(self._active.any())
@@ -268,13 +275,18 @@ class Run:
         self.trajectory = Trajectory(self.runs, self.dim, reserve) if self.record else None
         self._status = np.zeros(self.runs, dtype=np.int8)
         self.steps_done = np.zeros(self.runs, dtype=np.int64)
+        # The state before each diverged lane's diverging update (step −1: it diverged at once).
+        self._good_step = np.full(self.runs, -1, dtype=np.int64)
+        self._good_theta = np.full((self.runs, self.dim), np.nan)
+        self._good_loss = np.full(self.runs, np.nan)
+        self._good_grad = np.full((self.runs, self.dim), np.nan)
         with np.errstate(all="ignore"):
             self.loss, self.grad = self.surface.loss_and_grad(self.theta)
             if self.trajectory is not None:
                 self.trajectory.append_point(self.theta, self.loss, self.grad)
             self._active = np.ones(self.runs, dtype=bool)
             self._all_active = self._any_active = True
-            self._update_status(self.theta, self.loss, self.grad, None, 0)
+            self._update_status(self.theta, self.loss, self.grad, None, 0, None)
 
     def step(self) -> bool:
         """Make one update of every running lane; ``False`` if none was running."""
@@ -339,7 +351,7 @@ class Run:
         loss, grad = self.surface.loss_and_grad(new_theta)
         if self.trajectory is not None:
             self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
-        previous_loss = self.loss
+        previous = (theta, self.loss, self.grad)
         self.theta, self.loss, self.grad = new_theta, loss, grad
         self.steps = t + 1
         if self._single and self._all_active:
@@ -348,7 +360,7 @@ class Run:
             self.steps_done.fill(t + 1)
         else:
             self.steps_done[self._active] = t + 1
-        self._update_status(new_theta, loss, grad, previous_loss, t + 1)
+        self._update_status(new_theta, loss, grad, previous[1], t + 1, previous)
 
     def _keep_stopped(self, old: Any, new: Any, rows: slice | np.ndarray) -> Any:
         """Optimizer state of stopped lanes stays as it was when they stopped."""
@@ -360,7 +372,10 @@ class Run:
         return new._replace(**fields)
 
     def _update_status(self, theta: np.ndarray, loss: np.ndarray, grad: np.ndarray,
-                       previous_loss: np.ndarray | None, t: int) -> None:
+                       previous_loss: np.ndarray | None, t: int,
+                       previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> None:
+        """Stop the lanes that diverged, converged or reached their step limit at step ``t``;
+        ``previous`` is (θ, L, ∇L) before the update (``None`` at the start)."""
         if self._single and self._all_active:
             # One lane: the same tests on Python floats (numpy reductions of two numbers cost
             # microseconds each, more than the update itself).
@@ -381,8 +396,8 @@ class Run:
         stopping |= gnorm2 <= self._grad_tol2
         if self._check_loss_change and previous_loss is not None:
             stopping |= np.abs(loss - previous_loss) <= self.loss_tol
-        if t >= self._min_max_steps:
-            stopping |= self.max_steps <= t
+        if t >= self._min_max_steps:  # steps_done ≤ t: only then can a lane be at its limit
+            stopping |= self.max_steps <= self.steps_done
         if not self._all_active:
             stopping &= self._active
         if stopping.any():
@@ -392,6 +407,12 @@ class Run:
                 converged |= np.abs(loss - previous_loss) <= self.loss_tol
             status = np.where(diverged, _DIVERGED, np.where(converged, _CONVERGED, _STEP_LIMIT))
             self._status[stopping] = status[stopping]
+            if previous is not None and (diverged & stopping).any():
+                lanes = diverged & stopping
+                self._good_step[lanes] = self.steps_done[lanes] - 1
+                self._good_theta[lanes] = previous[0][lanes]
+                self._good_loss[lanes] = previous[1][lanes]
+                self._good_grad[lanes] = previous[2][lanes]
             self._active = self._active & ~stopping
             self._all_active = bool(self._active.all())
             self._any_active = self._all_active or bool(self._active.any())
@@ -453,16 +474,34 @@ class Run:
             return config.label
         return f"{self.optimizer_of(lane).title}, η = {self.lr0[lane]:g}"
 
+    def last_finite(self, lane: int = 0) -> tuple[int, np.ndarray, float] | None:
+        """The lane's last finite state ``(step, θ (params,), L)``: the current one, or for a
+        diverged lane the state before the update that diverged; ``None`` if the lane diverged
+        at its start (a start beyond the surface's bound or with a non-finite loss)."""
+        if self._status[lane] != _DIVERGED:
+            return int(self.steps_done[lane]), self.theta[lane].copy(), float(self.loss[lane])
+        if self._good_step[lane] < 0:
+            return None
+        return (int(self._good_step[lane]), self._good_theta[lane].copy(),
+                float(self._good_loss[lane]))
+
     def summary(self, lane: int = 0) -> str:
-        """One line: final point, loss, status and steps."""
+        """One line: status and steps, then the final point, its loss and |∇L| (for a diverged
+        lane the last finite point, when there is one)."""
+        steps = int(self.steps_done[lane])
+        head = f"{self.status(lane).value} after {plural(steps, 'step')}"
+        theta, loss, grad = self.theta[lane], self.loss[lane], self.grad[lane]
+        if self._status[lane] == _DIVERGED and self._good_step[lane] >= 0:
+            head += f"; last finite point at step {int(self._good_step[lane])}"
+            theta, loss = self._good_theta[lane], self._good_loss[lane]
+            grad = self._good_grad[lane]
         names = self.surface.param_names
-        theta = self.theta[lane]
         if len(names) <= 6:
-            point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta, strict=True))
+            point = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta.tolist(), strict=True))
         else:  # a network: its weights do not fit on a line
-            point = f"{len(names)} parameters with |θ|={np.linalg.norm(theta):.4g}"
-        grad_norm = np.linalg.norm(self.grad[lane])
-        extra = "".join(f", {name}={float(value[0]):.4g}"
-                        for name, value in self.surface.metrics(theta[None]).items())
-        return (f"{self.status(lane).value} after {int(self.steps_done[lane])} steps: "
-                f"{point}, loss={self.loss[lane]:.6g}, |grad|={grad_norm:.3g}{extra}")
+            point = f"{len(names)} parameters with |θ|={math.hypot(*theta.tolist()):.4g}"
+        grad_norm = math.hypot(*grad.tolist())  # scaled: no overflow for huge components
+        with np.errstate(all="ignore"):
+            metrics = self.surface.metrics(np.asarray(theta)[None])
+        extra = "".join(f", {name}={float(value[0]):.4g}" for name, value in metrics.items())
+        return f"{head}: {point}, loss={float(loss):.6g}, |grad|={grad_norm:.3g}{extra}"

@@ -34,12 +34,10 @@ FactorFn = Callable[[np.ndarray, np.ndarray, Mapping[str, Any]], np.ndarray]
 
 WARMUP_ITERS = ParamSpec(
     "warmup_iters", 0, "Number of steps of linear warm-up before the schedule (0 = none).",
-    kind="int", low=0, ui_high=1000,
-)
+    kind="int", low=0, ui_high=1000, label="Warm-up steps")
 START_FACTOR = ParamSpec(
     "start_factor", 1.0 / 3.0, "Fraction of the rate used at the first warm-up step.",
-    low=0.0, high=1.0, low_open=True,
-)
+    low=0.0, high=1.0, low_open=True, label="Warm-up start factor")
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ class Schedule:
 
     def resolve(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Validated parameters over the defaults; raises ParamError naming the bad one."""
-        return resolve_params(self.specs, given, owner=f"{self.name} schedule")
+        return resolve_params(self.specs, given, owner=f"{self.title} schedule")
 
     def __call__(self, t: int | np.ndarray, lr0: float | np.ndarray,
                  params: Mapping[str, Any]) -> np.ndarray:
@@ -103,9 +101,9 @@ def _inverse_time(t: np.ndarray, lr0: np.ndarray, p: Mapping[str, Any]) -> np.nd
 
 
 GAMMA_STEP = ParamSpec("gamma", 0.5, "Factor multiplying η every step_size steps.",
-                       low=0.0, high=1.0, low_open=True)
+                       low=0.0, high=1.0, low_open=True, label="Decay factor γ")
 GAMMA_EXP = ParamSpec("gamma", 0.99, "Factor multiplying η after every step.",
-                      low=0.0, high=1.0, low_open=True)
+                      low=0.0, high=1.0, low_open=True, label="Decay factor γ")
 
 SCHEDULES: dict[str, Schedule] = {
     s.name: s
@@ -115,7 +113,7 @@ SCHEDULES: dict[str, Schedule] = {
         Schedule("step", "Step decay", "Multiply η by gamma every step_size steps.",
                  "torch.optim.lr_scheduler.StepLR(opt, step_size, gamma)",
                  (ParamSpec("step_size", 100, "Steps between two decays.", kind="int", low=1,
-                            ui_high=1000), GAMMA_STEP),
+                            ui_high=1000, label="Steps per decay"), GAMMA_STEP),
                  _step),
         Schedule("exponential", "Exponential decay", "Multiply η by gamma after every step.",
                  "torch.optim.lr_scheduler.ExponentialLR(opt, gamma)", (GAMMA_EXP,),
@@ -124,15 +122,15 @@ SCHEDULES: dict[str, Schedule] = {
                  "η follows half a cosine from its base value down to eta_min over T_max steps.",
                  "torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max, eta_min)",
                  (ParamSpec("T_max", 500, "Steps to go from the base rate to eta_min.",
-                            kind="int", low=1, ui_high=10_000),
+                            kind="int", low=1, ui_high=10_000, label="Annealing steps T_max"),
                   ParamSpec("eta_min", 0.0, "The smallest learning rate.", low=0.0,
-                            log=True)),
+                            log=True, label="Minimum rate η_min")),
                  _cosine),
         Schedule("inverse-time", "Inverse-time decay",
                  "η decreases gradually as η₀ / (1 + decay·t).",
                  "torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1 / (1 + decay * t))",
                  (ParamSpec("decay", 0.01, "How fast η decreases: it halves after 1/decay "
-                            "steps.", low=0.0, ui_high=1.0, log=True),),
+                            "steps.", low=0.0, ui_high=1.0, log=True, label="Decay rate"),),
                  _inverse_time),
     )
 }

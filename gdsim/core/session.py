@@ -18,30 +18,56 @@ as a :class:`SessionError` naming the field (``runs[0].optimizer_params.beta1``)
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gdsim.core.config import ConfigError, RunConfig, first_unshared
+from gdsim.core.config import (
+    ConfigError,
+    RunConfig,
+    check_text,
+    first_unshared,
+    printable,
+    shown,
+)
 from gdsim.core.fileio import write_atomic
 
 FORMAT = "gdsim-session"
 VERSION = 1
+MAX_DEPTH = 64
+"""Deepest nesting of JSON arrays and objects a session may have (a real one has 4 levels)."""
 
 
 class SessionError(ValueError):
-    """A session file cannot be read; the message names the file and the field."""
+    """A session cannot be read or written; the message names the file and the field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))
 
 
 @dataclass(frozen=True)
 class Session:
+    """Runs to replay together, with the view and a lesson's title and explanation.
+
+    Raises :class:`SessionError` for a title or explanation that is not text UTF-8 can write
+    (a lone surrogate) or a view :func:`parse_session` would refuse: every session that exists
+    can be saved, and opens again.
+    """
+
     configs: tuple[RunConfig, ...]
     view: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
     explanation: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            check_text("title", self.title)
+            check_text("explanation", self.explanation)
+            _check_view(self.view)
+        except ConfigError as exc:
+            raise SessionError(str(exc)) from None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"format": FORMAT, "version": VERSION}
@@ -64,19 +90,27 @@ def parse_session(text: str, source: str = "session") -> Session:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SessionError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise SessionError(f"{source}: not a session: nested too deeply (more than "
+                           f"{MAX_DEPTH} levels)") from None
+    except ValueError:  # Python refuses to convert integers of more than 4300 digits
+        raise SessionError(f"{source}: not a session: a number has too many digits") from None
+    if _depth(data) > MAX_DEPTH:
+        raise SessionError(f"{source}: not a session: nested too deeply (more than "
+                           f"{MAX_DEPTH} levels)")
     if not isinstance(data, dict):
         raise SessionError(f"{source}: expected a JSON object")
     try:
         if "runs" not in data and "format" not in data:
             return Session(configs=(RunConfig.from_dict(data),))
         if data.get("format") != FORMAT:
-            raise ConfigError("format", f"expected {FORMAT!r}, got {data.get('format')!r}")
+            raise ConfigError("format", f"expected {FORMAT!r}, got {shown(data.get('format'))}")
         version = data.get("version")
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise ConfigError("version", f"expected an integer, got {version!r}")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ConfigError("version", f"expected a positive integer, got {shown(version)}")
         if version > VERSION:
-            raise ConfigError("version", f"written by a newer gdsim (version {version}; this "
-                              f"one reads up to {VERSION})")
+            raise ConfigError("version", f"written by a newer gdsim (version {shown(version)}; "
+                              f"this one reads up to {VERSION})")
         # "trajectories" is what a run export adds to a session; reading it back ignores it.
         unknown = sorted(set(data) - {"format", "version", "title", "explanation", "runs",
                                       "view", "trajectories"})
@@ -94,15 +128,31 @@ def parse_session(text: str, source: str = "session") -> Session:
         view = data.get("view", {})
         _check_view(view)
         for key in ("title", "explanation"):
-            if not isinstance(data.get(key, ""), str):
-                raise ConfigError(key, "expected text")
+            check_text(key, data.get(key, ""))
         return Session(configs, view, data.get("title", ""), data.get("explanation", ""))
     except ConfigError as exc:
         raise SessionError(f"{source}: {exc.field}: {exc.reason}") from None
 
 
+def _depth(data: Any) -> int:
+    """How deeply arrays and objects nest in parsed JSON (0 for a number), without recursion."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            stack.extend((child, level + 1) for child in item)
+    return deepest
+
+
 def _check_view(view: Any) -> None:
-    """``{"x_range": [lo, hi], "y_range": [lo, hi]}``: the plot's axes (1-D: w and L)."""
+    """``{"x_range": [lo, hi], "y_range": [lo, hi]}``: the plot's axes (1-D: w and L), with
+    low < high, both within ±:data:`VIEW_LIMIT`."""
     if not isinstance(view, dict):
         raise ConfigError("view", "expected a JSON object")
     for key, value in view.items():
@@ -110,9 +160,14 @@ def _check_view(view: Any) -> None:
             raise ConfigError(f"view.{key}", "unknown field (known: x_range, y_range)")
         if not (isinstance(value, list) and len(value) == 2
                 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                        and math.isfinite(v) for v in value) and value[0] < value[1]):
-            raise ConfigError(f"view.{key}", f"expected [low, high] with low < high, got "
-                              f"{value!r}")
+                        and abs(v) <= VIEW_LIMIT for v in value)
+                and value[0] < value[1]):
+            raise ConfigError(f"view.{key}", f"expected [low, high] with low < high, numbers "
+                              f"within ±{VIEW_LIMIT:g}, got {shown(value)}")
+
+
+VIEW_LIMIT = 1e100
+"""The largest |coordinate| of a saved view: its width stays a finite float."""
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:
@@ -127,5 +182,17 @@ def load_session(path: str | os.PathLike[str]) -> Session:
 
 
 def save_session(session: Session, path: str | os.PathLike[str]) -> None:
-    """Write atomically: a failed write leaves no partial file and keeps any old one."""
-    write_atomic(Path(path), session.to_json().encode("utf-8"))
+    """Write atomically: a failed write leaves no partial file and keeps any old one.
+
+    Raises:
+        SessionError: naming the file and why it cannot be written.
+    """
+    path = Path(path)
+    try:
+        data = session.to_json().encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError) as exc:  # only from a hand-built Session
+        raise SessionError(f"{path}: cannot save this session ({exc})") from None
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot write ({exc.strerror or exc})") from None

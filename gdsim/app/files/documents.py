@@ -207,7 +207,7 @@ class Documents(QObject):
         try:
             export_format(path, {".json": "session"})
             save_session(self.current_session(), path)
-        except (ExportError, OSError) as exc:
+        except (ExportError, OSError, SessionError) as exc:
             self.window.show_message(f"Could not save the session: {exc}", error=True)
             return None
         self.session_path = path

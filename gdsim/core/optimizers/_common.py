@@ -73,17 +73,19 @@ def lr_spec(default: float) -> ParamSpec:
 def eps_spec(default: float, where: str) -> ParamSpec:
     """ε ≥ 0, the term added for numerical stability; ``where`` says where it sits."""
     return ParamSpec("eps", default, f"Numerical-stability term ε, added {where}.",
-                     low=0.0, log=True, ui_low=1e-12, ui_high=1.0)
+                     low=0.0, log=True, ui_low=1e-12, ui_high=1.0, label="Stability term ε")
 
 
 def beta1_spec(default: float = 0.9) -> ParamSpec:
     return ParamSpec("beta1", default, "Decay rate β₁ of the first-moment (mean gradient) "
-                     "average (torch's betas[0]).", low=0.0, high=1.0, high_open=True)
+                     "average (torch's betas[0]).", low=0.0, high=1.0, high_open=True,
+                     label="First-moment decay β₁")
 
 
 def beta2_spec(default: float = 0.999) -> ParamSpec:
     return ParamSpec("beta2", default, "Decay rate β₂ of the second-moment (squared gradient) "
-                     "average (torch's betas[1]).", low=0.0, high=1.0, high_open=True)
+                     "average (torch's betas[1]).", low=0.0, high=1.0, high_open=True,
+                     label="Second-moment decay β₂")
 
 
 L2_WEIGHT_DECAY = WEIGHT_DECAY
@@ -92,5 +94,4 @@ L2_WEIGHT_DECAY = WEIGHT_DECAY
 DECOUPLED_WEIGHT_DECAY = ParamSpec(
     "decoupled_weight_decay", False,
     "Apply weight decay AdamW-style, θ ← θ(1 − γλ), instead of adding λθ to the gradient.",
-    kind="bool",
-)
+    kind="bool", label="AdamW-style weight decay")

@@ -83,7 +83,7 @@ ADADELTA = Optimizer(
     specs=(
         lr_spec(1.0),
         ParamSpec("rho", 0.9, "Decay rate ρ of the squared-gradient and squared-update "
-                  "averages.", low=0.0, high=1.0),
+                  "averages.", low=0.0, high=1.0, label="Decay rate ρ"),
         eps_spec(1e-6, "inside both square roots"),
         L2_WEIGHT_DECAY,
     ),

@@ -75,10 +75,10 @@ ADAGRAD = Optimizer(
     specs=(
         lr_spec(1e-2),
         ParamSpec("lr_decay", 0.0, "Learning-rate decay η: step t uses γ / (1 + (t − 1)η).",
-                  low=0.0, ui_high=1.0),
+                  low=0.0, ui_high=1.0, label="Rate decay"),
         L2_WEIGHT_DECAY,
         ParamSpec("initial_accumulator_value", 0.0, "Initial value τ of the squared-gradient "
-                  "sum.", low=0.0, ui_high=1.0),
+                  "sum.", low=0.0, ui_high=1.0, label="Initial accumulator τ"),
         eps_spec(1e-10, "to √s outside the square root"),
     ),
     init=adagrad_init,

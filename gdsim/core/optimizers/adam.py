@@ -108,7 +108,8 @@ ADAM_LABELS = {
 }
 
 AMSGRAD_FLAG = ParamSpec("amsgrad", False, "Use the running maximum of the second moment "
-                         "(AMSGrad) so the effective step size never grows.", kind="bool")
+                         "(AMSGrad) so the effective step size never grows.", kind="bool",
+                         label="AMSGrad (running maximum)")
 
 ADAM = Optimizer(
     name="adam",

@@ -87,7 +87,7 @@ class Optimizer:
         Raises:
             ParamError: naming the parameter and the value.
         """
-        values = resolve_params(self.specs, given, owner=self.name)
+        values = resolve_params(self.specs, given, owner=self.title)
         self.check(values)
         return {**values, **self.fixed}
 
@@ -95,9 +95,12 @@ class Optimizer:
         """Cross-parameter checks torch makes (e.g. nesterov needs momentum > 0)."""
         if self.fixed.get("nesterov") or values.get("nesterov"):
             if values.get("momentum", 0) <= 0 or values.get("dampening", 0) != 0:
+                if "dampening" not in values:
+                    raise ParamError(f"{self.title} needs momentum μ (momentum) > 0 "
+                                     f"(got {values.get('momentum')})")
                 raise ParamError(
-                    f"Invalid {self.name} momentum/dampening: Nesterov momentum requires "
-                    f"momentum > 0 and zero dampening (got momentum={values.get('momentum')}, "
+                    f"{self.title} needs momentum μ (momentum) > 0 and dampening τ (dampening) "
+                    f"= 0 (got momentum={values.get('momentum')}, "
                     f"dampening={values.get('dampening')})"
                 )
 

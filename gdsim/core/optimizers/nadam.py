@@ -111,7 +111,7 @@ NADAM = Optimizer(
     specs=(
         lr_spec(2e-3), beta1_spec(), beta2_spec(), eps_spec(1e-8, "to √v̂"), L2_WEIGHT_DECAY,
         ParamSpec("momentum_decay", 4e-3, "Momentum decay ψ of the schedule "
-                  "μ_t = β₁(1 − ½·0.96^{tψ}).", low=0.0, ui_high=0.1),
+                  "μ_t = β₁(1 − ½·0.96^{tψ}).", low=0.0, ui_high=0.1, label="Momentum decay ψ"),
         DECOUPLED_WEIGHT_DECAY,
     ),
     init=nadam_init,

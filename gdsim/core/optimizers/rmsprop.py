@@ -105,12 +105,12 @@ RMSPROP = Optimizer(
     specs=(
         lr_spec(1e-2),
         ParamSpec("alpha", 0.99, "Smoothing constant α of the squared-gradient average.",
-                  low=0.0, high=1.0),
+                  low=0.0, high=1.0, label="Smoothing constant α"),
         eps_spec(1e-8, "to √v outside the square root"),
         L2_WEIGHT_DECAY,
         replace(MOMENTUM, default=0.0),
         ParamSpec("centered", False, "Divide by the estimated variance v − (mean g)² instead "
-                  "of the raw second moment.", kind="bool"),
+                  "of the raw second moment.", kind="bool", label="Centered"),
     ),
     init=rmsprop_init,
     update=rmsprop_update,

@@ -55,13 +55,14 @@ def sgd_update(
 
 
 LR = ParamSpec("lr", 1e-3, "Learning rate η: the step size multiplying the gradient.",
-               low=0.0, log=True, ui_low=1e-5, ui_high=10.0)
+               low=0.0, log=True, ui_low=1e-5, ui_high=10.0, label="Learning rate η")
 WEIGHT_DECAY = ParamSpec("weight_decay", 0.0, "L2 penalty λ: adds λθ to the gradient.",
-                         low=0.0, ui_high=1.0)
+                         low=0.0, ui_high=1.0, label="Weight decay λ")
 MOMENTUM = ParamSpec("momentum", 0.9, "Momentum factor μ: the fraction of the previous "
-                     "velocity kept at each step.", low=0.0, high=1.0, high_open=True)
+                     "velocity kept at each step.", low=0.0, high=1.0, high_open=True,
+                     label="Momentum μ")
 DAMPENING = ParamSpec("dampening", 0.0, "Dampening τ: scales the new gradient by (1 − τ) "
-                      "when it enters the velocity.", low=0.0, high=1.0)
+                      "when it enters the velocity.", low=0.0, high=1.0, label="Dampening τ")
 
 GD = Optimizer(
     name="gd",

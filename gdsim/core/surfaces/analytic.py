@@ -102,7 +102,9 @@ class Ellipse(AnalyticSurface):
     param_names = ("x", "y")
     specs = AnalyticSurface.specs + (
         ParamSpec("condition", 10.0, "Condition number κ: the curvature along y divided by "
-                  "the curvature along x.", low=1.0, log=True, ui_high=1000.0),
+                  "the curvature along x (1 to 10⁶).", low=1.0, high=1e6, log=True,
+                  ui_high=1000.0,
+                  label="Condition number κ"),
     )
     view = ((-5.0, 5.0), (-3.0, 3.0))
     default_start = (-4.5, 2.0)
@@ -633,8 +635,12 @@ class TwoWells(AnalyticSurface):
     summary = "A deep and a shallow well: a local minimum can trap a run for good."
     param_names = ("x", "y")
     specs = AnalyticSurface.specs + (
-        ParamSpec("a", 2.0, "Depth of the well near (1, 0).", low=0.0, ui_high=5.0),
-        ParamSpec("b", 1.0, "Depth of the well near (−1, 0).", low=0.0, ui_high=5.0),
+        ParamSpec("a", 2.0, "Depth of the well near (1, 0) (0 to 100).", low=0.0,
+                  high=100.0, ui_high=5.0,
+                  label="Right-well depth a"),
+        ParamSpec("b", 1.0, "Depth of the well near (−1, 0) (0 to 100).", low=0.0,
+                  high=100.0, ui_high=5.0,
+                  label="Left-well depth b"),
     )
     view = ((-2.0, 2.0), (-2.0, 2.0))
     default_start = (-1.5, 1.2)
@@ -675,9 +681,10 @@ class Plateau(AnalyticSurface):
     param_names = ("x", "y")
     specs = AnalyticSurface.specs + (
         ParamSpec("width", 1.0, "Width s of the hole: its radius is about √s.",
-                  low=0.0, low_open=True, ui_low=0.1, ui_high=5.0),
+                  low=0.0, low_open=True, ui_low=0.1, ui_high=5.0, label="Hole width s"),
         ParamSpec("tilt", 2e-4, "Strength ε of the soft outer wall ε·r⁴ that tilts the "
-                  "plateau towards the hole.", low=0.0, ui_high=0.01),
+                  "plateau towards the hole.", low=0.0, ui_high=0.01,
+                  label="Outer-wall strength ε"),
     )
     view = ((-5.0, 5.0), (-5.0, 5.0))
     default_start = (-4.0, 3.0)

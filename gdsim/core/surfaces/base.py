@@ -39,12 +39,10 @@ class CriticalPoint:
 
 N_EXAMPLES = ParamSpec(
     "n_examples", 100, "Number of examples N; the loss is the mean of their losses.",
-    kind="int", low=1, high=100_000, ui_high=2000,
-)
+    kind="int", low=1, high=100_000, ui_high=2000, label="Examples N")
 EXAMPLE_NOISE = ParamSpec(
     "example_noise", 1.0, "Spread of each example's random tilt: how noisy a "
-    "mini-batch gradient is.", low=0.0, ui_high=20.0,
-)
+    "mini-batch gradient is.", low=0.0, ui_high=20.0, label="Per-example noise")
 
 class Surface(ABC):
     """A loss surface: the mean of ``n_examples`` per-example losses.
@@ -79,7 +77,7 @@ class Surface(ABC):
     data_driven: ClassVar[bool] = False
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
-        self.params: dict[str, Any] = resolve_params(self.specs, params, owner=self.name)
+        self.params: dict[str, Any] = resolve_params(self.specs, params, owner=self.title)
         self.seed = int(seed)
         self._rng_seed = np.random.SeedSequence([self.seed, 0x5EED])
 

@@ -24,9 +24,12 @@ from gdsim.core.params import ParamSpec
 from gdsim.core.surfaces.base import CriticalPoint, DataSurface
 
 DATA_N = ParamSpec("n_examples", 100, "Number of data points N.", kind="int", low=2,
-                   high=100_000, ui_high=2000)
-DATA_NOISE = ParamSpec("noise", 0.5, "Standard deviation of the noise added to the targets.",
-                       low=0.0, ui_high=5.0)
+                   high=100_000, ui_high=2000, label="Examples N")
+DATA_NOISE = ParamSpec("noise", 0.5, "Standard deviation of the noise added to the targets "
+                       "(0 to 100).", low=0.0, high=100.0, ui_high=5.0, label="Target noise σ")
+TEACHER_RANGE = {"low": -100.0, "high": 100.0}
+"""The range of a data set's true weights: wide enough for any lesson, small enough that the
+data, the loss (up to ~10⁸ over the view) and its gradient stay finite."""
 
 # Elements per (points × examples) block in the full-batch loops below: small enough that the
 # temporaries stay in cache and are recycled by the allocator (a 200×200 grid over 100 logistic
@@ -90,8 +93,10 @@ class LinearRegression(DataSurface):
     specs = (
         DATA_N,
         DATA_NOISE,
-        ParamSpec("true_w", 2.0, "Slope of the line the data are drawn from."),
-        ParamSpec("true_b", -1.0, "Intercept of the line the data are drawn from."),
+        ParamSpec("true_w", 2.0, "Slope of the line the data are drawn from (−100 to 100).",
+                  **TEACHER_RANGE, ui_low=-10.0, ui_high=10.0, label="True slope w"),
+        ParamSpec("true_b", -1.0, "Intercept of the line the data are drawn from (−100 to "
+                  "100).", **TEACHER_RANGE, ui_low=-10.0, ui_high=10.0, label="True intercept b"),
     )
     view = ((-4.0, 6.0), (-5.0, 5.0))
     default_start = (-3.0, 4.0)
@@ -172,7 +177,8 @@ class Neuron(DataSurface):
     specs = (
         DATA_N,
         DATA_NOISE,
-        ParamSpec("true_w", 2.0, "Weight of the neuron the data are drawn from."),
+        ParamSpec("true_w", 2.0, "Weight of the neuron the data are drawn from (−100 to 100).",
+                  **TEACHER_RANGE, ui_low=-10.0, ui_high=10.0, label="True weight w"),
     )
     view = ((-4.0, 6.0),)
     default_start = (-3.0,)
@@ -251,11 +257,13 @@ class LogisticRegression(DataSurface):
     specs = (
         DATA_N,
         ParamSpec("noise", 0.05, "Probability that each label is flipped (0.5: pure coin "
-                  "flips).", low=0.0, high=0.5, ui_high=0.5),
-        ParamSpec("true_w", 2.0, "Weight of the logistic model the labels are drawn from.",
-                  ui_low=-10.0, ui_high=10.0),
-        ParamSpec("true_b", -1.0, "Bias of the logistic model the labels are drawn from.",
-                  ui_low=-10.0, ui_high=10.0),
+                  "flips).", low=0.0, high=0.5, ui_high=0.5, label="Label-flip probability"),
+        ParamSpec("true_w", 2.0, "Weight of the logistic model the labels are drawn from "
+                  "(−100 to 100).", **TEACHER_RANGE, ui_low=-10.0, ui_high=10.0,
+                  label="True weight w"),
+        ParamSpec("true_b", -1.0, "Bias of the logistic model the labels are drawn from "
+                  "(−100 to 100).", **TEACHER_RANGE, ui_low=-10.0, ui_high=10.0,
+                  label="True bias b"),
     )
     view = ((-2.0, 5.0), (-4.0, 3.0))
     default_start = (-1.5, 2.5)
@@ -381,12 +389,14 @@ class TinyNetwork(DataSurface):
     param_names = ("w1", "w2")
     specs = (
         DATA_N,
-        ParamSpec("noise", 0.2, "Standard deviation of the noise added to the targets.",
-                  low=0.0, ui_high=5.0),
-        ParamSpec("true_w1", 1.0, "The teacher's input weight b in y = a·tanh(b·x).",
-                  ui_low=-5.0, ui_high=5.0),
-        ParamSpec("true_w2", 2.0, "The teacher's output weight a in y = a·tanh(b·x).",
-                  ui_low=-5.0, ui_high=5.0),
+        ParamSpec("noise", 0.2, "Standard deviation of the noise added to the targets "
+                  "(0 to 100).", low=0.0, high=100.0, ui_high=5.0, label="Target noise σ"),
+        ParamSpec("true_w1", 1.0, "The teacher's input weight b in y = a·tanh(b·x) (−100 to "
+                  "100).", **TEACHER_RANGE, ui_low=-5.0, ui_high=5.0,
+                  label="Teacher's input weight b"),
+        ParamSpec("true_w2", 2.0, "The teacher's output weight a in y = a·tanh(b·x) (−100 to "
+                  "100).", **TEACHER_RANGE, ui_low=-5.0, ui_high=5.0,
+                  label="Teacher's output weight a"),
     )
     view = ((-3.0, 3.0), (-3.5, 3.5))
     # Just off the saddle, mostly along its unstable direction w1 = w2. Gradient descent

@@ -35,17 +35,19 @@ MAX_WIDTH = 32
 
 DATASET = ParamSpec(
     "dataset", "circles", "The data set: circles, xor, moons, spiral, blobs (two classes) or "
-    "wave (regression on one input).", kind="choice", choices=tuple(DATASETS))
+    "wave (regression on one input).", kind="choice", choices=tuple(DATASETS), label="Data set")
 HIDDEN = ParamSpec(
     "hidden", (8, 8), f"Hidden layer sizes, e.g. 8,8 (up to {MAX_LAYERS} layers of up to "
-    f"{MAX_WIDTH} units).", kind="ints", low=1, high=MAX_WIDTH, max_items=MAX_LAYERS)
+    f"{MAX_WIDTH} units).", kind="ints", low=1, high=MAX_WIDTH, max_items=MAX_LAYERS,
+    label="Hidden layers")
 ACTIVATION = ParamSpec(
     "activation", "tanh", "The hidden units' activation φ: tanh, relu or sigmoid.",
-    kind="choice", choices=("tanh", "relu", "sigmoid"))
+    kind="choice", choices=("tanh", "relu", "sigmoid"), label="Activation φ")
 NETWORK_N = ParamSpec("n_examples", 200, "Number of data points N (1–5000).", kind="int",
-                      low=2, high=5000, ui_high=1000)
+                      low=2, high=5000, ui_high=1000, label="Examples N")
 NETWORK_NOISE = ParamSpec("noise", 0.1, "Standard deviation of the jitter added to the "
-                          "inputs (classification) or targets (wave), 0–1.", low=0.0, high=1.0)
+                          "inputs (classification) or targets (wave), 0–1.", low=0.0, high=1.0,
+                          label="Input noise σ")
 
 # Elements per block of (runs × examples × width) in full-batch evaluations: temporaries stay in
 # cache and are recycled (a 51×51 landscape over 500 points is 2,601 × 500 × 8 per layer).

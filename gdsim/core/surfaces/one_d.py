@@ -67,8 +67,9 @@ class DoubleWell(AnalyticSurface):
     summary = "Two wells, one deeper: gradient descent stays in the one it starts above."
     param_names = ("w",)
     specs = AnalyticSurface.specs + (
-        ParamSpec("tilt", 0.3, "Tilt c: how much deeper the left well is than the right.",
-                  ui_low=-1.5, ui_high=1.5),
+        ParamSpec("tilt", 0.3, "Tilt c: how much deeper the left well is than the right "
+                  "(−10 to 10).", low=-10.0, high=10.0, ui_low=-1.5, ui_high=1.5,
+                  label="Tilt c"),
     )
     view = ((-2.0, 2.0),)
     default_start = (1.9,)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app.panels.controls import IntSpinBox
+from gdsim.core.config import FIELD_LABELS
 from gdsim.core.params import ParamSpec
 
 AIDS: tuple[tuple[str, str, str, str, bool], ...] = (
@@ -105,7 +106,7 @@ STEP_LIMIT_SPEC = ParamSpec("max_steps", 1000, "Step limit: every run stops afte
 def make_step_limit_spin() -> IntSpinBox:
     """The step limit: every run stops after this many updates (the field rule of the
     panels: a bad entry is refused with a message)."""
-    spin = IntSpinBox(STEP_LIMIT_SPEC, label="Step limit")
+    spin = IntSpinBox(STEP_LIMIT_SPEC, label=FIELD_LABELS["max_steps"])
     spin.setObjectName("step_limit_spin")
     spin.setSingleStep(100)
     spin.setGroupSeparatorShown(True)

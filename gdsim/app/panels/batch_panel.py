@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from gdsim.app.panels.controls import IntSpinBox, ParamForm, set_control_value
-from gdsim.core.config import RunConfig
+from gdsim.core.config import FIELD_LABELS, RunConfig
 from gdsim.core.params import ParamSpec
 
 FULL, SGD, MINI = "full", "sgd", "mini"
@@ -46,7 +46,7 @@ class BatchPanel(QWidget):
         for i, (key, text, tip) in enumerate(_MODES):
             self.mode_combo.addItem(text, key)
             self.mode_combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
-        self.batch_spin = IntSpinBox(size_spec(100), label="batch size B")
+        self.batch_spin = IntSpinBox(size_spec(100), label=f"{FIELD_LABELS['batch_size']} B")
         self.batch_spin.setObjectName("batch_spin")
         self.note = QLabel(objectName="batch_note")
         self.note.setWordWrap(True)

@@ -67,11 +67,14 @@ def spec_tooltip(spec: ParamSpec) -> str:
 class FieldRule:
     """The rule of one numeric field: which text it accepts, and what it says about the rest.
 
+    Messages read like the parameters' own (:meth:`ParamSpec.error`, so the window and the
+    command line say the same): "Gradient descent's learning rate η (lr) must be ≥ 0 (got
+    '-1')"; the field adds what it kept.
+
     Args:
         spec: the parameter (kind, range, name); an int spec's range is narrowed to what a
             spin box holds (±2³¹ − 1), and the message says the narrowed range.
-        owner: who the parameter belongs to, readable (``"Gradient descent"``): messages say
-            "Gradient descent's learning rate η".
+        owner: who the parameter belongs to, readable (``"Gradient descent"``).
         label: the field's readable label (default: the spec's label).
     """
 
@@ -86,17 +89,18 @@ class FieldRule:
 
     def subject(self) -> str:
         """``"Gradient descent's learning rate η (lr)"``: the field as messages name it."""
-        name = f"{self.owner}'s {self.label}" if self.owner else self.label
+        label = _lower_first(self.label) if self.owner else self.label
+        name = f"{self.owner}'s {label}" if self.owner else label
         if self.spec.name != self.label and self.spec.name not in self.label:
             name += f" ({self.spec.name})"
-        return name[:1].upper() + name[1:]
+        return name[:1].upper() + name[1:] if name[:1].isascii() else name
 
     def expected(self) -> str:
-        """What the field takes: ``"an integer in [1, 100000]"``, ``"a number in (0, inf)"``."""
-        if self.spec.low is None and self.spec.high is None:
-            return "a finite whole number" if self.spec.kind == "int" else "a finite number"
-        what = "an integer" if self.spec.kind == "int" else "a number"
-        return f"{what} in {self.interval()}"
+        """What the field takes: ``"an integer in [1, 100000]"``, ``"≥ 0"``."""
+        spec = self.spec
+        if spec.kind != "int":
+            return spec.allowed() if hasattr(spec, "allowed") else f"in {spec.interval()}"
+        return f"an integer in {self.interval()}"
 
     def interval(self) -> str:
         """The valid range: ``[1, 100000]`` (integers written in full), ``(0, inf)``."""
@@ -113,27 +117,31 @@ class FieldRule:
         typed = text.strip()
         try:
             number = float(typed)
-        except ValueError:
-            return None, self._refusal(typed, "is not a number")
-        if not math.isfinite(number):
-            return None, self._refusal(typed, "is not a finite number")
+        except (ValueError, OverflowError):
+            return None, self._refusal(typed)
         spec = self.spec
-        if spec.kind == "int":
-            if number != int(number):
-                return None, self._refusal(typed, "is not a whole number")
+        ok = math.isfinite(number) and (spec.kind != "int" or number == int(number))
+        if ok and spec.kind == "int":
             number = int(number)
         low, high = spec.low, spec.high
-        if (low is not None and (number < low or (spec.low_open and number == low))) or (
-                high is not None and (number > high or (spec.high_open and number == high))):
-            return None, self._refusal(typed, "is out of range")
+        if not ok or (low is not None and (number < low or (spec.low_open and number == low))) \
+                or (high is not None and (number > high or (spec.high_open and number == high))):
+            return None, self._refusal(typed)
         try:
             spec.validate(number, self.owner)
         except ParamError as exc:  # a check of the spec's own beyond the range
-            return None, f"Invalid {self.subject()}: {exc}"
+            return None, str(exc)
         return number, ""
 
-    def _refusal(self, typed: str, problem: str) -> str:
-        return f"Invalid {self.subject()}: {typed!r} {problem} — enter {self.expected()}"
+    def _refusal(self, typed: str) -> str:
+        return f"{self.subject()} must be {self.expected()} (got {typed!r})"
+
+
+def _lower_first(label: str) -> str:
+    """``"Learning rate η"`` → ``"learning rate η"`` after an owner; ``"T max"`` stays."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
 
 
 class _RuleMixin:
@@ -301,8 +309,8 @@ class TextField(QLineEdit):
         try:
             value = spec.validate(text, self.rule.owner)
         except ParamError:
-            self.sigInvalid.emit(f"Invalid {self.rule.subject()}: {text!r} — enter "
-                                 f"{spec.interval()}; kept {spec.format(self._value)}")
+            self.sigInvalid.emit(f"{self.rule.subject()} must be {spec.interval()} (got "
+                                 f"{text!r}); kept {spec.format(self._value)}")
             self.setText(spec.format(self._value))
             return
         self.setValue(value)

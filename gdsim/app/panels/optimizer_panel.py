@@ -42,7 +42,6 @@ class OptimizerPanel(QWidget):
         self.summary.setWordWrap(True)
         lr_spec = OPTIMIZERS["gd"].spec_table["lr"]
         self.lr_spin = NumberSpinBox(lr_spec)
-        self.lr_spin.set_rule(lr_spec, label="learning rate η")
         self.lr_spin.setObjectName("lr_spin")
         self.lr_slider = LogSlider(lr_spec.ui_low or 1e-5, lr_spec.ui_high or 10.0)
         self.lr_slider.setObjectName("lr_slider")

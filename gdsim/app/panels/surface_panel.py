@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app.panels.controls import IntSpinBox, NumberSpinBox, ParamForm, set_control_value
-from gdsim.core.config import RunConfig
+from gdsim.core.config import FIELD_LABELS, RunConfig
 from gdsim.core.params import ParamSpec
 from gdsim.core.surfaces import SURFACES
 
@@ -69,7 +69,7 @@ class SurfacePanel(QWidget):
         self.start_default.setText("↺")
         self.start_default.setToolTip("Start from the surface's usual start point.")
         start_rows.addWidget(self.start_default, 0, 2)
-        self.seed_spin = IntSpinBox(SEED_SPEC, label="seed")
+        self.seed_spin = IntSpinBox(SEED_SPEC, label=FIELD_LABELS["seed"])
         self.seed_spin.setObjectName("seed_spin")
 
         self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
@@ -111,7 +111,7 @@ class SurfacePanel(QWidget):
             spin.setVisible(visible)
             if visible:
                 label.setText(cls.param_names[i])
-                spin.rule.label = f"start {cls.param_names[i]}"
+                spin.rule.label = f"{FIELD_LABELS['start']} {cls.param_names[i]}"
                 set_control_value(spin, start[i])
         set_control_value(self.seed_spin, config.seed)
 

@@ -208,3 +208,22 @@ def test_rates_far_apart_keep_the_step_axis_automatic(qtbot) -> None:
     (x0, x1), _ = w.loss_plot.plot_item.viewRange()
     assert x0 <= 0 and x1 >= 12
     w.close()
+
+
+def test_start_dots_on_a_log_axis_skip_values_it_cannot_draw(qtbot) -> None:
+    """L − L* = 0 at the start (a run started at the minimum) cannot sit on a log axis: no
+    dot, and no "All-NaN slice" warning from pyqtgraph's bounds."""
+    from gdsim.app.plots.loss_plot import LossPlot
+    from tests.test_plots import history_of, labels_of, make_run, shown
+
+    run = make_run("bowl", ("gd",), start=(0.0, 0.0), steps=3)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_surface(run.surface)
+    plot.set_lanes(labels_of(run))
+    plot.set_log_y(True)
+    plot.update_history(history_of(run))
+    shown(qtbot, plot, (500, 300))
+    loss_dot = plot.start_dots(0)[0]
+    assert len(loss_dot.getData()[0] or []) == 0
+    plot.grab()

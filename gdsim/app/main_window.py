@@ -422,11 +422,12 @@ class MainWindow(QMainWindow):
 
     def _choose_surface(self, name: str) -> None:
         """A new surface for every run; the status bar says what became of η, and why."""
-        before = list(self._configs)
+        before, old_surface = list(self._configs), self.surface
         self._edit(lambda cs: edits.choose_surface(cs, name))
-        note = edits.lr_change_note(before, self._configs)
-        if note and self._configs != before:
-            self.show_message(note)
+        if self._configs != before:
+            note = edits.lr_change_note(before, self._configs, (old_surface, self.surface))
+            if note:
+                self.show_message(note)
 
     def _step_limit_edited(self, max_steps: int) -> None:
         self._configs = edits.set_step_limit(self._configs, max_steps)

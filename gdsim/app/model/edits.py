@@ -14,7 +14,7 @@ from typing import Any
 
 from gdsim.core.config import RunConfig
 from gdsim.core.optimizers import get_optimizer
-from gdsim.core.surfaces import make_surface
+from gdsim.core.surfaces import Surface, make_surface
 
 SHARED_FIELDS = frozenset({"surface", "surface_params", "seed", "start"})
 """Fields that every run of a comparison has in common (edits apply to all runs)."""
@@ -95,7 +95,8 @@ def remove_run(configs: Sequence[RunConfig], selected: int) -> tuple[list[RunCon
     return out, min(selected, len(out) - 1)
 
 
-def lr_change_note(before: Sequence[RunConfig], after: Sequence[RunConfig]) -> str:
+def lr_change_note(before: Sequence[RunConfig], after: Sequence[RunConfig],
+                   surfaces: tuple[Surface, Surface] | None = None) -> str:
     """What a surface change did to the runs' learning rates, for the status bar ("" if
     nothing changed): the new η of each run, and why — an explicit η keeps its ratio to the
     recommended rate, a default η is the new surface's recommended rate."""

@@ -503,15 +503,15 @@ class LossPlot(QWidget):
         self._settle_ranges()
         self._place_legend()
 
-    @staticmethod
-    def _show_start(lane: _LaneCurves, history: History, i: int, norms: np.ndarray,
+    def _show_start(self, lane: _LaneCurves, history: History, i: int, norms: np.ndarray,
                     offset: float) -> None:
         """Step 0 as a dot on each panel (a one-row curve draws nothing); none where the
-        value is not finite."""
+        value cannot be drawn (not finite, or ≤ 0 on a log axis)."""
         values = (float(history.loss[0, i]) - offset, float(norms[0, i]),
                   float(history.lr[0, i]))
-        for dot, value in zip(lane.starts, values, strict=True):
-            if math.isfinite(value):
+        for dot, value, plot in zip(lane.starts, values, self.plots, strict=True):
+            log = plot.getAxis("left").logMode
+            if math.isfinite(value) and not (log and value <= 0):
                 dot.setData([0.0], [value])
             else:
                 dot.setData([], [])

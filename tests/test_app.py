@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QLabel,
     QSlider,
     QWidget,
 )
@@ -451,3 +452,92 @@ def test_launch_opens_a_session_and_returns_the_exit_code(qtbot, tmp_path) -> No
     assert window.windowTitle().startswith("Adam vs RMSprop")
     assert QApplication.applicationName() == "gdsim"
     assert not window.controller.qthread.isRunning()
+
+
+# --- labels follow the settings (issue 9) -------------------------------------------------------
+def runs_texts(w: MainWindow) -> list[str]:
+    return [w.runs_list.item(i).text() for i in range(w.runs_list.count())]
+
+
+def load_lesson_1(qtbot, w: MainWindow) -> None:
+    w.documents.load_lesson("01-first-step")
+    qtbot.waitUntil(lambda: w.model.lesson is not None and history(w).steps == 0
+                    and w.model.configs[0].lr == 0.1)
+
+
+def test_a_lessons_label_follows_a_new_learning_rate(qtbot, window: MainWindow) -> None:
+    w = window
+    load_lesson_1(qtbot, w)
+    assert runs_texts(w) == ["Gradient descent, η = 0.1"]
+    type_into(qtbot, w.lr_spin, "1.5")
+    qtbot.waitUntil(lambda: runs_texts(w) == ["Gradient descent, η = 1.5"])
+    qtbot.waitUntil(lambda: w.loss_plot.lanes[0].loss.opts["name"] == "Gradient descent, η = 1.5")
+
+
+def test_add_labels_both_runs_by_what_they_run(qtbot, window: MainWindow) -> None:
+    w = window
+    load_lesson_1(qtbot, w)
+    type_into(qtbot, w.lr_spin, "0.5")
+    qtbot.waitUntil(lambda: w.model.configs[0].lr == 0.5)
+    w.runs_panel.add_button.click()
+    qtbot.waitUntil(lambda: w.runs_list.count() == 2)
+    assert runs_texts(w) == ["Gradient descent, η = 0.5", "Gradient descent, η = 0.5 (2)"]
+
+
+def test_another_optimizer_is_named_in_the_label(qtbot, window: MainWindow) -> None:
+    w = window
+    load_lesson_1(qtbot, w)
+    choose(qtbot, w.optimizer_combo, "adam")
+    qtbot.waitUntil(lambda: runs_texts(w)[0].startswith("Adam, η = "))
+    assert "Gradient descent" not in runs_texts(w)[0]
+
+
+def test_double_click_renames_a_run_and_the_name_stays(qtbot, window: MainWindow) -> None:
+    w = window
+    w.runs_panel.sigRenamed.emit(0, "baseline")  # what the list's editor emits on Enter
+    qtbot.waitUntil(lambda: runs_texts(w) == ["baseline"])
+    type_into(qtbot, w.lr_spin, "0.3")
+    qtbot.waitUntil(lambda: w.model.configs[0].lr == 0.3)
+    assert runs_texts(w) == ["baseline"] and w.model.configs[0].label == "baseline"
+
+
+# --- a new plot panel is its own module plus one line in the window -----------------------------
+class LossReadout(QLabel):
+    """A newcomer's panel: the selected run's loss at the step shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lane = 0
+        self.labels: list[str] = []
+
+    def set_lanes(self, labels: list[str]) -> None:
+        self.labels = labels
+
+    def set_selected_lane(self, lane: int) -> None:
+        self.lane = lane
+
+    def update_history(self, history: History) -> None:
+        rows = history.lane_rows(self.lane)
+        self.setText(f"{self.labels[self.lane]}: L = {history.loss[rows - 1, self.lane]:.6g}")
+
+
+class WindowWithReadout(MainWindow):
+    def _build_views(self) -> None:
+        super()._build_views()
+        self.readout = self._add_plot(LossReadout(), dock="Loss readout")
+
+
+def test_a_plot_panel_registered_with_one_line_follows_the_model(qtbot) -> None:
+    w = WindowWithReadout([RunConfig(surface="bowl", start=(3.0, 4.0))])
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.history is not None)
+    assert w.findChild(QWidget, "loss_readout_dock") is not None
+    for _ in range(3):
+        w.action_step.trigger()
+    qtbot.waitUntil(lambda: w.readout.text() == "Gradient descent, η = 0.1: L = 6.5536")
+    w.timeline.slider.setValue(1)  # the panel follows the timeline like every view
+    qtbot.waitUntil(lambda: w.readout.text().endswith("L = 16"))
+    with pytest.raises(TypeError, match="no PlotView"):
+        w._add_plot(QLabel())
+    w.close()

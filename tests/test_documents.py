@@ -291,3 +291,46 @@ def test_a_failing_save_is_one_message(qtbot, tmp_path: Path,  # noqa: ANN001
     assert window.documents.save_session(tmp_path / "s.json") is None
     message = status_message(window)
     assert "No space left on device" in message and message.count("s.json") == 1
+
+
+# --- the Lesson panel follows the runs (issue 9) ------------------------------------------------
+def test_the_lesson_panel_says_when_the_runs_are_no_longer_the_lessons(qtbot, tmp_path: Path) -> None:  # noqa: ANN001, E501
+    window = make_window(qtbot)
+    panel = window.documents.lesson_panel
+    assert panel.state == "empty"
+    window.documents.load_lesson("01-first-step")
+    qtbot.waitUntil(lambda: panel.state == "lesson")
+    assert not panel.restart_button.isVisible()
+    window.surface_combo.setCurrentIndex(window.surface_combo.findData("rosenbrock"))
+    qtbot.waitUntil(lambda: panel.state == "changed")
+    assert panel.restart_button.isVisible() and "changed" in panel.changed.text()
+    panel.restart_button.click()
+    qtbot.waitUntil(lambda: panel.state == "lesson" and window.model.configs[0].surface == "bowl")
+    path = tmp_path / "plain.json"
+    assert window.save_session(path) == path
+    data = json.loads(path.read_text())
+    data.pop("title", None)
+    data.pop("explanation", None)
+    path.write_text(json.dumps(data))
+    assert window.open_session(path)
+    qtbot.waitUntil(lambda: panel.state == "empty")
+    assert panel.title.text() == "" and not window.documents.lesson_dock.isVisible()
+    window.action_undo.trigger()  # opening a session is undoable: the lesson comes back
+    qtbot.waitUntil(lambda: panel.state == "lesson")
+
+
+def test_a_relaunch_restores_the_lesson_and_its_state(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    window = create_window(settings=settings_in(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    window.documents.load_lesson("03-learning-rate")
+    qtbot.waitUntil(lambda: window.documents.lesson_panel.state == "lesson")
+    window.close()
+    again = create_window(settings=settings_in(tmp_path))
+    qtbot.addWidget(again)
+    lesson = next(le for le in list_lessons() if le.key == "03-learning-rate")
+    assert again.model.lesson is not None and again.model.lesson.key == lesson.key
+    assert again.documents.lesson_panel.state == "lesson"
+    assert again.documents.lesson_panel.title.text() == lesson.title
+    assert not again.model.can_undo
+    again.close()

@@ -96,7 +96,9 @@ def test_every_lane_is_labelled_and_the_view_contains_the_starts(key: str) -> No
     assert all(label.strip() for label in labels)
     assert len(set(labels)) == len(labels)
     for c in configs:
-        assert c.start is not None and c.lr is not None  # explicit, not surface defaults
+        # Explicit, not surface defaults (a network's start is its seeded initialisation).
+        assert c.start is not None or c.surface == "network"
+        assert c.lr is not None
         assert 1 <= c.max_steps <= 300  # a few seconds of watching
     view = dict(lesson.session.view)
     if view:
@@ -351,3 +353,31 @@ def test_12_tiny_network_starts_end_in_different_minima() -> None:
     point, distance = nearest_critical_point(run, 2)
     assert point.kind == "saddle" and distance == 0.0
     assert run.status(2) is Status.CONVERGED and run.steps_done[2] == 0
+
+
+def test_13_backpropagation_through_two_layers_learns_xor() -> None:
+    run = lesson_run("13-backprop-two-layers")
+    surface = run.surface
+    assert surface.dim == 17 and surface.dataset == "xor"  # 2-4-1: (2·4 + 4) + (4 + 1)
+    # The gradient is the chain rule written out: δ2 = p − y, δ1 = (δ2·W2) ⊙ (1 − h²).
+    theta = np.asarray(surface.default_start)
+    w1, b1 = theta[:8].reshape(2, 4), theta[8:12]
+    w2, b2 = theta[12:16], theta[16]
+    x, y = surface.x, surface.y
+    h = np.tanh(x @ w1 + b1)
+    p = 1.0 / (1.0 + np.exp(-(h @ w2 + b2)))
+    d2 = (p - y) / len(y)
+    d1 = np.outer(d2, w2) * (1.0 - h * h)
+    by_hand = np.concatenate([(x.T @ d1).ravel(), d1.sum(0), h.T @ d2, [d2.sum()]])
+    np.testing.assert_allclose(surface.grad(theta[None])[0], by_hand, rtol=1e-10, atol=1e-15)
+    fast, slow = surface.accuracy(run.theta)
+    assert fast == 1.0 and run.loss[1] > 8 * run.loss[0]
+
+
+def test_14_adam_beats_sgd_at_one_rate_but_not_tuned_sgd_by_much() -> None:
+    run = lesson_run("14-network-adam-vs-sgd")
+    assert len({c.batch_size for c in run.configs}) == 1 == len({c.seed for c in run.configs})
+    np.testing.assert_array_equal(run.start[0], run.start[2])  # the same initial weights
+    sgd_small, sgd_tuned, adam = run.surface.accuracy(run.theta)
+    assert adam == 1.0 and sgd_tuned >= 0.98 > 0.95 > sgd_small
+    assert run.loss[2] < run.loss[1] < run.loss[0]

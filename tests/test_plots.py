@@ -125,6 +125,8 @@ def test_momentum_state_arrow_and_adaptive_scale(qtbot) -> None:
     history = history_of(run)
     view = surface_view(qtbot, run, history)
     state = view.aids.state
+    assert not state.isVisible()  # off by default, as in the window (one table of aids)
+    view.set_aid("state", True)
     assert state.isVisible()
     velocity = history.lanes[0].optimizer_state["momentum_buffer"]
     direction = state.tip - state.tail

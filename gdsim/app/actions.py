@@ -25,21 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app.model.aids import VISUAL_AIDS
 from gdsim.app.panels.controls import IntSpinBox
 from gdsim.core.config import FIELD_LABELS
 from gdsim.core.params import ParamSpec
-
-AIDS: tuple[tuple[str, str, str, str, bool], ...] = (
-    ("gradient", "Gradient Arrow", "∇L", "Show the gradient ∇L at the current point: it "
-     "points uphill, the step goes against it.", True),
-    ("step", "Step Taken", "Δθ", "Show the step Δθ the optimizer took last.", True),
-    ("state", "Optimizer State", "State", "Show the optimizer's memory: the velocity or the "
-     "moments it carries from step to step.", False),
-    ("taylor", "Taylor Prediction", "Taylor", "Show the loss the first-order Taylor expansion "
-     "L(θ) − η|∇L|² predicted for the step, next to the loss reached.", False),
-)
-"""Visual aids of the map: (name for ``SurfaceView.set_aid``, menu title, toolbar text,
-tooltip, on by default)."""
 
 
 class SpeedControl(QWidget):
@@ -168,12 +157,12 @@ def create_actions(window: QMainWindow) -> WindowActions:
     log_y.setIconText("log L")
     log_y.setCheckable(True)
     aids = {}
-    for name, title, short, tip, default in AIDS:
-        aid = _action(window, f"action_aid_{name}", title, tip)
-        aid.setIconText(short)
+    for spec in VISUAL_AIDS:
+        aid = _action(window, f"action_aid_{spec.name}", spec.title, spec.tooltip)
+        aid.setIconText(spec.short)
         aid.setCheckable(True)
-        aid.setChecked(default)
-        aids[name] = aid
+        aid.setChecked(spec.default)
+        aids[spec.name] = aid
     for action in (run, step, reset, export, quit_, reset_view, log_y, *aids.values()):
         window.addAction(action)  # shortcuts work even with the toolbar hidden
     return WindowActions(run, step, reset, export, quit_, reset_view, log_y, aids)

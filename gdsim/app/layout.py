@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 COMPACT_WIDTH = 1200
 """Below this window width the side panels become tabs in narrow columns."""
 
-WIDE = {"left": 285, "right": 330}
-COMPACT = {"left": 272, "right": 240}
+WIDE = {"left": 330, "right": 320}
+COMPACT = {"left": 282, "right": 236}
 """Dock column widths in pixels."""
 
 

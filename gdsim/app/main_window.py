@@ -1,10 +1,17 @@
 """The main window: views in the middle, side panels in docks, run controls in the toolbar.
 
-State flows one way: a panel reports an edit → :mod:`gdsim.app.model.edits` turns it into a
-new list of :class:`~gdsim.core.config.RunConfig` → the worker (in its own thread) applies it
-live or rebuilds the run → frames come back → :class:`~gdsim.app.model.history.History`
-stitches them → the display timer redraws the views from the history. The window computes
-nothing numerical itself.
+The window is wiring. Every fact lives in its :class:`~gdsim.app.model.app_model.AppModel`
+(``window.model``): a panel reports an edit → the model turns it into new
+:class:`~gdsim.core.config.RunConfig`\\ s (:mod:`gdsim.app.model.edits`), records it for undo and
+sends it to the engine (the worker in its own thread) → frames come back into the model's
+history → the model tells its subscribers, and the display timer redraws the views from
+:meth:`AppModel.shown_history`. The window computes nothing numerical itself.
+
+Adding a plot: a widget with :class:`~gdsim.app.plots.protocol.PlotView`'s ``update_history``
+(and, if it needs them, ``set_lanes``, ``set_selected_lane``, ``set_surface``) in its own
+module, and one line in :meth:`MainWindow._build_views`: ``self._add_plot(MyPlot(), dock="My
+plot")``. The window then feeds it from the model (labels, selection, surface, every redraw's
+history, rewound or live).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QWidget,
 )
 
@@ -38,9 +46,12 @@ from gdsim.app.actions import (
 )
 from gdsim.app.engine.pacer import DisplayPacer
 from gdsim.app.engine.worker import SimulationController
-from gdsim.app.files.documents import Documents, view_box_from
+from gdsim.app.files.documents import Documents
 from gdsim.app.files.settings import Settings
+from gdsim.app.focus import FocusRules
+from gdsim.app.model import app_model as m
 from gdsim.app.model import edits
+from gdsim.app.model.formatting import fmt_number
 from gdsim.app.model.frame import Frame
 from gdsim.app.model.history import History
 from gdsim.app.panels import (
@@ -53,24 +64,23 @@ from gdsim.app.panels import (
 from gdsim.app.plots.data_view import DataView
 from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
+from gdsim.app.plots.network_views import NetworkView
+from gdsim.app.plots.protocol import PlotView, call_optional
 from gdsim.app.plots.surface_view import SurfaceView
-from gdsim.core.config import ConfigError, RunConfig, first_unshared
-from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.params import ParamError
+from gdsim.app.timeline_bar import TimelineBar, add_edit_actions
+from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
-from gdsim.core.surfaces import Surface, make_surface
+from gdsim.core.surfaces import Surface
+from gdsim.core.surfaces.network import Network
 
 DISPLAY_INTERVAL_MS = 16
 """The display timer: at most ~60 redraws a second, fewer when a redraw is expensive."""
-
-HISTORY_RESERVE = 10_000_000
-"""Rows the GUI's history reserves at most up front (untouched memory until used)."""
 
 REDRAW_DUTY = 0.4
 """While playing, redraws (with their painting) take at most this share of the GUI's time."""
 
 _STATE_COLORS = {"running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
-                 "diverged": "#B00020", "step limit": "#A35200"}
+                 "diverged": "#B00020", "step limit": "#A35200", "rewound": "#6A1B9A"}
 
 
 class MainWindow(QMainWindow):
@@ -79,13 +89,15 @@ class MainWindow(QMainWindow):
     Construct it with no arguments once a ``QApplication`` exists (the default run: gradient
     descent on the bowl), or with a list of configurations to compare.
 
-    Public API:
-        run: the current core :class:`~gdsim.core.run.Run`, owned by the worker thread —
-            read it only while paused.
+    Public API (the automation contract):
+        model: the :class:`~gdsim.app.model.app_model.AppModel` — ``model.configs``,
+            ``model.step_count(lane)``, ``model.cursor``, ``model.undo()``, …
         configs / set_configs(list): the runs' configurations (shared surface and seed).
         selected_run / select_run(i): the run the side panels edit.
         history: the GUI's copy of the trajectories.
-        play(), pause(), step(), reset(), set_start(point), export(path=None).
+        play(), pause(), step(), step_back(), reset(), set_start(point), export(path=None).
+        open_session(path), save_session(path): without a dialog.
+        action_undo, action_redo, action_step_back and the other ``action_*``.
         show_message(text, error=False): a line in the status bar.
 
     Signals:
@@ -99,18 +111,14 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("gdsim — watch gradient descent")
-        self._configs: list[RunConfig] = list(configs or [RunConfig()])
-        _check_shared(self._configs)
-        self._selected = 0
-        self._history: History | None = None
-        self._surface_cache: tuple[tuple, Surface] | None = None
+        self.model = m.AppModel(configs)
         self._lane_labels: tuple[str, ...] = ()
-        self._session_view: dict | None = None  # a session's view, kept while its surface is
-        self._generation = 0  # frames of older generations are stale
         self._dirty = False
         self.redraw_count = 0
         """How many times the views were redrawn (for benchmarks)."""
 
+        self._plots: list[Any] = []
+        self._extra_docks: list[tuple[str, str, QWidget, Qt.DockWidgetArea]] = []
         self._build_views()
         self._build_panels()
         self.window_actions = create_actions(self)
@@ -120,10 +128,18 @@ class MainWindow(QMainWindow):
         self.action_export = self.window_actions.export
         self.speed_control = SpeedControl()
         self.step_limit_spin = make_step_limit_spin()
-        build_toolbar(self, self.window_actions, self.speed_control, self.step_limit_spin)
+        self.toolbar = build_toolbar(self, self.window_actions, self.speed_control,
+                                     self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
+        self.edit_actions = add_edit_actions(self, self.toolbar, self.action_step)
+        self.action_undo = self.edit_actions.undo
+        self.action_redo = self.edit_actions.redo
+        self.action_step_back = self.edit_actions.step_back
+        self.timeline = TimelineBar(self.model, self)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.timeline)
         self._build_status_bar()
         self.documents = Documents(self, settings)
+        self.model.subscribe(self)
         help_menu.install(self)  # Help ▸ User Guide, Keyboard Shortcuts
         self.view_options = comfort.ViewOptions(self, settings)  # dark theme, presentation
         self._connect()
@@ -131,8 +147,11 @@ class MainWindow(QMainWindow):
         self.default_layout()
         self.layout_restored = False  # set when a remembered dock layout is restored
         layout.FirstShowArranger(self)
+        self.focus_rules = FocusRules(self, self.surface_view.plot_widget,
+                                      revert=self._show_configs)
 
-        self.controller = SimulationController(self._configs, self)
+        self.controller = SimulationController(self.model.engine_configs(), self)
+        self.model.attach(self.controller)
         self.controller.sigFrame.connect(self._on_frame)
         self.controller.sigSurface.connect(self._on_surface)
         self.controller.sigMessage.connect(lambda text: self.show_message(text, error=True))
@@ -147,12 +166,31 @@ class MainWindow(QMainWindow):
             app.aboutToQuit.connect(self._shutdown)
 
     # --- construction -----------------------------------------------------------------------
+    def _add_plot(self, view: Any, dock: str = "",
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> Any:
+        """Register a plot (:class:`~gdsim.app.plots.protocol.PlotView`): it gets the lanes'
+        labels, the selection, the surface (if it has ``set_surface``) and every redraw's
+        history. With ``dock`` it is placed in a dock of that title (object name from it);
+        otherwise the caller places it."""
+        if not isinstance(view, PlotView):
+            raise TypeError(f"{type(view).__name__} is no PlotView (it has no update_history)")
+        self._plots.append(view)
+        if dock:
+            name = "_".join(dock.lower().split()) + "_dock"
+            self._extra_docks.append((dock, name, view, area))
+        return view
+
     def _build_views(self) -> None:
-        self.surface_view = SurfaceView()
-        self.loss_plot = LossPlot()
-        self.data_view = DataView()
-        self.inspector = StepInspector()
+        self.surface_view = self._add_plot(SurfaceView())
+        self.loss_plot = self._add_plot(LossPlot())
+        self.data_view = self._add_plot(DataView())
+        self.inspector = self._add_plot(StepInspector())
+        self.network_view = self._add_plot(NetworkView())  # instead of the map for networks
         self.data_view.setVisible(False)
+        self._loss_cursor = pg.InfiniteLine(angle=90, movable=False,
+                                            pen=pg.mkPen(_STATE_COLORS["rewound"], width=1.5))
+        self._loss_cursor.setVisible(False)
+        self.loss_plot.plot_item.addItem(self._loss_cursor, ignoreBounds=True)
         # The map on top; below it the loss plot and, for data-driven surfaces, the data.
         self.plots_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.plots_splitter.setObjectName("plots_splitter")
@@ -160,7 +198,11 @@ class MainWindow(QMainWindow):
         self.plots_splitter.addWidget(self.data_view)
         self.central_splitter = QSplitter(Qt.Orientation.Vertical)
         self.central_splitter.setObjectName("central_splitter")
-        self.central_splitter.addWidget(self.surface_view)
+        # The map, or for a network (θ of many dimensions) its views, in one place.
+        self.map_stack = QStackedWidget(objectName="map_stack")
+        self.map_stack.addWidget(self.surface_view)
+        self.map_stack.addWidget(self.network_view)
+        self.central_splitter.addWidget(self.map_stack)
         self.central_splitter.addWidget(self.plots_splitter)
         self.central_splitter.setStretchFactor(0, 2)
         self.central_splitter.setStretchFactor(1, 1)
@@ -180,6 +222,7 @@ class MainWindow(QMainWindow):
         self.optimizer_combo = self.optimizer_panel.optimizer_combo
         self.lr_spin = self.optimizer_panel.lr_spin
         self.batch_spin = self.batch_panel.batch_spin
+        self.runs_list = self.runs_panel.runs_list
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
         left = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -193,6 +236,8 @@ class MainWindow(QMainWindow):
         self.schedule_dock = self._dock("Schedule", "schedule_dock", self.schedule_panel, right)
         self.inspector_dock = self._dock("Step inspector", "inspector_dock", self.inspector,
                                          right, scroll=False)
+        for title, name, view, area in self._extra_docks:  # plots registered with a dock
+            self._dock(title, name, view, area, scroll=False)
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
 
@@ -242,71 +287,71 @@ class MainWindow(QMainWindow):
         bar.messageChanged.connect(lambda text: text or bar.setStyleSheet(""))
 
     def _connect(self) -> None:
-        a = self.window_actions
+        a, model = self.window_actions, self.model
         a.run.triggered.connect(lambda checked: self.play() if checked else self.pause())
         a.step.triggered.connect(self.step)
         a.reset.triggered.connect(self.reset)
         a.export.triggered.connect(lambda: self.export())
         a.quit.triggered.connect(self.close)
         a.reset_view.triggered.connect(self.surface_view.reset_view)
-        a.log_y.toggled.connect(self.loss_plot.set_log_y)
-        self.loss_plot.log_y_check.toggled.connect(a.log_y.setChecked)
+        a.log_y.toggled.connect(model.set_log_y)
+        self.loss_plot.log_y_check.toggled.connect(model.set_log_y)
         for name, action in a.aids.items():
-            action.toggled.connect(lambda on, n=name: self.surface_view.set_aid(n, on))
-            self.surface_view.set_aid(name, action.isChecked())
+            action.setChecked(model.aids[name])
+            action.toggled.connect(lambda on, n=name: model.set_aid(n, on))
+            self.surface_view.set_aid(name, model.aids[name])
+        self.action_undo.triggered.connect(model.undo)
+        self.action_redo.triggered.connect(model.redo)
+        self.action_step_back.triggered.connect(self.step_back)
         self.speed_control.sigSpeedChanged.connect(lambda s: self.controller.set_speed(s))
-        self.step_limit_spin.valueChanged.connect(self._step_limit_edited)
-        self.surface_view.sigStartRequested.connect(self.set_start)
+        self.step_limit_spin.valueChanged.connect(model.set_step_limit)
+        self.surface_view.sigStartRequested.connect(self._map_clicked)
+        self.surface_view.plot_item.getViewBox().sigRangeChanged.connect(self._view_changed)
 
-        sel = lambda: self._selected  # noqa: E731 - read at edit time
+        sel = lambda: model.selected  # noqa: E731 - read at edit time
+        edit = model.edit
         sp = self.surface_panel
         sp.sigSurfaceChosen.connect(self._choose_surface)
-        sp.sigParamEdited.connect(lambda name, value: self._edit(
+        sp.sigParamEdited.connect(lambda name, value: edit(
             lambda cs: edits.set_param(cs, sel(), "surface_params", name, value)))
         sp.sigStartEdited.connect(self.set_start)
-        sp.sigSeedEdited.connect(lambda seed: self._edit(
+        sp.sigSeedEdited.connect(lambda seed: edit(
             lambda cs: edits.apply_changes(cs, sel(), {"seed": seed})))
         op = self.optimizer_panel
-        op.sigOptimizerChosen.connect(lambda name: self._edit(
+        op.sigOptimizerChosen.connect(lambda name: edit(
             lambda cs: edits.choose_optimizer(cs, sel(), name)))
-        op.sigLrEdited.connect(lambda lr: self._edit(
+        op.sigLrEdited.connect(lambda lr: edit(
             lambda cs: edits.apply_changes(cs, sel(), {"lr": lr})))
-        op.sigParamEdited.connect(lambda name, value: self._edit(
+        op.sigParamEdited.connect(lambda name, value: edit(
             lambda cs: edits.set_param(cs, sel(), "optimizer_params", name, value)))
-        self.batch_panel.sigBatchEdited.connect(lambda size: self._edit(
+        self.batch_panel.sigBatchEdited.connect(lambda size: edit(
             lambda cs: edits.apply_changes(cs, sel(), {"batch_size": size})))
         sc = self.schedule_panel
-        sc.sigScheduleChosen.connect(lambda name: self._edit(
+        sc.sigScheduleChosen.connect(lambda name: edit(
             lambda cs: edits.choose_schedule(cs, sel(), name)))
-        sc.sigParamEdited.connect(lambda name, value: self._edit(
+        sc.sigParamEdited.connect(lambda name, value: edit(
             lambda cs: edits.set_param(cs, sel(), "schedule_params", name, value)))
         for panel in (sp, op, sc, self.batch_panel, self.step_limit_spin):
             panel.sigInvalid.connect(lambda text: self.show_message(text, error=True))
         rp = self.runs_panel
         rp.sigSelected.connect(self.select_run)
-        rp.sigAddRequested.connect(lambda: self._edit(
-            lambda cs: edits.duplicate_run(cs, sel())))
-        rp.sigRemoveRequested.connect(lambda: self._edit(
-            lambda cs: edits.remove_run(cs, sel())))
+        rp.sigAddRequested.connect(model.add_run)
+        rp.sigRemoveRequested.connect(model.remove_run)
+        rp.sigRenamed.connect(model.rename)
 
     # --- public API -------------------------------------------------------------------------
     @property
     def run(self) -> Run:
-        """The current core run, owned and advanced by the worker thread.
-
-        Read it only while paused: during play the worker mutates it between your reads. After
-        :meth:`set_configs` (or any edit) it is replaced once the worker has processed the
-        change, i.e. when the next frame arrives.
-        """
+        """The worker's live core run (read it only while paused); prefer :attr:`model`."""
         return self.controller.run
 
     @property
     def configs(self) -> list[RunConfig]:
-        """The runs' configurations, in lane order (a copy)."""
-        return list(self._configs)
+        """The runs' configurations, in lane order (a copy; ``model.configs``)."""
+        return self.model.configs
 
     def set_configs(self, configs: Sequence[RunConfig], view: dict | None = None) -> None:
-        """Load a list of runs (a lesson, a session); selects the first.
+        """Load a list of runs (a lesson, a session); selects the first. Undoable.
 
         Args:
             view: the axes to show, ``{"x_range": [lo, hi], "y_range": [lo, hi]}`` (a
@@ -315,19 +360,20 @@ class MainWindow(QMainWindow):
         Raises:
             ValueError: the list is empty or the runs do not share surface, parameters, seed.
         """
-        configs = list(configs)
-        _check_shared(configs)
-        same_surface = self._surface_key(configs[0]) == self._surface_key(self._configs[0])
-        self._apply(configs, selected=0)
-        self._session_view = dict(view) if view else None
-        if same_surface and self._session_view is not None:
-            # The worker reports a surface only when it changes: show the view now.
-            self._show_surface(self.surface)
+        self.model.load(configs, view=view)
+
+    def open_session(self, path: str | Path) -> bool:
+        """Open a session or lesson file without a dialog (undoable); False if it is bad."""
+        return self.documents.open_session(path)
+
+    def save_session(self, path: str | Path) -> Path | None:
+        """Save every run's configuration and the view to ``path`` without a dialog."""
+        return self.documents.save_session(path)
 
     @property
     def surface(self) -> Surface:
         """The surface of the current runs."""
-        return self._surface_of(self._configs[0])
+        return self.model.surface
 
     def current_view(self) -> dict:
         """The trajectory plot's axes: ``{"x_range": [lo, hi], "y_range": [lo, hi]}``."""
@@ -342,46 +388,54 @@ class MainWindow(QMainWindow):
 
     @property
     def selected_run(self) -> int:
-        return self._selected
+        return self.model.selected
 
     def select_run(self, index: int) -> None:
         """Make run ``index`` the one the side panels edit and the aids follow."""
-        if not 0 <= index < len(self._configs) or index == self._selected:
-            return
-        self._selected = index
-        self._show_configs()
-        self.surface_view.set_selected_lane(index)
-        self.data_view.set_selected_lane(index)
-        self.inspector.set_selected_lane(index)
-        self._update_status()
+        self.model.select(index)
 
     @property
     def history(self) -> History | None:
         """The trajectories received so far (``None`` before the first frame)."""
-        return self._history
+        return self.model.history
 
     def play(self) -> None:
         set_run_action_playing(self.action_run, True)
-        self.controller.play()
+        self.model.play()
 
     def pause(self) -> None:
         set_run_action_playing(self.action_run, False)
-        self.controller.pause()
+        self.model.pause()
 
     def step(self) -> None:
-        """Exactly one update (pauses first)."""
+        """Exactly one update (pauses first); at a rewound cursor, one step forward."""
         set_run_action_playing(self.action_run, False)
-        self.controller.step()
+        self.model.step()
+
+    def step_back(self) -> None:
+        """The timeline one step back (pauses first)."""
+        set_run_action_playing(self.action_run, False)
+        self.model.step_back()
 
     def reset(self) -> None:
         """Back to the start: same configuration, same seed; pauses."""
         set_run_action_playing(self.action_run, False)
-        self.controller.reset()
+        self.model.reset()
 
     def set_start(self, point: Sequence[float] | None) -> None:
         """Start every run at ``point`` (``None``: the surface's default) and restart."""
-        start = None if point is None else tuple(float(x) for x in point)
-        self._edit(lambda cs: edits.apply_changes(cs, self._selected, {"start": start}))
+        self.model.set_start(point)
+
+    def _view_changed(self, *_: object) -> None:
+        """The user panned or zoomed: the model keeps the axes (for sessions and snapping),
+        unless the map still shows the previous runs' surface."""
+        shown = self.surface_view.surface
+        if shown is not None and shown.name == self.model.configs[0].surface:
+            self.model.set_view(self.current_view())
+
+    def _map_clicked(self, point: Sequence[float]) -> None:
+        """A click on the map: every run restarts there, snapped to the view's precision."""
+        self.model.set_start(point, self.current_view_box())
 
     def export(self, path: str | Path | None = None, **options: Any) -> Path | None:
         """File ▸ Export…: without ``path`` the export dialog asks; with one, the format
@@ -393,62 +447,59 @@ class MainWindow(QMainWindow):
         """A line in the status bar; errors in red, shown longer."""
         bar = self.statusBar()
         bar.setStyleSheet("QStatusBar { color: #B00020; }" if error else "")
-        bar.showMessage(("⚠ " if error else "") + text, 10_000 if error else 4_000)
+        bar.showMessage(("⚠ " if error else "") + text, 10_000 if error else 6_000)
 
     def status_text(self) -> str:
         """The status bar's permanent fields as one line (state, steps, loss, speed)."""
         return "  ".join(label.text() for label in (self.status_state, self.status_steps,
                                                      self.status_loss, self.status_speed))
 
-    # --- editing ----------------------------------------------------------------------------
-    def _edit(self, change: Callable[[list[RunConfig]], Any]) -> None:
-        """Apply an edit from :mod:`~gdsim.app.model.edits`; report an invalid one."""
-        try:
-            result = change(list(self._configs))
-        except (ConfigError, ParamError, ValueError) as exc:
-            self.show_message(str(exc), error=True)
-            self._show_configs()  # the controls go back to what is in force
-            return
-        configs, selected = result if isinstance(result, tuple) else (result, self._selected)
-        self._apply(configs, selected)
-
-    def _apply(self, configs: list[RunConfig], selected: int) -> None:
-        if self._surface_key(configs[0]) != self._surface_key(self._configs[0]):
-            self._session_view = None  # a session's view belongs to its surface
-        self._configs = configs
-        self._selected = min(selected, len(configs) - 1)
-        self._show_configs()
-        self.controller.set_configs(configs)
+    # --- the model's changes ----------------------------------------------------------------
+    def model_changed(self, change: m.Change) -> None:
+        kind = change.kind
+        if kind == m.CONFIGS:
+            self._show_configs()
+            self._sync_lanes()
+        elif kind == m.SELECTION:
+            self._show_configs()
+            self._select_lane()
+            self._update_status()
+        elif kind == m.HISTORY:
+            self._on_history(change.playing)
+        elif kind == m.CURSOR:
+            self._dirty = True
+            self.pacer.mark_dirty()  # a drag moves it many times: redrawn at the display pace
+        elif kind == m.VIEW:
+            shown = self.surface_view.surface
+            if shown is not None and shown.name == self.model.configs[0].surface:
+                self._show_surface(shown)  # same surface: no new one is coming
+        elif kind == m.AIDS:
+            name = change.text
+            self.surface_view.set_aid(name, self.model.aids[name])
+            self.window_actions.aids[name].setChecked(self.model.aids[name])
+        elif kind == m.LOG_Y:
+            self.window_actions.log_y.setChecked(self.model.log_y)
+            self.loss_plot.set_log_y(self.model.log_y)
+        elif kind == m.UNDO:
+            self.action_undo.setEnabled(self.model.can_undo)
+            self.action_redo.setEnabled(self.model.can_redo)
+        elif kind == m.MESSAGE:
+            self.show_message(change.text, error=change.error)
 
     def _choose_surface(self, name: str) -> None:
         """A new surface for every run; the status bar says what became of η, and why."""
-        before, old_surface = list(self._configs), self.surface
-        self._edit(lambda cs: edits.choose_surface(cs, name))
-        if self._configs != before:
-            note = edits.lr_change_note(before, self._configs, (old_surface, self.surface))
+        before, old_surface = self.model.configs, self.model.surface
+        if self.model.edit(lambda cs: edits.choose_surface(cs, name)):
+            note = edits.lr_change_note(before, self.model.configs,
+                                        (old_surface, self.model.surface))
             if note:
                 self.show_message(note)
 
-    def _step_limit_edited(self, max_steps: int) -> None:
-        self._configs = edits.set_step_limit(self._configs, max_steps)
-        self.controller.set_step_limit(max_steps)
-
-    @staticmethod
-    def _surface_key(config: RunConfig) -> tuple:
-        return config.surface, tuple(sorted(config.surface_params.items())), config.seed
-
-    def _surface_of(self, config: RunConfig) -> Surface:
-        """The surface object for ``config`` (built once per surface, parameters, seed)."""
-        key = self._surface_key(config)
-        if self._surface_cache is None or self._surface_cache[0] != key:
-            self._surface_cache = (key, make_surface(config.surface, config.surface_params,
-                                                     config.seed))
-        return self._surface_cache[1]
-
     def _show_configs(self) -> None:
         """Every panel shows the selected run's configuration (no edits are emitted)."""
-        config = self._configs[self._selected]
-        surface = self._surface_of(config)
+        model = self.model
+        config = model.configs[model.selected]
+        surface = model.surface
         self.surface_panel.set_config(config)
         self.optimizer_panel.set_config(config, config.resolved_lr(surface))
         self.batch_panel.set_config(config, surface.n_examples)
@@ -459,67 +510,74 @@ class MainWindow(QMainWindow):
         self._show_runs()
 
     def _show_runs(self) -> None:
-        h = self._history
-        if h is not None and len(h.lanes) == len(self._configs):
-            labels = [lane.label for lane in h.lanes]
+        h = self.model.history
+        labels = self.model.labels
+        if h is not None and len(h.lanes) == len(labels):
             statuses = [lane.status for lane in h.lanes]
         else:
-            labels = [c.label or OPTIMIZERS[c.optimizer].title for c in self._configs]
-            statuses = [""] * len(self._configs)
-        self.runs_panel.set_runs(labels, statuses, self._selected)
+            statuses = [""] * len(labels)
+        self.runs_panel.set_runs(labels, statuses, self.model.selected)
+
+    def _sync_lanes(self) -> None:
+        """The views' lanes follow the model's labels (once the history has that many)."""
+        h = self.model.history
+        labels = tuple(self.model.labels)
+        if h is None or h.runs != len(labels) or labels == self._lane_labels:
+            return
+        self._lane_labels = labels
+        for view in self._plots:
+            call_optional(view, "set_lanes", list(labels))
+        self._select_lane()
+        self._dirty = True
+
+    def _select_lane(self) -> None:
+        lane = self.model.selected
+        for view in self._plots:
+            call_optional(view, "set_selected_lane", lane)
 
     # --- frames and redraws -----------------------------------------------------------------
     def _on_surface(self, generation: int, surface: Surface) -> None:
-        self._generation = generation
-        self._history = None  # the next frame starts the new run's history
+        self.model.surface_changed(generation)
         self._dirty = False
-        self._show_surface(surface)
-        self.loss_plot.set_surface(surface)
+        self._lane_labels = ()
+        network = isinstance(surface, Network)  # θ has too many dimensions for a map
+        self.map_stack.setCurrentWidget(self.network_view if network else self.surface_view)
+        if not network:
+            self._show_surface(surface)
         if surface.data_driven and not self.data_view.isVisible():
             self.data_view.setVisible(True)  # before set_surface: it sizes itself
             half = sum(self.plots_splitter.sizes()) // 2
             self.plots_splitter.setSizes([half, half])
         self.data_view.setVisible(surface.data_driven)
-        if surface.data_driven:
-            self.data_view.set_surface(surface)
-        self.window_actions.log_y.setChecked(surface.log_scale)  # a per-surface default
+        for view in self._plots:
+            if view is self.surface_view:
+                continue  # drawn with the session's view above
+            if view is not self.data_view or surface.data_driven:
+                call_optional(view, "set_surface", surface)
+        self.model.set_log_y(surface.log_scale)  # a per-surface default
 
     def _show_surface(self, surface: Surface) -> None:
-        """Draw the surface, over the session's view if there is one."""
-        view = self._session_view
-        box = view_box_from(view, surface.dim) if view else None
+        """Draw the surface, over the model's view if it has one."""
+        view = self.model.view
+        box = self.model.view_ranges(surface.dim)
         self.surface_view.set_surface(surface, box)
         if view and "x_range" in view and "y_range" in view:
             self.surface_view.plot_item.setRange(xRange=view["x_range"],
                                                  yRange=view["y_range"], padding=0)
-        if self._history is not None:
-            self.surface_view.update_history(self._history)
+        shown = self.model.shown_history()
+        if shown is not None:
+            self.surface_view.update_history(shown)
 
     def _on_frame(self, frame: Frame) -> None:
-        if frame.generation < self._generation:
-            return  # stale: from before a reset or a rebuild
-        self._generation = frame.generation
-        runs, dim = frame.theta.shape[1:]
-        h = self._history
-        if h is None or (h.runs, h.dim) != (runs, dim):
-            reserve = min(max(c.max_steps for c in self._configs) + 1, HISTORY_RESERVE)
-            h = self._history = History(runs, dim, capacity=reserve)
         with self.pacer.holding():  # a growing history copies its buffers: no contention
-            if not h.add(frame):
-                return
-        labels = tuple(lane.label for lane in frame.lanes)
-        if labels != self._lane_labels:
-            self._lane_labels = labels
-            for view in (self.surface_view, self.loss_plot, self.data_view):
-                view.set_lanes(list(labels))
-            if self._selected >= len(labels):
-                self._selected = 0
-            for view in (self.surface_view, self.data_view, self.inspector):
-                view.set_selected_lane(self._selected)
-        if self.action_run.isChecked() != frame.playing:
-            set_run_action_playing(self.action_run, frame.playing)
+            self.model.receive(frame)
+
+    def _on_history(self, playing: bool) -> None:
+        self._sync_lanes()
+        if self.action_run.isChecked() != playing:
+            set_run_action_playing(self.action_run, playing)
         self._dirty = True
-        if frame.playing:
+        if playing:
             self.pacer.mark_dirty()  # redrawn at the display timer's pace
         else:
             self._redraw()  # a step, a reset or an edit: show it at once
@@ -531,38 +589,47 @@ class MainWindow(QMainWindow):
 
     def _redraw_parts(self) -> list[Callable[[], object]]:
         """The redraw in parts, one view each, for the display pacer; empty if up to date."""
-        h = self._history
+        h = self.model.shown_history()
         if h is None or not self._dirty:
             return []
         self._dirty = False
-        parts: list[Callable[[], object]] = [partial(self.surface_view.update_history, h),
-                                              partial(self.loss_plot.update_history, h)]
-        if self.data_view.isVisible():
-            parts.append(partial(self.data_view.update_history, h))
+        parts: list[Callable[[], object]] = []
+        for view in self._plots:
+            if view is self.inspector or not view.isVisible():
+                continue  # hidden views (data, map or network) wait; the inspector is last
+            source = self.model.history if view is self.loss_plot else h
+            parts.append(partial(view.update_history, source))
         return [*parts, partial(self._finish_redraw, h)]
 
     def _finish_redraw(self, h: History) -> None:
         self.inspector.update_history(h)
+        cursor = self.model.cursor
+        self._loss_cursor.setVisible(cursor is not None)
+        if cursor is not None:
+            self._loss_cursor.setPos(cursor)
         self._update_status()
         self._show_runs()
+        self.timeline.refresh()
         self.redraw_count += 1
         self.sigRedrawn.emit()
 
     def _update_status(self) -> None:
-        h = self._history
+        h = self.model.shown_history()
         if h is None or not h.lanes:
             return
-        lane = min(self._selected, len(h.lanes) - 1)
+        lane = min(self.model.selected, len(h.lanes) - 1)
         info = h.lanes[lane]
         state = info.status
         if state == "running" and not h.playing:
             state = "paused"
+        if self.model.cursor is not None:
+            state = "rewound"
         self.status_state.setText(state)
         self.status_state.setStyleSheet(
             f"color: {_STATE_COLORS.get(state, '#000')}; font-weight: bold;")
         self.status_steps.setText(f"step {info.steps_done:,}")
         loss = h.loss[h.lane_rows(lane) - 1, lane]
-        self.status_loss.setText(f"L = {loss:.6g}")
+        self.status_loss.setText(f"L = {fmt_number(loss)}")
         self.status_speed.setText(f"{h.steps_per_second:,.0f} steps/s" if h.playing else "")
 
     # --- shutdown ---------------------------------------------------------------------------
@@ -574,14 +641,5 @@ class MainWindow(QMainWindow):
     def _shutdown(self) -> None:
         """Stop the display timer and the worker thread (waits for it); idempotent."""
         self.pacer.stop()
+        self.network_view.shutdown()
         self.controller.shutdown()
-
-
-def _check_shared(configs: Sequence[RunConfig]) -> None:
-    if not configs:
-        raise ValueError("at least one run configuration is needed")
-    unshared = first_unshared(configs)
-    if unshared is not None:
-        i, name = unshared
-        raise ValueError(f"run {i + 1} does not share the {name.replace('_', ' ')} "
-                         "of run 1; compared runs must share it")

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from gdsim.app.model.frame import Frame, make_frame
+from gdsim.app.model.timeline import Plan, RecordedRun, replay, surface_key
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
@@ -80,7 +81,7 @@ class SimulationWorker(QObject):
     def __init__(self, configs: Sequence[RunConfig],
                  gui_idle: threading.Event | None = None) -> None:
         super().__init__()  # parentless: it will be moved to the worker thread
-        self._run = Run(list(configs))
+        self._run: Run = RecordedRun(list(configs))  # frames carry its plan (undo, timeline)
         self._gui_idle = gui_idle  # cleared while the GUI redraws: then the worker waits
         self._generation = 0
         self._sent_rows = 0  # trajectory rows already sent in this generation
@@ -130,14 +131,7 @@ class SimulationWorker(QObject):
         configs = list(configs)
         try:
             if self._run.needs_reset(configs):
-                old = self._run.config
-                run = Run(configs)
-                self._run = run
-                self._new_generation()
-                new = run.config
-                if (old.surface, old.surface_params, old.seed) != (
-                        new.surface, new.surface_params, new.seed):
-                    self.sigSurface.emit(self._generation, run.surface)
+                self._replace_run(RecordedRun(configs))
             else:
                 self._run.update_configs(configs)
         except (ValueError, TypeError) as exc:
@@ -146,6 +140,27 @@ class SimulationWorker(QObject):
         if self._playing and not self._run.running:
             self._set_playing(False)
         self._emit_frame(force=True)
+
+    @Slot(object, int)
+    def restore(self, plan: Plan, steps: int) -> None:
+        """Pause, and rebuild the run from ``plan`` at step ``steps`` by exact replay (undo,
+        or an edit at a rewound timeline cursor; see :mod:`gdsim.app.model.timeline`)."""
+        self._set_playing(False)
+        try:
+            run = replay(plan, steps)
+        except (ValueError, TypeError) as exc:
+            self.sigMessage.emit(f"Cannot restore the runs: {exc}")
+            return
+        self._replace_run(run)
+        self._emit_frame(force=True)
+
+    def _replace_run(self, run: Run) -> None:
+        """A new run, a new generation; announce its surface if it changed."""
+        old = self._run.config
+        self._run = run
+        self._new_generation()
+        if surface_key(old) != surface_key(run.config):
+            self.sigSurface.emit(self._generation, run.surface)
 
     @Slot()
     def play(self) -> None:
@@ -335,6 +350,7 @@ class SimulationController(QObject):
     _sigReset = Signal()
     _sigSetSpeed = Signal(float)
     _sigSetStepLimit = Signal(int)
+    _sigRestore = Signal(object, int)
     _sigAck = Signal()
 
     def __init__(self, configs: Sequence[RunConfig], parent: QObject | None = None) -> None:
@@ -351,6 +367,7 @@ class SimulationController(QObject):
                              (self._sigPause, w.pause), (self._sigStep, w.step),
                              (self._sigReset, w.reset), (self._sigSetSpeed, w.set_speed),
                              (self._sigSetStepLimit, w.set_step_limit),
+                             (self._sigRestore, w.restore),
                              (self._sigAck, w.frame_consumed)):
             signal.connect(slot, queued)
         w.sigFrame.connect(self._on_frame, queued)
@@ -424,6 +441,9 @@ class SimulationController(QObject):
 
     def set_step_limit(self, max_steps: int) -> None:
         self._sigSetStepLimit.emit(int(max_steps))
+
+    def restore(self, plan: Plan, steps: int) -> None:
+        self._sigRestore.emit(tuple(plan), int(steps))
 
     def _on_frame(self, frame: Frame) -> None:
         self.sigFrame.emit(frame)  # receivers merge it synchronously ...

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QProgressDialog,
+    QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -48,7 +49,11 @@ SESSION_FILTER = "gdsim session (*.json);;All files (*)"
 
 
 class LessonPanel(QWidget):
-    """The current lesson's title and explanation (object name ``"lesson_panel"``)."""
+    """The current lesson's title and explanation (object name ``"lesson_panel"``).
+
+    While the runs are the lesson's it shows the lesson; once they are changed it says so, with
+    a "Restart lesson" button (``"restart_lesson_button"``); outside a lesson it is empty.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +64,11 @@ class LessonPanel(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.title.setFont(font)
+        self.changed = QLabel(objectName="lesson_changed")
+        self.changed.setWordWrap(True)
+        self.changed.setStyleSheet("color: #A35200;")
+        self.restart_button = QPushButton("Restart lesson", objectName="restart_lesson_button")
+        self.restart_button.setToolTip("Load the lesson's runs again and start them from step 0.")
         self.text = QTextBrowser(objectName="lesson_text")
         self.text.setOpenExternalLinks(False)
         self.text.setFrameShape(QTextBrowser.Shape.NoFrame)
@@ -66,11 +76,32 @@ class LessonPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.title)
+        layout.addWidget(self.changed)
+        layout.addWidget(self.restart_button)
         layout.addWidget(self.text, 1)
+        self.show_nothing()
 
-    def show_lesson(self, title: str, explanation: str) -> None:
+    def show_lesson(self, title: str, explanation: str, intact: bool = True) -> None:
         self.title.setText(title)
         self.text.setPlainText(explanation)
+        self.changed.setText("" if intact else "You have changed the lesson's runs: what "
+                             "follows describes the lesson's own settings.")
+        self.changed.setVisible(not intact)
+        self.restart_button.setVisible(not intact)
+
+    def show_nothing(self) -> None:
+        self.title.setText("")
+        self.text.setPlainText("")
+        self.changed.setText("")
+        self.changed.setVisible(False)
+        self.restart_button.setVisible(False)
+
+    @property
+    def state(self) -> str:
+        """``"lesson"``, ``"changed"`` or ``"empty"``."""
+        if not self.title.text():
+            return "empty"
+        return "changed" if self.changed.text() else "lesson"
 
 
 class Documents(QObject):
@@ -86,11 +117,22 @@ class Documents(QObject):
         super().__init__(window)
         self.window = window
         self.settings = settings
+        self.model = window.model
         self.lessons: list[Lesson] = []
-        self.lesson: Lesson | None = None
         self.session_path: Path | None = None
         self._build_lesson_dock()
         self._build_actions()
+        self._shown_lesson: tuple[Lesson | None, bool] = (None, False)
+        self.model.subscribe(self)
+
+    @property
+    def lesson(self) -> Lesson | None:
+        """The lesson the runs come from (the model's)."""
+        return self.model.lesson
+
+    def model_changed(self, change: Any) -> None:
+        if change.kind in ("lesson", "configs"):
+            self._show_lesson_state()
 
     # --- construction -----------------------------------------------------------------------
     def _action(self, name: str, text: str, tip: str, shortcut: Any = None) -> QAction:
@@ -148,6 +190,7 @@ class Documents(QObject):
 
     def _build_lesson_dock(self) -> None:
         self.lesson_panel = LessonPanel()
+        self.lesson_panel.restart_button.clicked.connect(self.model.restart_lesson)
         dock = QDockWidget("Lesson", self.window)
         dock.setObjectName("lesson_dock")
         dock.setWidget(self.lesson_panel)
@@ -158,14 +201,16 @@ class Documents(QObject):
 
     # --- sessions and lessons ---------------------------------------------------------------
     def current_session(self) -> Session:
-        return Session(tuple(self.window.configs), self.window.current_view())
+        return Session(tuple(self.model.configs), self.window.current_view())
 
-    def apply_session(self, session: Session) -> None:
-        """Show a session's runs and view (raises ValueError for runs that cannot be shown)."""
-        self.window.set_configs(session.configs, view=session.view)
+    def apply_session(self, session: Session, lesson: Lesson | None = None) -> None:
+        """Show a session's runs and view (undoable; raises ValueError for runs that cannot be
+        shown)."""
+        self.model.load(session.configs, view=session.view, lesson=lesson)
 
     def open_session(self, path: str | Path | None = None) -> bool:
-        """Open a session file; a bad file is reported and the current runs stay."""
+        """Open a session file (a lesson file is opened as its lesson); a bad file is reported
+        and the current runs stay. Undoable."""
         if path is None:
             folder = self.settings.session_dir() if self.settings else Path.home()
             chosen, _ = QFileDialog.getOpenFileName(self.window, "Open session", str(folder),
@@ -176,19 +221,20 @@ class Documents(QObject):
         path = Path(path)
         try:
             session = load_session(path)
-            self.apply_session(session)
+            lesson = None
+            if session.title or session.explanation:
+                lesson = Lesson(path.stem, session.title or path.stem, session.explanation,
+                                session)
+            self.apply_session(session, lesson)
         except (SessionError, ValueError) as exc:
             self.window.show_message(f"Could not open the session: {exc}", error=True)
             return False
         self.session_path = path
         if self.settings:
             self.settings.set_session_dir(path.parent)
-        if session.title or session.explanation:
-            self._show_lesson(session.title or path.stem, session.explanation)
-        else:
-            self.lesson_dock.hide()
+        if lesson is None:
             self.window.setWindowTitle(f"{path.name} — gdsim")
-        self.window.show_message(f"Opened {path}")
+        self.window.show_message(f"Opened {path} (Ctrl+Z takes it back)")
         return True
 
     def save_session(self, path: str | Path | None = None) -> Path | None:
@@ -218,28 +264,41 @@ class Documents(QObject):
         return path
 
     def load_lesson(self, key: str) -> bool:
+        """Load lesson ``key``'s runs and show its explanation. Undoable."""
         lesson = next((le for le in self.lessons if le.key == key), None)
         if lesson is None:
             self.window.show_message(f"No lesson called {key!r}", error=True)
             return False
         try:
-            self.apply_session(lesson.session)
+            self.apply_session(lesson.session, lesson)
         except ValueError as exc:
             self.window.show_message(f"Could not open the lesson: {exc}", error=True)
             return False
-        self.lesson = lesson
-        self._show_lesson(lesson.title, lesson.explanation)
         return True
 
-    def _show_lesson(self, title: str, explanation: str) -> None:
-        self.lesson_panel.show_lesson(title, explanation)
+    def _show_lesson_state(self) -> None:
+        """The Lesson panel follows the model: the lesson, the lesson changed, or nothing."""
+        lesson, intact = self.model.lesson, self.model.lesson_intact
+        if (lesson, intact) == self._shown_lesson:
+            return
+        first = lesson is not None and self._shown_lesson[0] is not lesson
+        self._shown_lesson = (lesson, intact)
+        if lesson is None:
+            self.lesson_panel.show_nothing()
+            self.lesson_dock.hide()
+            return
+        self.lesson_panel.show_lesson(lesson.title, lesson.explanation, intact)
+        if first:
+            self._show_lesson_dock()
+            self.window.setWindowTitle(f"{lesson.title} — gdsim")
+
+    def _show_lesson_dock(self) -> None:
         # A tab beside the Step inspector: the side panels keep their room.
         show_lesson_dock(self.window, self.lesson_dock)
-        self.window.setWindowTitle(f"{title} — gdsim")
 
     # --- export -----------------------------------------------------------------------------
     def default_stem(self) -> str:
-        configs = self.window.configs
+        configs = self.model.configs
         stem = f"{configs[0].surface}-" + "-".join(dict.fromkeys(c.optimizer for c in configs))
         return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem)
 
@@ -275,9 +334,9 @@ class Documents(QObject):
             surface = w.surface
             if request.format == ".csv":
                 write_trajectory_csv(history, surface.param_names, request.path,
-                                     w.selected_run)
+                                     self.model.selected)
             elif request.format == ".json":
-                write_run_json(history, w.configs, surface.param_names, request.path)
+                write_run_json(history, self.model.configs, surface.param_names, request.path)
             else:
                 self._export_figure(request, history)
         except ExportCancelled:
@@ -299,11 +358,11 @@ class Documents(QObject):
         factor = 1 if gif else 2
         layout_size = QSize(max(200, round(request.size.width() / factor)),
                             max(150, round(request.size.height() / factor)))
+        model = self.model  # every fact of the figure is the model's
         figure = ExportFigure(
-            w.surface, w.configs, history, content=request.content,  # type: ignore[arg-type]
-            labels=[lane.label for lane in history.lanes], selected_lane=w.selected_run,
-            aids=[name for name in w.surface_view.aid_names if w.surface_view.aid_enabled(name)],
-            view=w.current_view_box(), log_y=w.loss_plot.log_y(), size=layout_size,
+            model.surface, model.configs, history, content=request.content,  # type: ignore[arg-type]
+            labels=model.labels, selected_lane=model.selected, aids=model.enabled_aids,
+            view=w.current_view_box(), log_y=model.log_y, size=layout_size,
             plot_range=w.current_view())
         progress: QProgressDialog | None = None
         try:
@@ -351,16 +410,21 @@ class Documents(QObject):
         if not configs_given:
             session = self.settings.last_session()
             if session is not None:
+                key = self.settings.last_lesson()
+                lesson = next((le for le in self.lessons if le.key == key), None)
                 try:
-                    self.apply_session(session)
+                    self.apply_session(session, lesson)
                 except ValueError:
                     pass  # remembered runs that no longer fit: keep the default
+                self.model.forget_undo()  # a relaunch starts a fresh undo history
 
     def remember(self) -> None:
         if self.settings is None:
             return
         self.settings.save_window(self.window.saveGeometry(), self.window.saveState())
-        self.settings.save_session(self.window.configs, self.window.current_view())
+        self.settings.save_session(self.model.configs, self.window.current_view())
+        lesson = self.model.lesson
+        self.settings.save_lesson(lesson.key if lesson is not None else "")
         self.settings.sync()
 
 

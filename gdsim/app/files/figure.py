@@ -30,6 +30,7 @@ from gdsim.app.files.export import (
 )
 from gdsim.app.model.frame import make_frame
 from gdsim.app.model.history import History
+from gdsim.app.model.labels import run_labels
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.core.config import RunConfig
@@ -186,7 +187,7 @@ def plot_run(run: Run, path: Path, *, content: Content | None = None, frames: in
     history = history_of(run)
     animated = path.suffix.lower() == ".gif"
     chosen: Content = content or ("both" if animated else "trajectory")
-    labels = [run.label(lane) for lane in range(run.runs)]
+    labels = run_labels(run.configs, run.surface)  # the GUI's labels, built the one way
     figure = ExportFigure(run.surface, run.configs, history, content=chosen, labels=labels,
                           size=QSize(900, 440) if animated and chosen == "both" else None)
     try:

@@ -21,6 +21,7 @@ SCHEMA = 1  # bump and migrate in _migrate() when keys change meaning
 KEY_GEOMETRY = "window/geometry"
 KEY_STATE = "window/state"
 KEY_SESSION = "run/session"
+KEY_LESSON = "run/lesson"
 KEY_EXPORT_DIR = "paths/export_dir"
 KEY_SESSION_DIR = "paths/session_dir"
 KEY_SCHEMA = "schema"
@@ -107,6 +108,14 @@ class Settings:
     def save_session(self, configs: list[RunConfig] | tuple[RunConfig, ...],
                      view: dict | None = None) -> None:
         self._s.setValue(KEY_SESSION, Session(tuple(configs), view or {}).to_json())
+
+    def last_lesson(self) -> str:
+        """The key of the lesson the last launch was in ("" if none)."""
+        value = self._s.value(KEY_LESSON, "")
+        return value if isinstance(value, str) else ""
+
+    def save_lesson(self, key: str) -> None:
+        self._s.setValue(KEY_LESSON, key)
 
     def export_dir(self) -> Path:
         return self._folder(KEY_EXPORT_DIR)

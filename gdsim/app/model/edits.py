@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gdsim.core.config import SHARED_FIELDS as SURFACE_FIELDS
 from gdsim.core.config import RunConfig
 from gdsim.core.optimizers import get_optimizer
 from gdsim.core.surfaces import Surface, make_surface
 
-SHARED_FIELDS = frozenset({"surface", "surface_params", "seed", "start"})
-"""Fields that every run of a comparison has in common (edits apply to all runs)."""
+SHARED_FIELDS = frozenset({*SURFACE_FIELDS, "start"})
+"""Fields that every run of a comparison has in common (edits apply to all runs): what compared
+runs must share (:data:`gdsim.core.config.SHARED_FIELDS`), and the start point."""
 
 
 def apply_changes(configs: Sequence[RunConfig], selected: int,

@@ -32,9 +32,19 @@ def fmt_number(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
     return text
 
 
+VECTOR_LIMIT = 6
+"""Longer vectors (a network's weights) are shown by their norm and first components."""
+
+
 def fmt_vector(values: Iterable[float] | np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """A vector as ``"(a, b)"``; a single component as the plain number ``"a"``."""
-    items = [fmt_number(v, digits) for v in np.atleast_1d(np.asarray(values, dtype=float))]
+    """A vector as ``"(a, b)"``; a single component as the plain number ``"a"``; more than
+    :data:`VECTOR_LIMIT` components as ``"‖·‖ = n; 105 values (a, b, c, …)"``."""
+    array = np.atleast_1d(np.asarray(values, dtype=float))
+    if len(array) > VECTOR_LIMIT:
+        norm = math.hypot(*array.tolist())  # scaled inside: no overflow
+        head = ", ".join(fmt_number(v, digits) for v in array[:3])
+        return f"‖·‖ = {fmt_number(norm, digits)}; {len(array)} values ({head}, …)"
+    items = [fmt_number(v, digits) for v in array]
     if len(items) == 1:
         return items[0]
     return "(" + ", ".join(items) + ")"

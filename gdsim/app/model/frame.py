@@ -10,10 +10,14 @@ back into whole trajectories.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gdsim.core.run import Run
+
+if TYPE_CHECKING:
+    from gdsim.app.model.timeline import Plan
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Frame:
     playing: bool = False
     steps_per_second: float = 0.0
     message: str = field(default="")
+    plan: Plan = ()
+    """The run's settings over time (:mod:`~gdsim.app.model.timeline`); empty if unknown."""
 
     @property
     def rows(self) -> int:
@@ -105,4 +111,5 @@ def make_frame(run: Run, generation: int, first_row: int, *, playing: bool = Fal
         lanes=tuple(lanes),
         playing=playing,
         steps_per_second=steps_per_second,
+        plan=getattr(run, "plan", ()),
     )

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,17 +40,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app.model.formatting import fmt_number
+from gdsim.app.panels.choice_field import ChoiceField, IntsField
 from gdsim.core.params import ParamError, ParamSpec
 
 _INT_MAX = 2**31 - 1
+MIN_TEXT = "-0.000001"  # a number box is at least this wide
 _FLOAT_MAX = sys.float_info.max
 
 
 def format_number(value: float) -> str:
-    """Short text for a number: ``0.1``, ``1e-08``, ``2.5e+04``, ``0``."""
-    if value == 0:
-        return "0"
-    return f"{value:.6g}"
+    """Short text for a number: ``0.1``, ``1e-8``, ``2.5e4``, ``0`` (the app's one number
+    formatter, :func:`~gdsim.app.model.formatting.fmt_number`)."""
+    return fmt_number(value)
 
 
 def spec_label(spec: ParamSpec) -> str:
@@ -171,6 +173,13 @@ class _RuleMixin:
         self.rule = FieldRule(spec, self.rule.owner if owner is None else owner,
                               self.rule.label if label is None else label)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # Qt sizes a spin box for the text of its range's ends (±1.8e308): far wider than any
+        # value typed in practice. Room for "-0.000001" and the arrows is enough.
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance(MIN_TEXT) + 30),
+                     hint.height())
+
     def _bare(self, text: str) -> str:
         text = text.strip()
         if self.isGroupSeparatorShown():
@@ -276,8 +285,8 @@ class IntSpinBox(_RuleMixin, QSpinBox):
 
 
 class TextField(QLineEdit):
-    """A text field for a ``text`` or ``ints`` spec (a formula, layer sizes ``8,8``): the same
-    rule — text the spec refuses is reported and the previous value shown again.
+    """A text field for a ``text`` spec (a formula): the same rule — text the spec refuses is
+    reported and the previous value shown again.
 
     Signals:
         valueChanged(object): an accepted new value (Enter or focus out).
@@ -351,10 +360,20 @@ class LogSlider(QSlider):
         self.sigValueChanged.emit(self.to_value(position))
 
 
+def compact_combo(combo: QComboBox, characters: int = 10) -> None:
+    """A combo box as narrow as ``characters`` (its list still shows whole names): by default
+    Qt makes it as wide as its longest entry, which widens a narrow dock."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+
+
 def tip_label(text: str, tip: str) -> QLabel:
-    """A form label carrying the same tooltip as its control."""
+    """A form label carrying the same tooltip as its control; a long one wraps in a narrow
+    dock rather than pushing its field out of view."""
     label = QLabel(text)
     label.setToolTip(tip)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return label
 
 
@@ -364,11 +383,10 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
         widget: QWidget = QCheckBox()
         widget.setChecked(bool(spec.default))
     elif spec.kind == "choice":
-        widget = QComboBox()
-        for choice in spec.choices:
-            widget.addItem(choice, choice)
-        widget.setCurrentIndex(max(0, widget.findData(spec.default)))
-    elif spec.kind in ("text", "ints"):
+        widget = ChoiceField(spec, owner)
+    elif spec.kind == "ints":
+        widget = IntsField(spec, owner)
+    elif spec.kind == "text":
         widget = TextField(spec, owner)
     elif spec.kind == "int":
         widget = IntSpinBox(spec, owner)
@@ -382,8 +400,6 @@ def make_control(spec: ParamSpec, owner: str) -> QWidget:
 def control_value(widget: QWidget) -> Any:
     if isinstance(widget, QCheckBox):
         return widget.isChecked()
-    if isinstance(widget, QComboBox):
-        return widget.currentData()
     return widget.value()  # type: ignore[attr-defined]
 
 
@@ -392,9 +408,7 @@ def set_control_value(widget: QWidget, value: Any) -> None:
     widget.blockSignals(True)
     if isinstance(widget, QCheckBox):
         widget.setChecked(bool(value))
-    elif isinstance(widget, QComboBox):
-        widget.setCurrentIndex(max(0, widget.findData(value)))
-    elif isinstance(widget, TextField):
+    elif isinstance(widget, (ChoiceField, IntsField, TextField)):
         widget.setValue(value)
     elif isinstance(widget, QSpinBox):
         widget.setValue(int(value))
@@ -439,6 +453,8 @@ class ParamForm(QWidget):
     def add_row(self, label: str | QWidget, field: QWidget | QLayout, *,
                 tip: str = "", above: bool = True) -> None:
         """A fixed row above (or below) the generated ones."""
+        if isinstance(field, QComboBox):
+            compact_combo(field)
         if isinstance(label, str):
             label = tip_label(label, tip)
         if above:
@@ -493,11 +509,9 @@ class ParamForm(QWidget):
 
         if isinstance(control, QCheckBox):
             control.toggled.connect(edited)
-        elif isinstance(control, QComboBox):
-            control.currentIndexChanged.connect(edited)
         else:
             control.valueChanged.connect(edited)  # type: ignore[attr-defined]
-        if isinstance(control, (_RuleMixin, TextField)):
+        if isinstance(control, (_RuleMixin, TextField, ChoiceField, IntsField)):
             control.sigInvalid.connect(self.sigInvalid)
 
     def set_values(self, values: Mapping[str, Any]) -> None:

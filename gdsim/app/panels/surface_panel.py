@@ -73,6 +73,12 @@ class SurfacePanel(QWidget):
         self.seed_spin.setObjectName("seed_spin")
 
         self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
+        self.start_note = QLabel("the seeded initialisation (Glorot/He); change the seed to "
+                                 "draw other weights")
+        self.start_note.setObjectName("start_note")
+        self.start_note.setWordWrap(True)
+        self.start_note.setVisible(False)
+        start_rows.addWidget(self.start_note, 2, 0, 1, 3)
         self.params.add_row("Start θ₀", start_rows, tip=_START_TIP, above=False)
         self.params.add_row("Seed", self.seed_spin, tip=_SEED_TIP, above=False)
         layout = QVBoxLayout(self)
@@ -103,10 +109,13 @@ class SurfacePanel(QWidget):
         self.params.set_specs(cls.specs, cls.title)
         values = {s.name: s.default for s in cls.specs} | dict(config.surface_params)
         self.params.set_values(values)
-        self._dim = len(cls.param_names)
+        self._dim = len(cls.param_names_for(config.surface_params))
         start = config.start or cls.default_start
+        editable = self._dim <= len(self.start_spins)  # a network's weights: no boxes
+        self.start_note.setVisible(not editable)
+        self.start_default.setVisible(editable)
         for i, (label, spin) in enumerate(zip(self.start_labels, self.start_spins, strict=True)):
-            visible = i < self._dim
+            visible = editable and i < self._dim
             label.setVisible(visible)
             spin.setVisible(visible)
             if visible:

@@ -14,6 +14,7 @@ diverged or step limit.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from gdsim.app import style
 from gdsim.app.model.formatting import DASH, fmt_number, fmt_optional, fmt_vector, safe_norm
 from gdsim.app.model.history import History
 from gdsim.app.model.step_snapshot import StepSnapshot
+from gdsim.core.surfaces.network import Network
 
 FULL_DIGITS = 17  # tooltips: every digit of a float64
 LABEL_SHARE = 0.45  # the quantity column takes at most this share of the tree's width
@@ -214,6 +216,10 @@ class StepInspector(QWidget):
             item.setText(column, text)
 
     # --- input ------------------------------------------------------------------------------
+    def set_surface(self, surface: object) -> None:
+        """A network's layers get a row each (|∂L/∂W|, |∂L/∂b| and the step's size)."""
+        self._layers = getattr(surface, "layers", None) if isinstance(surface, Network) else None
+
     def set_selected_lane(self, lane: int) -> None:
         self.selected_lane = int(lane)
         if self.history is not None:
@@ -246,6 +252,7 @@ class StepInspector(QWidget):
                     extra.append(("adaptive_scale", "adaptive scale s",
                                   fmt_vector(info.adaptive_scale),
                                   fmt_vector(info.adaptive_scale, FULL_DIGITS), SCALE_TOOLTIP))
+                extra += self._layer_rows(snap)
                 batch = ("full batch" if info.batch_size >= info.n_examples
                          else f"{info.batch_size} of {info.n_examples} examples")
                 extra.append(("batch", "batch", batch, batch, "How many examples each update "
@@ -253,6 +260,26 @@ class StepInspector(QWidget):
         for key, text in texts.items():
             self._set_value(key, text, full.get(key, text))
         self._set_extra_rows(extra)
+
+    def _layer_rows(self, snap: StepSnapshot) -> list[tuple[str, str, str, str, str]]:
+        """For a network: per layer ℓ, |∂L/∂W_ℓ|, |∂L/∂b_ℓ| of the gradient the step used and
+        the size of the step in that layer, |ΔW_ℓ|."""
+        layers = getattr(self, "_layers", None)
+        grad = snap.used_grad if snap.used_grad is not None else snap.grad
+        if not layers or grad is None:
+            return []
+        step = snap.delta_theta
+        rows = []
+        for number, layer in enumerate(layers, start=1):
+            gw, gb = math.hypot(*grad[layer.w].tolist()), math.hypot(*grad[layer.b].tolist())
+            dw = DASH if step is None else fmt_number(math.hypot(*step[layer.w].tolist()))
+            text = f"|∇W| {fmt_number(gw)}, |∇b| {fmt_number(gb)}, |ΔW| {dw}"
+            rows.append((f"layer{number}", f"layer {number}", text, text,
+                         f"Layer {number} ({layer.fan_in}→{layer.fan_out} units): the norms "
+                         "of the gradient the step used, for its weights and its biases, and "
+                         "how far the step moved its weights. Vanishing gradients show as "
+                         "norms far smaller in the early layers than in the last."))
+        return rows
 
     def _set_value(self, key: str, text: str, full: str) -> None:
         item = self._items[key]

@@ -28,13 +28,14 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from gdsim.app import style
+from gdsim.app.model.aids import AID_DEFAULTS, AID_NAMES, AID_TOOLTIPS
 from gdsim.app.model.formatting import fmt_number, fmt_vector, safe_norm
 from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.arrow import Arrow, pixel_size
 from gdsim.app.plots.overlay_layout import OverlayLayout, ScreenFrame
 from gdsim.core.optimizers import get_optimizer
 
-AIDS = ("gradient", "step", "state", "taylor")
+AIDS = AID_NAMES
 GRADIENT_FRACTION = 0.2  # the gradient arrow's length: this fraction of the smaller view side
 SCALE_FRACTION = 0.07  # the adaptive-scale ellipse's larger semi-axis, same units
 TANGENT_FRACTION = 0.2  # 1-D: the tangent line spans ± this fraction of the view width
@@ -44,15 +45,9 @@ STATE_MAX_RATIO = 3.0  # the state arrow is at most this many gradient arrows lo
 Z_AIDS = 30
 
 TOOLTIPS = {
-    "gradient": "∇L at the current point: the direction of steepest ascent (uphill). Drawn at a "
-                "fixed length so it stays visible; its true norm |∇L| is in the label.",
-    "step": "Δθ = θ_t − θ_{t−1}: the step the optimizer actually took, at true scale.",
-    "state": "The optimizer's memory, a running average of gradients (velocity b or first "
-             "moment m), reversed: the update moves θ along −b (−m). Same scale as ∇L.",
+    **AID_TOOLTIPS,
     "scale": "Adaptive methods scale η per parameter: the ellipse's semi-axes are proportional "
              "to the effective rates η·sᵢ along each axis.",
-    "taylor": "First-order Taylor prediction of the last step, ΔL ≈ ∇L·Δθ, against the "
-              "actual change of the loss.",
 }
 
 
@@ -104,8 +99,7 @@ class VisualAids:
         self.scale_text.setZValue(Z_AIDS + 3)
         self.tangent.setZValue(Z_AIDS - 2)
         self.taylor_text.setZValue(Z_AIDS + 4)
-        self.enabled: dict[str, bool] = {"gradient": True, "step": True, "state": True,
-                                         "taylor": False}
+        self.enabled: dict[str, bool] = dict(AID_DEFAULTS)
         self.snapshot: StepSnapshot | None = None
         self.dim = 2
         self._state_field: str | None = None

@@ -210,6 +210,28 @@ def test_rates_far_apart_keep_the_step_axis_automatic(qtbot) -> None:
     w.close()
 
 
+@pytest.mark.parametrize("lrs", [(None, 0.1), (0.05, 0.1)], ids=["log", "linear"])
+def test_a_short_eta_panel_still_labels_its_rates(qtbot, lrs) -> None:
+    """At 1024×640 the η panel is ~50 px tall: its end labels keep clear of the edges (they
+    were dropped, leaving the panel without a number)."""
+    configs = [RunConfig(surface="himmelblau", lr=lrs[0]),
+               RunConfig(surface="himmelblau", optimizer="adam", lr=lrs[1])]
+    w = MainWindow(configs)
+    qtbot.addWidget(w)
+    w.resize(1024, 640)
+    w.show()
+    qtbot.waitUntil(lambda: w.history is not None)
+    for _ in range(3):
+        with qtbot.waitSignal(w.sigRedrawn, timeout=5000):
+            w.action_step.trigger()
+    qtbot.wait(20)
+    with qtbot.waitSignal(w.sigRedrawn, timeout=5000):
+        w.action_step.trigger()
+    labels = drawn_labels(w.loss_plot.lr_plot.getAxis("left"))
+    assert len(labels) >= 2, labels
+    w.close()
+
+
 def test_start_dots_on_a_log_axis_skip_values_it_cannot_draw(qtbot) -> None:
     """L − L* = 0 at the start (a run started at the minimum) cannot sit on a log axis: no
     dot, and no "All-NaN slice" warning from pyqtgraph's bounds."""

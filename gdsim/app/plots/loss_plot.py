@@ -41,6 +41,7 @@ from gdsim.app.plots.legend import Legend, path_points
 from gdsim.core.surfaces import Surface
 
 LR_LOG_RATIO = 20.0
+LABEL_ROOM_PX = 8  # pixels between an end label of the η axis and the panel's edge
 LR_MARGIN = 0.15  # the linear η axis spans −0.15·η_max … 1.15·η_max: 0 and η_max labelled
 RATE_LABEL_PX = 13  # constant rates are labelled on the η axis if this many pixels apart
 LEGEND_GAP = 8  # pixels between the legend's band and the curves below it
@@ -375,12 +376,20 @@ class LossPlot(QWidget):
         log = top > 0 and math.isfinite(bottom) and top / bottom > LR_LOG_RATIO
         if log != self.lr_plot.getAxis("left").logMode:
             self.lr_plot.setLogMode(y=log)
+        # The end labels need LABEL_ROOM_PX above and below, or pyqtgraph drops them: a
+        # short panel gets a wider margin (as a share of the span).
+        height = self.lr_plot.getViewBox().height()
+        room = LABEL_ROOM_PX / (height - 2 * LABEL_ROOM_PX) if height > 4 * LABEL_ROOM_PX \
+            else 0.5
         if log:
-            self.lr_plot.setYRange(math.log10(bottom) - 0.25, math.log10(top) + 0.25, padding=0)
+            lo, hi = math.log10(bottom), math.log10(top)
+            pad = max(0.25, room * (hi - lo))
+            self.lr_plot.setYRange(lo - pad, hi + pad, padding=0)
         else:
             top = top if top > 0 else 1.0
             # From 0 (labelled, clear of the bottom edge) to just above the largest rate.
-            self.lr_plot.setYRange(-LR_MARGIN * top, (1 + LR_MARGIN) * top, padding=0)
+            margin = max(LR_MARGIN, room)
+            self.lr_plot.setYRange(-margin * top, (1 + margin) * top, padding=0)
 
     def _label_rates(self, rates: set[float] | None) -> None:
         """Constant rates (the common case) are labelled with their values on the η axis,

@@ -143,9 +143,17 @@ class OverlayLayout:
             return Candidate(x + ARROW_GAP * dx, y + ARROW_GAP * dy,
                              (0.5 - 0.5 * dx, 0.5 - 0.5 * dy))
 
-        return [at(hx, hy, ux, uy), at(hx, hy, nx, ny), at(hx, hy, -nx, -ny),
-                at(mx, my, nx, ny), at(mx, my, -nx, -ny), at(tx, ty, -ux, -uy),
-                at(tx, ty, nx, ny), at(tx, ty, -nx, -ny)]
+        out = [at(hx, hy, ux, uy), at(hx, hy, nx, ny), at(hx, hy, -nx, -ny),
+               at(mx, my, nx, ny), at(mx, my, -nx, -ny), at(tx, ty, -ux, -uy),
+               at(tx, ty, nx, ny), at(tx, ty, -nx, -ny)]
+        for t in (0.25, 0.75):  # along the shaft, either side
+            px, py = tx + t * (hx - tx), ty + t * (hy - ty)
+            out += [at(px, py, nx, ny), at(px, py, -nx, -ny)]
+        for far in (2.5, 4.0):  # a little farther out, for a crowded tip
+            out += [Candidate(c.x + (far - 1) * (c.x - x), c.y + (far - 1) * (c.y - y),
+                              c.anchor)
+                    for c, (x, y) in zip(out[:3], ((hx, hy),) * 3, strict=True)]
+        return out
 
     def around_point(self, x: float, y: float, offset: float,
                      rings: tuple[float, ...] = (1.0, 2.5, 4.5)) -> list[Candidate]:

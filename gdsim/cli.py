@@ -3,6 +3,7 @@
 ``gdsim``                   launch the desktop app (``gdsim FILE`` opens a saved session)
 ``gdsim list WHAT``         list surfaces, optimizers or schedules with their parameters
 ``gdsim run ...``           run headless and write the trajectory as CSV
+``gdsim sweep|lr-find|basins|momentum-map|race ...``  maps of many runs (:mod:`gdsim.cli_maps`)
 
 ``run`` and ``list`` never import Qt. Bad arguments, unreadable inputs and unwritable outputs
 exit with status 2 and one line on standard error, never a traceback.
@@ -101,6 +102,9 @@ def _run_parser() -> _Parser:
                    help="an optimizer hyperparameter, e.g. momentum=0.8 (repeatable)")
     p.add_argument("--surface-param", action="append", metavar="KEY=VALUE",
                    help="a surface parameter, e.g. condition=50 (repeatable)")
+    p.add_argument("--data", type=Path, metavar="CSV",
+                   help="points to fit (columns x and y; y = 0 or 1 for logistic-regression) "
+                   "instead of generated data, for the data-driven surfaces")
     p.add_argument("--schedule", help="learning-rate schedule (default: constant)")
     p.add_argument("--schedule-param", action="append", metavar="KEY=VALUE",
                    help="a schedule parameter, e.g. gamma=0.9 (repeatable)")
@@ -186,8 +190,8 @@ def cmd_list(what: str, out: Any = None) -> int:
             lines.append(f"{name:<20} {sched.title}: {sched.summary}")
             lines.append(f"    = {sched.torch_equivalent}")
             lines += _format_specs(sched.specs)
-    _to_stdout("gdsim list: cannot write the list", lambda stream: print("\n".join(lines),
-                                                                         file=stream), out)
+    text = "\n".join(lines)
+    _to_stdout("gdsim list: cannot write the list", lambda stream: print(text, file=stream), out)
     return 0
 
 
@@ -223,6 +227,9 @@ def build_config(args: argparse.Namespace) -> Any:
         given = _key_values(getattr(args, option), "--" + option.replace("_", "-"))
         if given:
             changes[key] = {**changes.get(key, getattr(base, key)), **given}
+    if args.data is not None:
+        changes["surface_params"] = {**changes.get("surface_params", base.surface_params),
+                                     "data": str(args.data.resolve())}
     if hasattr(args, "batch_size"):
         changes["batch_size"] = args.batch_size
     for option, key in (("start", "start"), ("steps", "max_steps"), ("seed", "seed")):
@@ -243,8 +250,8 @@ def cmd_run(argv: Sequence[str]) -> int:
     from gdsim.core.session import SessionError
 
     if args.steps is not None and not 0 <= args.steps <= MAX_RUN_STEPS:
-        raise UsageError(f"gdsim run: --steps must be from 0 to at most {MAX_RUN_STEPS:,} "
-                         f"(the whole trajectory is kept), got {args.steps:,}")
+        raise UsageError(f"gdsim run: --steps must be from 0 to {MAX_RUN_STEPS:,} (gdsim run "
+                         f"keeps the whole trajectory in memory), got {args.steps:,}")
     try:
         config = build_config(args)
     except ConfigError as exc:  # the reason names the option's key already: say it once
@@ -266,7 +273,10 @@ def cmd_run(argv: Sequence[str]) -> int:
     for option, target in (("--csv", args.csv), ("--plot", args.plot)):
         if target is not None and target != "-":
             _check_writable(option, Path(target))
-    run = Run(config)
+    try:
+        run = Run(config)
+    except ValueError as exc:  # a surface that cannot be built (a formula undefined everywhere)
+        raise UsageError(f"gdsim run: surface_params: {exc}") from None
     run.advance(config.max_steps)
     if args.csv == "-":
         _to_stdout("gdsim run: cannot write the CSV", lambda stream: write_csv(run, stream))
@@ -371,6 +381,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(argv[1:])
         if argv[:1] == ["list"]:
             return cmd_list(_list_parser().parse_args(argv[1:]).what)
+        from gdsim.cli_maps import MAP_COMMANDS  # sweep, lr-find, basins, momentum-map, race
+
+        if argv[:1] and argv[0] in MAP_COMMANDS:
+            return MAP_COMMANDS[argv[0]](argv[1:])
         return cmd_app(argv)
     except UsageError as exc:
         from gdsim.core.params import printable

@@ -408,11 +408,12 @@ def test_closing_the_window_while_running_stops_the_worker(qtbot) -> None:
     w.speed_control.set_speed(0)
     w.action_run.trigger()
     wait_history(qtbot, w, lambda h: h.playing and h.steps > 100)
-    thread = w.controller.qthread
-    assert thread.isRunning()
+    thread, process = w.controller.qthread, w.controller.process
+    assert thread.isRunning() and process is not None and process.is_alive()
     w.close()
     assert thread.isFinished() and not thread.isRunning()
-    assert w.run.steps > 100  # still readable afterwards
+    assert not process.is_alive() and process.exitcode is not None  # nothing outlives it
+    assert history(w).steps > 100  # what was received stays readable
 
 
 def test_screenshot_of_the_default_window(qtbot, window: MainWindow, artifacts_dir) -> None:

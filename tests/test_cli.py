@@ -105,6 +105,7 @@ def test_batch_size_full_and_defaults(capsys: pytest.CaptureFixture[str]) -> Non
     (["list", "things"], "invalid choice"),
     (["run", "--config", "/nonexistent/x.json"], "cannot read"),
     (["run", "--frames=--"], "expected one value"),
+    (["run", "--schedule", "step", "--schedule-param", "step_size=" + "9" * 30], "step_size"),
     (["run", "--param=--"], "expected one value"),
     (["run", "--steps", "1", "--lr", "1e400"], "lr"),
     (["run", "--seed", "1" + "0" * 30], "seed"),
@@ -162,7 +163,7 @@ def test_the_step_count_is_bounded_and_says_so(capsys: pytest.CaptureFixture[str
 
     assert MAX_RUN_STEPS == 1_000_000
     code, out, err = run_cli(["run", "--lr", "0", "--steps", str(10**12), "--csv", "-"], capsys)
-    assert code == 2 and out == "" and "at most 1,000,000" in err
+    assert code == 2 and out == "" and "from 0 to 1,000,000" in err
     assert len(err.strip().splitlines()) == 1
     path = tmp_path / "c.json"
     path.write_text(RunConfig(max_steps=10**9).to_json())

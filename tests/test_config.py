@@ -223,7 +223,8 @@ def test_labels_default_from_the_name() -> None:
     ({"surface_params": {"n_examples": 0}},
      "Bowl's examples N (n_examples) must be an integer in [1, 100000] (got 0)"),
     ({"schedule_params": {"warmup_iters": -1}},
-     "Constant schedule's warm-up steps (warmup_iters) must be an integer ≥ 0 (got -1)"),
+     "Constant schedule's warm-up steps (warmup_iters) must be an integer in [0, 2147483647] "
+     "(got -1)"),
     ({"surface": "linear-regression", "surface_params": {"true_w": 1e200}},
      "Linear regression's true slope w (true_w) must be in [-100, 100] (got 1e+200)"),
     ({"max_steps": -1}, "Step limit (max_steps) must be an integer from 0 to 2,147,483,647 "
@@ -264,3 +265,36 @@ def test_other_parameter_messages_use_titles(changes: dict, message: str) -> Non
     with pytest.raises(ConfigError) as info:
         RunConfig(**changes)
     assert info.value.reason == message
+
+
+def test_endless_or_huge_session_files_are_refused(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import gdsim.core.session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_SESSION_BYTES", 1000)
+    with pytest.raises(SessionError, match="larger than"):
+        load_session("/dev/zero")
+    big = tmp_path / "big.json"
+    big.write_text(RunConfig(label="x" * 2000).to_json())
+    with pytest.raises(SessionError, match="big.json: .*larger than"):
+        load_session(big)
+
+
+def test_too_many_runs_are_refused() -> None:
+    from gdsim.core.session import MAX_RUNS
+
+    text = _session_text(", ".join(["{}"] * (MAX_RUNS + 1)))
+    with pytest.raises(SessionError, match=f"at most {MAX_RUNS}"):
+        parse_session(text, "f.json")
+    assert len(parse_session(_session_text(", ".join(["{}"] * MAX_RUNS))).configs) == MAX_RUNS
+
+
+@pytest.mark.parametrize("surface, start", [("bowl", (1e300, 0.0)), ("bowl", (0.0, -2e4)),
+                                            ("neuron", (1e9,))])
+def test_a_start_where_runs_count_as_diverged_is_refused(surface: str, start: tuple) -> None:
+    with pytest.raises(ConfigError) as info:
+        RunConfig(surface=surface, start=start)
+    assert info.value.field == "start" and "diverged" in info.value.reason
+    bound = SURFACES[surface].bound_for(SURFACES[surface].view)
+    inside = tuple(0.99 * bound if i == 0 else 0.0 for i in range(len(start)))
+    assert Run(RunConfig(surface=surface, start=inside)).status().value == "running"

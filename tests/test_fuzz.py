@@ -30,7 +30,7 @@ from gdsim.core.schedules import SCHEDULES
 from gdsim.core.session import Session, SessionError, load_session, parse_session, save_session
 from gdsim.core.surfaces import SURFACES
 
-FUZZ = settings(max_examples=150, deadline=None, database=None,
+FUZZ = settings(max_examples=100, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 # Text of any code point, unpaired surrogates included (hypothesis leaves them out by default).
@@ -145,10 +145,11 @@ def test_the_fuzzed_session_runs_at_all() -> None:
 VALUES = st.sampled_from(["0", "1", "2", "-1", "0.1", "1e300", "-1e300", "1e400", "nan", "inf",
                           "-inf", "10000000", "1000001", "9" * 5000, "", " ", "x", "3,4",
                           "-1,2", "1,x", "full", "true", "\ud800", "1" + "0" * 400, "2.5",
-                          "--", "-", "-0"]) | any_text
+                          "--", "-", "-0", "9" * 30, "8,8", "relu", "xor"]) | any_text
 KEY_VALUES = st.builds(lambda k, v: f"{k}={v}", st.sampled_from(
     ["beta1", "momentum", "lr", "n_examples", "true_w", "noise", "gamma", "warmup_iters",
-     "T_max", "bogus", "", "condition"]), VALUES)
+     "T_max", "step_size", "hidden", "dataset", "activation", "bogus", "", "condition"]),
+    VALUES)
 OPTIONS = {
     "--surface": names | any_text, "--optimizer": names, "--schedule": names,
     "--lr": VALUES, "--param": KEY_VALUES, "--surface-param": KEY_VALUES,

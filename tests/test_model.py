@@ -319,3 +319,20 @@ def test_undo_and_redo_before_the_engine_answered_stay_consistent() -> None:
     model.undo()
     lagging.flush()
     assert inner.run.configs[0].lr is None and model.configs[0].lr is None
+
+
+def test_the_export_figure_reads_its_facts_from_the_model() -> None:
+    model, _ = make([ENDLESS, ENDLESS.with_changes(optimizer="adam")])
+    model.select(1)
+    model.set_aid("taylor", True)
+    model.set_log_y(True)
+    facts = model.figure_facts()
+    assert facts["labels"] == model.labels and facts["selected_lane"] == 1
+    assert facts["aids"] == ["gradient", "step", "taylor"] and facts["log_y"] is True
+    assert facts["history"] is model.history and facts["configs"] == model.configs
+
+
+def test_a_replay_asked_to_stop_ends_early() -> None:
+    looks = []
+    run = replay(((0, (ENDLESS,)),), 10**9, stop=lambda: looks.append(1) or len(looks) > 3)
+    assert 0 < run.steps < 10**9 and len(looks) == 4

@@ -19,7 +19,7 @@ from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.params import ParamError
 from gdsim.core.run import Run, Status
 from gdsim.core.surfaces import SURFACES, make_surface
-from gdsim.core.surfaces.network import Network
+from gdsim.core.surfaces.network import ACTIVATION, Network
 
 
 def network(**params: object) -> Network:
@@ -60,7 +60,7 @@ def test_parameter_layout_and_names() -> None:
     assert len(Network.param_names_for({"dataset": "wave", "hidden": (4,)})) == 4 + 4 + 4 + 1
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("activation", ACTIVATION.choices)
 @pytest.mark.parametrize("hidden", ["", "5", "4,3", "3,3,3,2"])
 @pytest.mark.parametrize("dataset", ["circles", "spiral", "wave"])
 def test_backprop_matches_central_differences(activation: str, hidden: str, dataset: str) -> None:

@@ -107,3 +107,45 @@ def test_choices_and_layer_sizes_are_edited_in_the_surface_panel(
     assert hidden.text() == "4,3" and w.model.configs == before
     w.action_undo.trigger()
     qtbot.waitUntil(lambda: tuple(w.model.configs[0].surface_params.get("hidden", ())) != (4, 3))
+
+
+def test_a_slice_finishing_after_a_surface_change_is_dropped(
+    qtbot, window: MainWindow,  # noqa: ANN001
+) -> None:
+    w = window
+    view = w.network_view
+    step(qtbot, w, 3)
+    qtbot.waitUntil(lambda: not view.landscape.busy, timeout=20_000)  # the first slice
+    assert view.landscape.compute(w.model.shown_history(), 0)
+    old = view.landscape._token
+    hidden = w.surface_panel.params.controls["hidden"]
+    hidden.setText("3")
+    hidden.editingFinished.emit()
+    qtbot.waitUntil(lambda: view.surface is not None and view.surface.dim == 2 * 3 + 3 + 3 + 1)
+    assert view.landscape._token > old and view.landscape.slice is None
+    step(qtbot, w, 3)
+    view.recompute()
+    qtbot.waitUntil(lambda: view.landscape.slice is not None, timeout=20_000)
+    assert len(view.landscape.slice.plane.centre) == view.surface.dim
+    w._redraw()  # the projection uses the new plane: no broadcast error in a slot
+
+
+def test_row_caches_compute_each_row_once_and_notice_another_path() -> None:
+    from gdsim.app.model.network_stats import RowCache
+
+    calls: list[int] = []
+
+    def compute(rows: np.ndarray) -> np.ndarray:
+        calls.append(len(rows))
+        return rows.sum(axis=1)
+
+    cache = RowCache(compute)
+    rows = np.random.default_rng(0).normal(size=(10, 4))
+    np.testing.assert_allclose(cache.update(rows[:6]), rows[:6].sum(axis=1))
+    np.testing.assert_allclose(cache.update(rows), rows.sum(axis=1))
+    np.testing.assert_allclose(cache.update(rows[:3]), rows[:3].sum(axis=1))  # a rewound prefix
+    assert calls == [6, 4]
+    other = rows.copy()
+    other[2:] += 1.0  # another run from step 2 on (an edit at a rewound cursor, an undo)
+    np.testing.assert_allclose(cache.update(other[:5]), other[:5].sum(axis=1))
+    assert calls == [6, 4, 5]

@@ -321,3 +321,29 @@ def test_reading_a_diverged_run_is_quiet(optimizer: str) -> None:
             run.summary()
             run.last_finite()
             run_table(run)
+
+
+def _int_specs() -> list[tuple[str, object]]:
+    from gdsim.core.schedules import SCHEDULES
+    from gdsim.core.surfaces import SURFACES
+
+    owners = [*SCHEDULES.values(), *SURFACES.values()]
+    return [(owner.name, spec) for owner in owners for spec in owner.specs if spec.kind == "int"]
+
+
+@pytest.mark.parametrize("owner, spec", _int_specs(),
+                         ids=[f"{o}.{s.name}" for o, s in _int_specs()])
+def test_integer_parameters_are_bounded_and_work_at_their_limit(owner: str, spec: object) -> None:
+    """Every integer parameter has an upper bound (no int beyond int64 reaches numpy), and a
+    run works with it at that bound."""
+    from gdsim.core.config import MAX_STEPS
+    from gdsim.core.schedules import SCHEDULES
+
+    assert spec.high is not None and spec.high <= MAX_STEPS
+    if owner in SCHEDULES:
+        config = RunConfig(schedule=owner, schedule_params={spec.name: spec.high}, max_steps=3)
+    else:
+        config = RunConfig(surface=owner, surface_params={spec.name: spec.high}, max_steps=3)
+    run = Run(config)
+    assert run.advance(3) == 3 or run.status() is not Status.RUNNING
+    assert np.isfinite(run.lr_at(run.steps)).all()

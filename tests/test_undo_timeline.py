@@ -82,6 +82,7 @@ def test_a_stray_map_click_is_taken_back_with_ctrl_z(qtbot, window: MainWindow) 
     qtbot.keyClick(w.surface_view.plot_widget, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     h = wait(qtbot, w, lambda h: w.model.step_count() == 30)
     assert w.model.configs[0].start is None
+    assert "Ctrl+Shift+Z" in w.statusBar().currentMessage()
     np.testing.assert_array_equal(h.theta, before)  # both runs, to the step they had reached
     assert w.runs_list.count() == 2
     qtbot.keyClick(w.surface_view.plot_widget, Qt.Key.Key_Z,
@@ -164,3 +165,11 @@ def test_editing_at_a_rewound_cursor_continues_from_there(qtbot, window: MainWin
     w.action_undo.trigger()  # the dropped steps come back
     h = wait(qtbot, w, lambda h: w.model.step_count() == 12)
     np.testing.assert_array_equal(h.theta, record)
+
+
+def test_closing_during_a_long_replay_ends_the_worker(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    w = window
+    steps(qtbot, w, 2)
+    w.controller.restore(w.model.plan, 10**9)  # what undo of a very long run asks
+    # Hours of replay without the interruption; the thread ends well within the wait.
+    assert w.controller.shutdown(timeout_ms=20_000)

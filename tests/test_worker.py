@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gdsim.app.engine.worker import SimulationController
+from gdsim.app.engine import compute
+from gdsim.app.engine.compute import Engine
+from gdsim.app.engine.worker import SimulationController, _context
 from gdsim.app.model.frame import Frame
 from gdsim.app.model.history import History
 from gdsim.core.config import RunConfig
-from gdsim.core.run import Run
 
 BOWL = RunConfig(surface="bowl", optimizer="gd", lr=0.1, start=(3.0, 4.0))
 ENDLESS = RunConfig(surface="rosenbrock", optimizer="gd", max_steps=10**9, grad_tol=0.0)
@@ -198,29 +203,112 @@ def test_an_invalid_configuration_is_reported_and_the_run_kept(qtbot, make_contr
     assert frame.generation == 0 and frame.steps == 1
 
 
-def test_shutdown_while_playing_stops_the_thread(qtbot) -> None:
+def test_shutdown_while_playing_ends_the_thread_and_the_compute_process(qtbot) -> None:
     controller = SimulationController([ENDLESS])
     rec = Recorder(controller)
     with qtbot.waitSignal(controller.sigFrame, timeout=5000):
         controller.start()
     controller.play()
     qtbot.waitUntil(lambda: rec.last.steps > 100, timeout=5000)
+    process = controller.process
+    assert process is not None and process.is_alive()
     assert controller.shutdown(timeout_ms=5000)
     assert not controller.qthread.isRunning() and controller.qthread.isFinished()
-    # The worker is back in the GUI thread and its run can be read.
-    assert controller.run.steps >= rec.last.steps
+    # Nothing of the engine is left: the process has ended and its pipe is closed.
+    assert not process.is_alive() and process.exitcode is not None
     assert controller.shutdown()  # idempotent
+    with pytest.raises(RuntimeError, match="not running"):
+        controller.run  # noqa: B018 - the property is what is tested
 
 
-def test_the_worker_keeps_up_with_the_headless_engine(qtbot, make_controller) -> None:
-    """Generous bound here (CI machines vary); tests/bench_app.py measures it properly."""
-    headless = Run(ENDLESS)
-    t0 = time.perf_counter()
-    headless.advance(3000)
-    headless_rate = 3000 / (time.perf_counter() - t0)
+def test_the_run_can_be_read_from_the_engine(qtbot, make_controller) -> None:
+    controller, rec = make_controller([BOWL])
+    for _ in range(3):
+        command(qtbot, controller, controller.step)
+    run = controller.run
+    assert run.steps == 3 == rec.last.steps
+    np.testing.assert_array_equal(run.trajectory.theta[: run.trajectory.length],
+                                  rec.history.theta)
+
+
+def test_the_compute_process_ends_when_the_app_goes_away() -> None:
+    """A crashed app closes its end of the pipe: the process notices between two chunks."""
+    ctx = _context()
+    conn, child_conn = ctx.Pipe()
+    process = ctx.Process(target=compute.serve, args=(child_conn, (ENDLESS,)), daemon=True)
+    process.start()
+    child_conn.close()
+    assert conn.recv()[0] == "surface" and conn.recv()[0] == "frame"
+    conn.send(("play",))
+    assert conn.recv()[0] == "frame"
+    conn.close()
+    process.join(10)
+    assert process.exitcode == 0
+
+
+def test_the_engine_sends_no_new_frame_before_the_last_is_taken() -> None:
+    sent: list[tuple] = []
+    engine = Engine([ENDLESS], sent.append)
+    engine.start()
+    assert [m[0] for m in sent] == ["surface", "frame"]
+    engine.ack()
+    engine.play()
+    assert sent[-1][1].playing
+    count = len(sent)
+    for _ in range(50):
+        engine.work()
+    assert len(sent) == count  # back-pressure: the frame sent by play() is not acknowledged
+    engine.ack()
+    while len(sent) == count:
+        engine.work()
+    frame = sent[-1][1]
+    assert frame.playing and frame.rows > 1 and frame.first_row == 0
+    engine.pause()
+    assert not sent[-1][1].playing and sent[-1][1].steps == engine.run.steps
+
+
+def test_a_script_without_a_main_guard_opens_one_window(tmp_path) -> None:
+    """The compute process never runs the app's main script again (multiprocessing would)."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import os\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QEventLoop, qInstallMessageHandler\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from gdsim.app import MainWindow\n"
+        "qInstallMessageHandler(lambda *a: None)\n"
+        "app = QApplication([])\n"
+        "print('main module ran', flush=True)\n"
+        "w = MainWindow()\n"
+        "while w.history is None:\n"
+        "    app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)\n"
+        "w.close()\n"
+        "print('closed', w.controller.process.exitcode, flush=True)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["main module ran", "closed 0"]
+
+
+def test_the_compute_process_loads_no_qt() -> None:
+    """The fork server imports the engine module: it must not carry PySide6 or pyqtgraph."""
+    code = ("import sys, gdsim.app.engine.compute; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_crashed_engine_is_reported_and_shutdown_still_works(qtbot, make_controller) -> None:
     controller, rec = make_controller([ENDLESS])
     controller.play()
-    qtbot.waitUntil(lambda: rec.last.steps >= 6000, timeout=20_000)
-    command(qtbot, controller, controller.pause, lambda f: not f.playing)
-    playing = [f for f in rec.frames if f.playing and f.steps_per_second > 0]
-    assert max(f.steps_per_second for f in playing) > 0.25 * headless_rate
+    qtbot.waitUntil(lambda: rec.last.steps > 100, timeout=5000)
+    with qtbot.waitSignal(controller.sigMessage, timeout=5000) as blocker:
+        controller.process.kill()
+    assert "stopped unexpectedly" in blocker.args[0]
+    controller.pause()  # commands to a lost engine are dropped, not raised
+    assert controller.shutdown()
+    assert controller.process.exitcode is not None

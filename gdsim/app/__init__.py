@@ -4,7 +4,8 @@ The folders show the architecture:
 
 * :mod:`gdsim.app.model` — Qt-free: frames, history, edits, snapshots, contouring, decimation,
   number formatting (importing it loads no PySide6 and no pyqtgraph);
-* :mod:`gdsim.app.engine` — the simulation worker in its ``QThread`` and the display pacer;
+* :mod:`gdsim.app.engine` — the simulation worker in its ``QThread``, its compute process and
+  the display pacer;
 * :mod:`gdsim.app.plots` — the views: thin pyqtgraph widgets that draw what they are given;
 * :mod:`gdsim.app.panels` — the side panels that edit the selected run's configuration;
 * :mod:`gdsim.app.files` — sessions, lessons, export and remembered settings;

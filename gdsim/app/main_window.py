@@ -49,6 +49,7 @@ from gdsim.app.engine.worker import SimulationController
 from gdsim.app.files.documents import Documents
 from gdsim.app.files.settings import Settings
 from gdsim.app.focus import FocusRules
+from gdsim.app.maps_window import build_maps_menu
 from gdsim.app.model import app_model as m
 from gdsim.app.model import edits
 from gdsim.app.model.formatting import fmt_number
@@ -66,18 +67,20 @@ from gdsim.app.plots.inspector import StepInspector
 from gdsim.app.plots.loss_plot import LossPlot
 from gdsim.app.plots.network_views import NetworkView
 from gdsim.app.plots.protocol import PlotView, call_optional
+from gdsim.app.plots.surface_3d import install_3d_view
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.app.timeline_bar import TimelineBar, add_edit_actions
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
-from gdsim.core.surfaces import Surface
+from gdsim.core.surfaces import Surface, make_surface
 from gdsim.core.surfaces.network import Network
 
 DISPLAY_INTERVAL_MS = 16
 """The display timer: at most ~60 redraws a second, fewer when a redraw is expensive."""
 
-REDRAW_DUTY = 0.4
-"""While playing, redraws (with their painting) take at most this share of the GUI's time."""
+REDRAW_DUTY = 0.9
+"""While playing, redraws (with their painting) take at most this share of the GUI's time (the
+engine computes in its own process: the rest is for input and the other widgets)."""
 
 _STATE_COLORS = {"running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
                  "diverged": "#B00020", "step limit": "#A35200", "rewound": "#6A1B9A"}
@@ -131,6 +134,8 @@ class MainWindow(QMainWindow):
         self.toolbar = build_toolbar(self, self.window_actions, self.speed_control,
                                      self.step_limit_spin)
         build_menus(self, self.window_actions, self.docks)
+        self.maps_menu = build_maps_menu(self)  # map windows: sweep, basins, race, ...
+        self.view_3d = self._add_plot(install_3d_view(self))  # View ▸ 3-D, its own window
         self.edit_actions = add_edit_actions(self, self.toolbar, self.action_step)
         self.action_undo = self.edit_actions.undo
         self.action_redo = self.edit_actions.redo
@@ -156,9 +161,7 @@ class MainWindow(QMainWindow):
         self.controller.sigSurface.connect(self._on_surface)
         self.controller.sigMessage.connect(lambda text: self.show_message(text, error=True))
         self.controller.set_speed(self.speed_control.speed())
-        self.pacer = DisplayPacer(self.controller, self._redraw_parts, DISPLAY_INTERVAL_MS,
-                                  REDRAW_DUTY, self)
-        self.pacer.watch(view.viewport() for view in self.findChildren(pg.GraphicsView))
+        self.pacer = DisplayPacer(self._redraw_parts, DISPLAY_INTERVAL_MS, REDRAW_DUTY, self)
         self.pacer.start()
         self.controller.start()
         app = QCoreApplication.instance()
@@ -306,6 +309,8 @@ class MainWindow(QMainWindow):
         self.speed_control.sigSpeedChanged.connect(lambda s: self.controller.set_speed(s))
         self.step_limit_spin.valueChanged.connect(model.set_step_limit)
         self.surface_view.sigStartRequested.connect(self._map_clicked)
+        self.network_view.landscape.message.connect(
+            lambda text: self.show_message(text, error=True))
         self.surface_view.plot_item.getViewBox().sigRangeChanged.connect(self._view_changed)
 
         sel = lambda: model.selected  # noqa: E731 - read at edit time
@@ -360,6 +365,9 @@ class MainWindow(QMainWindow):
         Raises:
             ValueError: the list is empty or the runs do not share surface, parameters, seed.
         """
+        configs = list(configs)
+        if configs:  # a surface that cannot be built (a formula undefined everywhere) raises
+            make_surface(configs[0].surface, configs[0].surface_params, configs[0].seed)
         self.model.load(configs, view=view)
 
     def open_session(self, path: str | Path) -> bool:
@@ -500,7 +508,7 @@ class MainWindow(QMainWindow):
         model = self.model
         config = model.configs[model.selected]
         surface = model.surface
-        self.surface_panel.set_config(config)
+        self.surface_panel.set_config(config, surface)
         self.optimizer_panel.set_config(config, config.resolved_lr(surface))
         self.batch_panel.set_config(config, surface.n_examples)
         self.schedule_panel.set_config(config)
@@ -569,8 +577,7 @@ class MainWindow(QMainWindow):
             self.surface_view.update_history(shown)
 
     def _on_frame(self, frame: Frame) -> None:
-        with self.pacer.holding():  # a growing history copies its buffers: no contention
-            self.model.receive(frame)
+        self.model.receive(frame)
 
     def _on_history(self, playing: bool) -> None:
         self._sync_lanes()
@@ -641,5 +648,7 @@ class MainWindow(QMainWindow):
     def _shutdown(self) -> None:
         """Stop the display timer and the worker thread (waits for it); idempotent."""
         self.pacer.stop()
-        self.network_view.shutdown()
+        for view in self._plots:
+            call_optional(view, "shutdown")
         self.controller.shutdown()
+        self.maps_menu.shutdown()

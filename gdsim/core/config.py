@@ -164,6 +164,11 @@ class RunConfig:
                                   f"({listed}) (got {len(self.start)})")
             for i, x in enumerate(self.start):
                 _check_number(f"start[{i}]", x)
+            bound = surface_cls.bound_for(surface_cls.view)
+            if math.hypot(*self.start) > bound:
+                raise ConfigError("start", f"Start θ₀ (start) must lie within |θ| ≤ {bound:g} "
+                                  f"on {surface_cls.title}: beyond it a run counts as diverged "
+                                  f"(got |θ| = {math.hypot(*self.start):.3g})")
         _check_int("seed", self.seed, low=0, high=MAX_SEED)
         _check_int("max_steps", self.max_steps, low=0, high=MAX_STEPS)
         _check_number("grad_tol", self.grad_tol, low=0.0)

@@ -63,12 +63,48 @@ def pca_directions(trajectory: np.ndarray, centre: np.ndarray) -> Plane:
     centre = np.asarray(centre, dtype=float)
     offsets = np.atleast_2d(np.asarray(trajectory, dtype=float)) - centre
     p = centre.shape[0]
-    _, sv, vt = np.linalg.svd(offsets, full_matrices=True)
+    # The thin SVD: T × P with T ≪ P for a network (3,297 weights) costs T²P, not P³.
+    _, sv, vt = np.linalg.svd(offsets, full_matrices=False)
     total = float(np.sum(sv * sv))
     explained = float(np.sum(sv[:2] ** 2) / total) if total > 0 else 1.0
-    d1 = vt[0] if p > 0 else np.zeros(0)
-    d2 = vt[1] if p > 1 else np.zeros(p)
+    basis = [v for v, value in zip(vt, sv, strict=True) if value > 0][:2]
+    rng = np.random.default_rng(0)
+    while len(basis) < min(2, p):  # the path spans fewer than two directions: complete it
+        candidate = rng.normal(size=p)
+        for v in basis:
+            candidate -= (candidate @ v) * v
+        basis.append(candidate / np.linalg.norm(candidate))
+    d1 = basis[0] if p > 0 else np.zeros(0)
+    d2 = basis[1] if p > 1 else np.zeros(p)
     return Plane(centre, d1, d2, explained)
+
+
+MAX_PATH_ROWS = 256
+"""The rows of a recorded path a plane is built from (evenly spaced, the last included)."""
+
+
+def subsample(rows: np.ndarray, limit: int = MAX_PATH_ROWS) -> np.ndarray:
+    """At most ``limit`` evenly spaced rows of ``rows`` ``(T, P)``, the first and last kept."""
+    if len(rows) <= limit:
+        return rows
+    keep = np.unique(np.linspace(0, len(rows) - 1, limit).round().astype(int))
+    return rows[keep]
+
+
+def plane_for(surface: Surface, path: np.ndarray, centre: np.ndarray, kind: str) -> Plane:
+    """The plane through ``centre`` for a recorded ``path`` ``(T, P)`` of finite rows.
+
+    ``kind`` ``"pca"``: the path's principal components (needs three rows or more; fewer fall
+    back to random directions); ``"random"``: filter-normalised random directions drawn from
+    the surface's seed, so the same run gives the same plane.
+    """
+    if kind == "pca" and len(path) >= 3:
+        return pca_directions(subsample(path), centre)
+    if kind not in ("pca", "random"):
+        raise ValueError(f"unknown kind of plane {kind!r} (known: pca, random)")
+    filters, biases = network_filters(surface)
+    return filter_normalized_directions(centre, filters, biases,
+                                        np.random.default_rng(surface.seed))
 
 
 def filter_normalized_directions(

@@ -12,7 +12,7 @@ Messages name the owner's title and the label, then the valid range and the valu
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any, Literal
@@ -45,6 +45,8 @@ class ParamSpec:
         max_items: the most values an ``ints`` parameter may hold.
         label: a readable name for people, e.g. ``"Learning rate η"`` (capitalized, as a form
             label); empty = derived from ``name`` (``"lr_decay"`` → ``"Lr decay"``).
+        check: for ``text``: raises :class:`ParamError` if the text is not acceptable (e.g. a
+            formula that does not parse); its message follows the parameter's name.
     """
 
     name: str
@@ -61,6 +63,7 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     max_items: int = 16
     label: str = ""
+    check: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -115,6 +118,15 @@ class ParamSpec:
             who += f" ({self.name})"
         return ParamError(printable(f"{who} must be {self.allowed()} (got {got or _shown(value)})"))
 
+    def refusal(self, owner: str, reason: str) -> ParamError:
+        """The error for text its ``check`` refuses: whose parameter, then the check's reason
+        ("Custom formula's expression: column 5: attribute access … is not allowed")."""
+        label = _lower_first(self.label)
+        who = f"{owner}'s {label}" if owner else self.label
+        if label != self.name:
+            who += f" ({self.name})"
+        return ParamError(printable(f"{who}: {reason}"))
+
     def validate(self, value: Any, owner: str = "") -> Any:
         """Return ``value`` converted to this parameter's kind, or raise :class:`ParamError`.
 
@@ -142,6 +154,11 @@ class ParamSpec:
             if not _encodable(value):
                 raise self.error(value, owner, got="a character that cannot be saved, "
                                  "an unpaired surrogate")
+            if self.check is not None:
+                try:
+                    self.check(value)
+                except ParamError as exc:
+                    raise self.refusal(owner, str(exc)) from None
             return value
         if self.kind == "ints":
             return self._validate_ints(value, owner)
@@ -196,6 +213,9 @@ _BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
 
 
 def _fmt(x: float) -> str:
+    """A bound as text: integers in full (``2147483647``), other numbers short (``1e-08``)."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
     return f"{x:g}"
 
 

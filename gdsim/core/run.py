@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,7 @@ class Status(enum.StrEnum):
 
 
 _STATUS_BY_CODE = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.STEP_LIMIT)
+STATUSES: tuple[Status, ...] = _STATUS_BY_CODE  # Run.status_codes() indexes this
 _RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT = range(4)
 
 
@@ -94,6 +95,42 @@ class _ScheduleGroup:
     rows: slice | np.ndarray
 
 
+def _row_sum_sq(a: np.ndarray) -> np.ndarray:
+    """Σⱼ a[:, j]² of a ``(runs, dim)`` array, shape ``(runs,)``: column by column, faster
+    than numpy's reductions over a short last axis (or a product with ones)."""
+    column = a[:, 0]
+    out = column * column
+    for j in range(1, a.shape[1]):
+        column = a[:, j]
+        out += column * column
+    return out
+
+
+def _lane_params(config: RunConfig, params: Mapping[str, np.ndarray],
+                 n: int) -> dict[str, np.ndarray]:
+    """Per-lane hyperparameter overrides, validated: numeric hyperparameters of the
+    config's optimizer (not ``lr``: that is ``lr=``), each value accepted by its spec and the
+    optimizer's combination checks; each array broadcast to ``(n,)``."""
+    optimizer = OPTIMIZERS[config.optimizer]
+    table = optimizer.spec_table
+    out: dict[str, np.ndarray] = {}
+    for key, values in params.items():
+        spec = table.get(key)
+        if key == "lr" or spec is None or spec.kind == "bool":
+            known = ", ".join(k for k, s in table.items() if k != "lr" and s.kind != "bool")
+            raise ValueError(f"params.{key}: not a numeric hyperparameter of "
+                             f"{config.optimizer} (known: {known or 'none'})")
+        out[key] = np.broadcast_to(np.asarray(values, dtype=float), (n,)).copy()
+    if out:  # every distinct combination, with the config's other hyperparameters
+        for combo in np.unique(np.stack(list(out.values()), axis=1), axis=0):
+            try:
+                optimizer.resolve({**config.optimizer_params,
+                                   **dict(zip(out, combo.tolist(), strict=True))})
+            except ValueError as exc:
+                raise ValueError(f"params: {exc}") from None
+    return out
+
+
 class Run:
     """R runs on one surface, advanced together.
 
@@ -102,6 +139,11 @@ class Run:
             and the seed (they share the data set).
         lr, starts: optional per-lane overrides for a sweep of one config: ``lr`` of shape
             ``(R,)`` and/or ``starts`` of shape ``(R, params)``; the config is repeated R times.
+        params: optional per-lane values of the optimizer's numeric hyperparameters for a
+            sweep of one config, ``{name: (R,) array}`` (e.g. ``{"momentum": mu}`` for a
+            momentum map); each value is validated like the config's own.
+        rates: optional η_t for every update t, ``rates(t) -> (R,) array or float``, replacing
+            the lanes' base rates and schedules (the LR range test's exponential ramp).
         record: keep the full per-step history (:attr:`trajectory`). Without it only the
             current state is kept — for sweeps of thousands of lanes.
     """
@@ -112,6 +154,8 @@ class Run:
         *,
         lr: np.ndarray | None = None,
         starts: np.ndarray | None = None,
+        params: Mapping[str, np.ndarray] | None = None,
+        rates: Callable[[int], np.ndarray | float] | None = None,
         record: bool = True,
     ) -> None:
         configs = [configs] if isinstance(configs, RunConfig) else list(configs)
@@ -122,14 +166,19 @@ class Run:
             raise ValueError("runs compared together must share the surface, its "
                              "parameters and the seed")
         self.surface: Surface = make_surface(base.surface, base.surface_params, base.seed)
-        sweep = lr is not None or starts is not None
+        sweep = lr is not None or starts is not None or bool(params)
         if sweep and len(configs) != 1:
-            raise ValueError("a sweep (lr= or starts=) repeats exactly one configuration")
+            raise ValueError("a sweep (lr=, starts= or params=) repeats exactly one "
+                             "configuration")
         n = len(configs)
         if lr is not None:
             n = len(np.atleast_1d(lr))
         if starts is not None:
             n = max(n, len(starts)) if lr is None else n
+        if params and lr is None and starts is None:
+            n = len(np.atleast_1d(next(iter(params.values()))))
+        self._param_override = _lane_params(base, params or {}, n)
+        self._rates = rates
         self.lane_config = np.zeros(n, dtype=int) if sweep else np.arange(n)
         self.configs: tuple[RunConfig, ...] = tuple(configs)
         self.record = record
@@ -144,15 +193,16 @@ class Run:
             np.asarray(lr, dtype=float), (n,)).copy()
         self._batch_groups = self._group_batches()
         self._full_batch = all(g.sampler.full for g in self._batch_groups)
-        self._ones = np.ones(self.surface.dim)
         self._configure()
         self.reset()
 
     @classmethod
     def sweep(cls, config: RunConfig, *, lr: np.ndarray | None = None,
-              starts: np.ndarray | None = None, record: bool = False) -> Run:
-        """Many lanes of one configuration, differing in learning rate and/or start."""
-        return cls(config, lr=lr, starts=starts, record=record)
+              starts: np.ndarray | None = None, params: Mapping[str, np.ndarray] | None = None,
+              record: bool = False) -> Run:
+        """Many lanes of one configuration, differing in learning rate, start and/or
+        numeric hyperparameters."""
+        return cls(config, lr=lr, starts=starts, params=params, record=record)
 
     # --- structure ------------------------------------------------------------------------
     @property
@@ -172,14 +222,12 @@ class Run:
         return np.flatnonzero(self.lane_config == config_index)
 
     def _group_batches(self) -> list[_BatchGroup]:
-        groups: dict[int, list[int]] = {}
         n = self.surface.n_examples
-        for lane, ci in enumerate(self.lane_config):
-            size = self.configs[ci].batch_size
-            groups.setdefault(n if size is None else min(size, n), []).append(lane)
+        sizes = np.array([n if c.batch_size is None else min(c.batch_size, n)
+                          for c in self.configs])[self.lane_config]  # per lane, no lane loop
         seed = self.config.seed
-        return [_BatchGroup(BatchSampler(n, size, seed), _rows(np.array(lanes)))
-                for size, lanes in groups.items()]
+        return [_BatchGroup(BatchSampler(n, int(size), seed), _rows(np.flatnonzero(sizes == size)))
+                for size in dict.fromkeys(sizes.tolist())]
 
     def _configure(self) -> None:
         """(Re)build everything derived from the configs that may change without a reset."""
@@ -194,6 +242,7 @@ class Run:
         self._check_loss_change = bool(np.any(self.loss_tol > 0))
         self._grad_tol2 = self.grad_tol**2
         self._grad_tol_0 = float(self.grad_tol[0])
+        self._grad_tol2_max = float(self._grad_tol2.max())
         self._single = len(self.lane_config) == 1
         self._min_max_steps = int(self.max_steps.min())
         self._bound = self.surface.bound
@@ -215,6 +264,8 @@ class Run:
                     continue
                 per_config = {ci: float(resolved[ci][key]) for ci in cis}
                 values = np.array([per_config[ci] for ci in lc[lanes]])
+                if key in self._param_override:
+                    values = self._param_override[key][lanes]
                 hp[key] = float(values[0]) if np.all(values == values[0]) else values[:, None]
             group = _OptimizerGroup(OPTIMIZERS[name], rows, hp, None)
             for old in old_groups:  # a live change keeps the optimizer's state
@@ -232,8 +283,9 @@ class Run:
             for (name, params), cis in sched.items()
         ]
         self._one_group = len(self._opt_groups) == 1
-        self._constant_lr = all(g.schedule.name == "constant" and g.params["warmup_iters"] == 0
-                                for g in self._schedule_groups)
+        self._constant_lr = self._rates is None and all(
+            g.schedule.name == "constant" and g.params["warmup_iters"] == 0
+            for g in self._schedule_groups)
         for g in self._opt_groups:  # a shared constant rate is passed as a float: cheaper
             lr = self.lr0[g.rows]
             g.fixed_lr = float(lr[0]) if self._constant_lr and np.all(lr == lr[0]) else None
@@ -270,8 +322,10 @@ class Run:
             group.state = group.optimizer.init(self.start[group.rows], group.hp)
         self.theta = self.start.copy()
         self.steps = 0
-        # Reserve the step limit (up to 2¹⁸ rows) so that recording rarely copies its buffers.
-        reserve = min(int(self.max_steps.max()) + 1, 1 << 18)
+        # Reserve the step limit so that recording rarely copies its buffers: up to 2¹⁸ rows,
+        # and no more than about 2²⁴ numbers per buffer (a network has thousands of weights).
+        reserve = min(int(self.max_steps.max()) + 1, 1 << 18,
+                      max(256, (1 << 24) // (self.runs * self.dim)))
         self.trajectory = Trajectory(self.runs, self.dim, reserve) if self.record else None
         self._status = np.zeros(self.runs, dtype=np.int8)
         self.steps_done = np.zeros(self.runs, dtype=np.int64)
@@ -310,6 +364,8 @@ class Run:
     def _lr_at(self, t: int) -> np.ndarray:
         if self._constant_lr:
             return self.lr0
+        if self._rates is not None:
+            return np.broadcast_to(np.asarray(self._rates(t), dtype=float), (self.runs,)).copy()
         lr = np.empty(self.runs)
         for g in self._schedule_groups:
             lr[g.rows] = g.schedule(t, self.lr0[g.rows], g.params)
@@ -347,7 +403,9 @@ class Run:
                     {**g.hp, "lr": lr[g.rows][:, None] if g.fixed_lr is None else g.fixed_lr})
                 g.state = self._keep_stopped(g.state, new_state, g.rows)
         if not self._all_active:
-            new_theta = np.where(self._active[:, None], new_theta, theta)
+            stopped = np.flatnonzero(~self._active)
+            if new_theta is not theta:
+                new_theta[stopped] = theta[stopped]
         loss, grad = self.surface.loss_and_grad(new_theta)
         if self.trajectory is not None:
             self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
@@ -363,12 +421,23 @@ class Run:
         self._update_status(new_theta, loss, grad, previous[1], t + 1, previous)
 
     def _keep_stopped(self, old: Any, new: Any, rows: slice | np.ndarray) -> Any:
-        """Optimizer state of stopped lanes stays as it was when they stopped."""
+        """Optimizer state of stopped lanes stays as it was when they stopped.
+
+        Only the stopped rows are copied back (into the update's fresh arrays): the cost is in
+        the number of stopped lanes, not in the number of lanes.
+        """
         if self._all_active:
             return new
-        active = self._active[rows][:, None]
-        fields = {name: np.where(active, new_value, getattr(old, name))
-                  for name, new_value in state_arrays(new).items()}
+        stopped = np.flatnonzero(~self._active[rows])
+        if not len(stopped):
+            return new
+        fields = {}
+        for name, new_value in state_arrays(new).items():
+            old_value = getattr(old, name)
+            if new_value is not old_value:
+                new_value = np.array(new_value) if not new_value.flags.writeable else new_value
+                new_value[stopped] = old_value[stopped]
+            fields[name] = new_value
         return new._replace(**fields)
 
     def _update_status(self, theta: np.ndarray, loss: np.ndarray, grad: np.ndarray,
@@ -387,10 +456,12 @@ class Run:
                         self._check_loss_change and previous_loss is not None
                         and abs(value - previous_loss.item()) <= self.loss_tol[0]):
                 return
-        # Row-wise sums of squares as a product with ones: numpy's reductions over a short
-        # last axis (and einsum) are several times slower.
-        gnorm2 = (grad * grad) @ self._ones
-        tnorm2 = (theta * theta) @ self._ones
+        gnorm2 = _row_sum_sq(grad)
+        if t < self._min_max_steps and not (
+                self._check_loss_change and previous_loss is not None) \
+                and self._none_stops(theta, loss, gnorm2):
+            return
+        tnorm2 = _row_sum_sq(theta)
         # ~(x <= bound) is also true for NaN; loss + |g|² is non-finite if either is.
         stopping = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
         stopping |= gnorm2 <= self._grad_tol2
@@ -417,9 +488,40 @@ class Run:
             self._all_active = bool(self._active.all())
             self._any_active = self._all_active or bool(self._active.any())
 
+    def _none_stops(self, theta: np.ndarray, loss: np.ndarray, gnorm2: np.ndarray) -> bool:
+        """A sufficient test that no running lane converges or diverges at this step, from a
+        few reductions: the common case of a large sweep. ``False`` means "maybe": the caller
+        makes the exact, lane-wise test. Stopped lanes are left out: ``gnorm2``'s entries for
+        them are overwritten (the caller's exact test never reads them)."""
+        if self._all_active:
+            if not gnorm2.min() > self._grad_tol2_max:
+                return False  # some |∇L| ≤ grad_tol, or a NaN
+            if not math.isfinite(loss.sum() + gnorm2.sum()):
+                return False  # a non-finite value (or a sum too large to tell)
+            # Every |θᵢ| ≤ bound/√dim implies |θ| ≤ bound (with a margin for rounding).
+            limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
+            return bool(theta.max() <= limit and theta.min() >= -limit)
+        stopped = ~self._active
+        gnorm2[stopped] = self._grad_tol2_max + 1.0
+        if not gnorm2.min() > self._grad_tol2_max:
+            return False
+        if not math.isfinite(loss.sum(where=self._active) + gnorm2.sum()):
+            return False
+        limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
+        if theta.max() <= limit and theta.min() >= -limit:
+            return True  # every lane, stopped or not, is within the bound
+        tnorm2 = _row_sum_sq(theta)
+        tnorm2[stopped] = 0.0
+        return bool(tnorm2.max() <= self._bound2)
+
     # --- reading the run ------------------------------------------------------------------
     def status(self, lane: int = 0) -> Status:
         return _STATUS_BY_CODE[int(self._status[lane])]
+
+    def status_codes(self) -> np.ndarray:
+        """Every lane's status as an int8 array ``(runs,)`` of indices into :data:`STATUSES`
+        (a copy; cheaper than :meth:`statuses` for a map of many lanes)."""
+        return self._status.copy()
 
     def statuses(self) -> list[Status]:
         return [_STATUS_BY_CODE[int(c)] for c in self._status]

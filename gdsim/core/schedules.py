@@ -32,9 +32,12 @@ from gdsim.core.params import ParamSpec, resolve_params
 
 FactorFn = Callable[[np.ndarray, np.ndarray, Mapping[str, Any]], np.ndarray]
 
+MAX_SCHEDULE_STEPS = 2**31 - 1
+"""The largest step count a schedule parameter may hold: the largest step limit."""
+
 WARMUP_ITERS = ParamSpec(
     "warmup_iters", 0, "Number of steps of linear warm-up before the schedule (0 = none).",
-    kind="int", low=0, ui_high=1000, label="Warm-up steps")
+    kind="int", low=0, high=MAX_SCHEDULE_STEPS, ui_high=1000, label="Warm-up steps")
 START_FACTOR = ParamSpec(
     "start_factor", 1.0 / 3.0, "Fraction of the rate used at the first warm-up step.",
     low=0.0, high=1.0, low_open=True, label="Warm-up start factor")
@@ -113,7 +116,8 @@ SCHEDULES: dict[str, Schedule] = {
         Schedule("step", "Step decay", "Multiply η by gamma every step_size steps.",
                  "torch.optim.lr_scheduler.StepLR(opt, step_size, gamma)",
                  (ParamSpec("step_size", 100, "Steps between two decays.", kind="int", low=1,
-                            ui_high=1000, label="Steps per decay"), GAMMA_STEP),
+                            high=MAX_SCHEDULE_STEPS, ui_high=1000, label="Steps per decay"),
+                  GAMMA_STEP),
                  _step),
         Schedule("exponential", "Exponential decay", "Multiply η by gamma after every step.",
                  "torch.optim.lr_scheduler.ExponentialLR(opt, gamma)", (GAMMA_EXP,),
@@ -122,7 +126,8 @@ SCHEDULES: dict[str, Schedule] = {
                  "η follows half a cosine from its base value down to eta_min over T_max steps.",
                  "torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max, eta_min)",
                  (ParamSpec("T_max", 500, "Steps to go from the base rate to eta_min.",
-                            kind="int", low=1, ui_high=10_000, label="Annealing steps T_max"),
+                            kind="int", low=1, high=MAX_SCHEDULE_STEPS, ui_high=10_000,
+                            label="Annealing steps T_max"),
                   ParamSpec("eta_min", 0.0, "The smallest learning rate.", low=0.0,
                             log=True, label="Minimum rate η_min")),
                  _cosine),

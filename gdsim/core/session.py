@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,15 @@ from gdsim.core.config import (
     printable,
     shown,
 )
+from gdsim.core.datafile import absolute_data_path, relative_data_path
 from gdsim.core.fileio import write_atomic
 
 FORMAT = "gdsim-session"
 VERSION = 1
+MAX_RUNS = 100
+"""The most runs one session may compare."""
+MAX_SESSION_BYTES = 256 * 2**20
+"""The largest session file read (an export with its trajectories is ~140 bytes a step)."""
 MAX_DEPTH = 64
 """Deepest nesting of JSON arrays and objects a session may have (a real one has 4 levels)."""
 
@@ -84,8 +89,13 @@ class Session:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def parse_session(text: str, source: str = "session") -> Session:
-    """Parse a session (or a bare config) from JSON text."""
+def parse_session(text: str, source: str = "session", base: str | os.PathLike[str] | None = None
+                  ) -> Session:
+    """Parse a session (or a bare config) from JSON text.
+
+    ``base``: the session file's folder; a relative data file path (``surface_params.data``)
+    is resolved against it.
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -100,6 +110,8 @@ def parse_session(text: str, source: str = "session") -> Session:
                            f"{MAX_DEPTH} levels)")
     if not isinstance(data, dict):
         raise SessionError(f"{source}: expected a JSON object")
+    if base is not None:
+        _map_data_paths(data, lambda p: absolute_data_path(p, base))
     try:
         if "runs" not in data and "format" not in data:
             return Session(configs=(RunConfig.from_dict(data),))
@@ -119,6 +131,8 @@ def parse_session(text: str, source: str = "session") -> Session:
         runs = data.get("runs")
         if not isinstance(runs, list) or not runs:
             raise ConfigError("runs", "expected a non-empty list of run configurations")
+        if len(runs) > MAX_RUNS:
+            raise ConfigError("runs", f"at most {MAX_RUNS} runs, got {len(runs):,}")
         configs = tuple(RunConfig.from_dict(r, where=f"runs[{i}]") for i, r in enumerate(runs))
         unshared = first_unshared(configs)
         if unshared is not None:
@@ -171,28 +185,48 @@ VIEW_LIMIT = 1e100
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:
+    """Read and check a session file (or a bare config); raises :class:`SessionError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as stream:  # a pipe or /dev/zero too: read at most the limit
+            data = stream.read(MAX_SESSION_BYTES + 1)
+        if len(data) > MAX_SESSION_BYTES:
+            raise SessionError(f"{path}: not a session: larger than "
+                               f"{MAX_SESSION_BYTES // 2**20:,} MiB")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SessionError(f"{path}: not a text file") from None
     except OSError as exc:
-        raise SessionError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_session(text, str(path))
+        raise SessionError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return parse_session(text, str(path), base=path.parent)
 
 
 def save_session(session: Session, path: str | os.PathLike[str]) -> None:
     """Write atomically: a failed write leaves no partial file and keeps any old one.
+
+    A data file's path is stored relative to the session file's folder.
 
     Raises:
         SessionError: naming the file and why it cannot be written.
     """
     path = Path(path)
     try:
-        data = session.to_json().encode("utf-8")
+        document = session.to_dict()
+        _map_data_paths(document, lambda p: relative_data_path(p, path.parent))
+        data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     except (UnicodeEncodeError, ValueError, TypeError) as exc:  # only from a hand-built Session
         raise SessionError(f"{path}: cannot save this session ({exc})") from None
     try:
         write_atomic(path, data)
     except OSError as exc:
         raise SessionError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _map_data_paths(data: dict[str, Any], change: Callable[[str], str]) -> None:
+    """Apply ``change`` to every run's ``surface_params.data`` path in a session's JSON, in
+    place (a bare config is one run); anything malformed is left for validation to name."""
+    runs = data.get("runs") if ("runs" in data or "format" in data) else [data]
+    for run in runs if isinstance(runs, list) else ():
+        params = run.get("surface_params") if isinstance(run, dict) else None
+        if isinstance(params, dict) and isinstance(params.get("data"), str):
+            params["data"] = change(params["data"])

@@ -358,12 +358,9 @@ class Documents(QObject):
         factor = 1 if gif else 2
         layout_size = QSize(max(200, round(request.size.width() / factor)),
                             max(150, round(request.size.height() / factor)))
-        model = self.model  # every fact of the figure is the model's
-        figure = ExportFigure(
-            model.surface, model.configs, history, content=request.content,  # type: ignore[arg-type]
-            labels=model.labels, selected_lane=model.selected, aids=model.enabled_aids,
-            view=w.current_view_box(), log_y=model.log_y, size=layout_size,
-            plot_range=w.current_view())
+        facts = {**self.model.figure_facts(), "history": history}  # the model's facts
+        figure = ExportFigure(**facts, content=request.content, view=w.current_view_box(),
+                              size=layout_size, plot_range=w.current_view())
         progress: QProgressDialog | None = None
         try:
             if gif:

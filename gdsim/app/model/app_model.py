@@ -420,6 +420,8 @@ class AppModel:
             return False
         self._redo.append(self.snapshot())
         self._restore(self._undo.pop())
+        self.message("Took back the last change: the runs are back where they were "
+                     "(Ctrl+Shift+Z redoes it)")
         return True
 
     def redo(self) -> bool:
@@ -427,6 +429,7 @@ class AppModel:
             return False
         self._undo.append(self.snapshot())
         self._restore(self._redo.pop())
+        self.message("Made the change again (Ctrl+Z takes it back)")
         return True
 
     def _restore(self, s: Snapshot) -> None:
@@ -487,6 +490,15 @@ class AppModel:
         if dim == 2:
             ranges.append(tuple(view["y_range"]))
         return tuple(ranges)  # type: ignore[return-value]
+
+    def figure_facts(self) -> dict[str, Any]:
+        """What an export figure shows, from the model alone: ``surface``, ``configs``,
+        ``history``, ``labels``, ``selected_lane``, ``aids`` (the enabled ones) and ``log_y``
+        (the keyword arguments of :class:`~gdsim.app.files.figure.ExportFigure` of the same
+        names)."""
+        return {"surface": self.surface, "configs": self.configs, "history": self.history,
+                "labels": self.labels, "selected_lane": self._selected,
+                "aids": self.enabled_aids, "log_y": self.log_y}
 
     # --- the simulation ---------------------------------------------------------------------
     def play(self) -> None:

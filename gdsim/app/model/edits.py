@@ -15,7 +15,7 @@ from typing import Any
 from gdsim.core.config import SHARED_FIELDS as SURFACE_FIELDS
 from gdsim.core.config import RunConfig
 from gdsim.core.optimizers import get_optimizer
-from gdsim.core.surfaces import Surface, make_surface
+from gdsim.core.surfaces import SURFACES, Surface, make_surface
 
 SHARED_FIELDS = frozenset({*SURFACE_FIELDS, "start"})
 """Fields that every run of a comparison has in common (edits apply to all runs): what compared
@@ -73,9 +73,17 @@ def set_param(configs: Sequence[RunConfig], selected: int, group: str, name: str
               value: Any) -> list[RunConfig]:
     """Set one parameter of ``group`` (``"surface_params"``, ``"optimizer_params"``,
     ``"schedule_params"``); surface parameters apply to every run."""
-    current = dict(getattr(configs[selected], group))
+    config = configs[selected]
+    current = dict(getattr(config, group))
     current[name] = value
-    return apply_changes(configs, selected, {group: current})
+    changes: dict[str, Any] = {group: current}
+    names_for = SURFACES[config.surface].param_names_for
+    if group == "surface_params" and names_for(current) != names_for(config.surface_params):
+        changes["start"] = None  # θ changed shape (a formula in w instead of x, y)
+    out = apply_changes(configs, selected, changes)
+    if group == "surface_params":  # e.g. a formula that parses but cannot be derived
+        make_surface(config.surface, current, config.seed)
+    return out
 
 
 def set_step_limit(configs: Sequence[RunConfig], max_steps: int) -> list[RunConfig]:

@@ -1,52 +1,116 @@
 """What the network views show beside the loss, computed from the recorded history (Qt-free).
 
-* :func:`layer_norms` — per-layer gradient norms |∂L/∂W_ℓ|, |∂L/∂b_ℓ| over the recorded steps,
-  one vectorized pass over the history's gradient rows;
-* :class:`AccuracyTrack` — the training accuracy after every recorded step, computed once per
-  row and kept (a growing run costs only its new rows);
+* :class:`RowCache` — per-row results over a recorded path, computed once per row (a growing
+  run costs its new rows, a timeline scrub nothing): per-layer gradient norms
+  (:func:`layer_norm_cache`) and the training accuracy (:func:`accuracy_cache`);
+* :func:`layer_steps` — one step's per-layer gradient norms and step size, for the inspector;
 * :func:`decision_grid` — the network's output over a grid of the input plane (a decision map)
   or along the input line (regression's fitted curve).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from gdsim.core.surfaces.network import Network
 
 
-def layer_norms(surface: Network, grad: np.ndarray) -> dict[str, np.ndarray]:
-    """|∂L/∂W_ℓ| and |∂L/∂b_ℓ| for gradient rows ``grad`` ``(T, P)``: name → ``(T,)``."""
-    grad = np.asarray(grad, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return surface.layer_gradient_norms(grad.reshape(-1, surface.dim))
+class RowCache:
+    """Per-row results of a function of θ over a recorded path, computed once per row.
 
-
-@dataclass
-class AccuracyTrack:
-    """The accuracy at each recorded θ of one lane, extended as rows arrive.
-
-    ``key`` identifies the history it belongs to (its generation and lane); another key starts
-    the track again. ``values`` is ``(rows,)``.
+    A growing run costs only its new rows; a rewound prefix of the same record (the timeline)
+    or a redraw costs nothing. Each row's fingerprint (its dot product with a fixed random
+    vector) tells whether the rows given are still the rows the results were computed from —
+    after a reset, an undo or another run they are not, and the cache starts again.
     """
 
-    key: tuple = ()
-    values: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    def __init__(self, compute: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.compute = compute  # rows (T, P) -> results (T, ...)
+        self.values: np.ndarray | None = None
+        self._prints = np.zeros(0)
+        self._probe: np.ndarray | None = None
 
-    def update(self, surface: Network, key: tuple, theta: np.ndarray) -> np.ndarray:
-        """The accuracies for every row of ``theta`` ``(T, P)``, computing only the new ones."""
-        if key != self.key or len(self.values) > len(theta):
-            self.key, self.values = key, np.zeros(0)
-        new = theta[len(self.values):]
-        if len(new):
-            finite = np.all(np.isfinite(new), axis=1)
-            acc = np.full(len(new), np.nan)
-            if finite.any():
-                acc[finite] = surface.accuracy(new[finite])
-            self.values = np.concatenate([self.values, acc])
+    def _fingerprint(self, rows: np.ndarray) -> np.ndarray:
+        if self._probe is None or len(self._probe) != rows.shape[1]:
+            self._probe = np.random.default_rng(0).normal(size=rows.shape[1])
+        with np.errstate(all="ignore"):
+            return rows @ self._probe
+
+    def update(self, rows: np.ndarray) -> np.ndarray:
+        """The results for every row of ``rows`` ``(T, P)``."""
+        done = 0 if self.values is None else len(self.values)
+        if done and len(rows):
+            m = min(done, len(rows)) - 1
+            same = self._fingerprint(rows[m: m + 1])[0]
+            if not (same == self._prints[m] or (np.isnan(same) and np.isnan(self._prints[m]))):
+                self.values, self._prints, done = None, np.zeros(0), 0
+        if done >= len(rows) and self.values is not None:
+            return self.values[: len(rows)]
+        new = rows[done:]
+        results = self.compute(new)
+        prints = self._fingerprint(new)
+        self.values = results if self.values is None else np.concatenate([self.values, results])
+        self._prints = np.concatenate([self._prints, prints])
         return self.values
+
+
+def layer_norm_cache(surface: Network) -> RowCache:
+    """|∂L/∂W_ℓ| and |∂L/∂b_ℓ| per layer of gradient rows ``(T, P)``: results ``(T, 2L)``,
+    columns W1, b1, W2, b2, …"""
+
+    def compute(grad: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = surface.layer_gradient_norms(grad)
+        return np.stack(list(norms.values()), axis=1)
+
+    return RowCache(compute)
+
+
+def accuracy_cache(surface: Network) -> RowCache:
+    """The training accuracy at each θ row ``(T, P)`` (NaN for a non-finite row): ``(T,)``."""
+
+    def compute(theta: np.ndarray) -> np.ndarray:
+        out = np.full(len(theta), np.nan)
+        finite = np.all(np.isfinite(theta), axis=1)
+        if finite.any():
+            out[finite] = surface.accuracy(theta[finite])
+        return out
+
+    return RowCache(compute)
+
+
+@dataclass(frozen=True)
+class LayerStep:
+    """One layer's share of a step: the norms of the gradient used, for the weights and the
+    biases, and the size of the step in the weights (``None`` before the first step)."""
+
+    number: int
+    fan_in: int
+    fan_out: int
+    grad_w: float
+    grad_b: float
+    step_w: float | None
+
+
+def layer_steps(surface: Network, grad: np.ndarray,
+                step: np.ndarray | None) -> list[LayerStep]:
+    """Per layer of ``surface``: |∂L/∂W|, |∂L/∂b| of ``grad`` ``(P,)`` and |ΔW| of ``step``."""
+    out = []
+    for number, layer in enumerate(surface.layers, start=1):
+        out.append(LayerStep(
+            number, layer.fan_in, layer.fan_out,
+            math.hypot(*grad[layer.w].tolist()), math.hypot(*grad[layer.b].tolist()),
+            None if step is None else math.hypot(*step[layer.w].tolist())))
+    return out
+
+
+def finite_rows(rows: np.ndarray) -> np.ndarray:
+    """The rows of ``rows`` ``(T, P)`` whose every component is finite."""
+    return rows[np.all(np.isfinite(rows), axis=1)]
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ class PathDecimator:
         self._origin = np.zeros(2)
         self._cell = np.ones(2)
         self.coarsening = 0  # pass 2 compares cells 2^coarsening times larger
+        self._revision = 0
         self.reset()
 
     def reset(self) -> None:
@@ -62,6 +63,7 @@ class PathDecimator:
         self._clear()
 
     def _clear(self) -> None:
+        self._revision += 1
         self._done = 0  # rows examined
         self._seen = np.empty(0, dtype=np.int64)  # sorted (cell, cell) ids of drawn segments
         self._last_row_cell: int | None = None  # cell of the last examined row, None if NaN
@@ -91,6 +93,12 @@ class PathDecimator:
                     and np.array_equal(cell, self._cell))
 
     @property
+    def revision(self) -> int:
+        """Changes whenever the drawing :meth:`update` returns changes: rows examined without
+        a new segment (a path through cells already drawn) leave it, and the drawing, as is."""
+        return self._revision
+
+    @property
     def examined(self) -> int:
         """How many rows the last :meth:`update`'s drawing covers."""
         return self._covered
@@ -110,6 +118,8 @@ class PathDecimator:
         if n <= self.threshold:
             if self._done:
                 self.reset()
+            if n != self._covered:
+                self._revision += 1
             self._covered = n
             return points[:, 0], points[:, 1], "finite"
         if n < self._done:
@@ -148,6 +158,7 @@ class PathDecimator:
         if self._prev_open and not kept[n - 2]:
             self._prev_open = False  # the output no longer ends with a segment into _prev
         count = int(keep_point.sum())
+        self._revision += 1
         self._pts[:count] = pts[keep_point]
         self._conn[:count] = kept[keep_point]
         self._n = count
@@ -220,6 +231,7 @@ class PathDecimator:
         """Append the new segments as runs of a polyline with per-point connect flags."""
         if not new.any():
             return
+        self._revision += 1
         run_before = np.empty(new.size, dtype=bool)
         run_before[1:] = new[:-1]
         run_before[0] = self._prev_open

@@ -11,7 +11,7 @@ every frame carries its plan, and :func:`replay` rebuilds any earlier state from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 
 from gdsim.core.config import SHARED_FIELDS, RunConfig
@@ -68,19 +68,34 @@ def truncate(plan: Plan, step: int) -> Plan:
     return tuple(entry for entry in plan if entry[0] < step) or plan[:1]
 
 
-def replay(plan: Plan, steps: int) -> RecordedRun:
+REPLAY_CHUNK = 4096
+"""Updates :func:`replay` makes between two looks at its ``stop`` callback."""
+
+
+def replay(plan: Plan, steps: int, stop: Callable[[], bool] | None = None) -> RecordedRun:
     """A run rebuilt from ``plan`` and advanced by ``steps`` updates (fewer if every lane has
-    stopped); identical to the run that recorded the plan, row for row."""
+    stopped); identical to the run that recorded the plan, row for row.
+
+    ``stop`` is asked every :data:`REPLAY_CHUNK` updates; once it says True the replay ends
+    early (a window closing during a long undo)."""
     if not plan:
         raise ValueError("an empty plan: nothing to replay")
     run = RecordedRun(list(plan[0][1]))
+
+    def advance_to(target: int) -> bool:
+        while run.steps < target and run.running:
+            if stop is not None and stop():
+                return False
+            run.advance(min(REPLAY_CHUNK, target - run.steps))
+        return True
+
     for at, configs in plan[1:]:
         if at > steps:
             break
-        run.advance(at - run.steps)
+        if not advance_to(at):
+            return run
         if run.steps < at:  # every lane stopped before the change: it cannot have applied
             break
         run.update_configs(list(configs))
-    if steps > run.steps:
-        run.advance(steps - run.steps)
+    advance_to(steps)
     return run

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLayout,
-    QLineEdit,
     QSlider,
     QSpinBox,
     QWidget,
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from gdsim.app.model.formatting import fmt_number
 from gdsim.app.panels.choice_field import ChoiceField, IntsField
+from gdsim.app.panels.text_field import TextField
 from gdsim.core.params import ParamError, ParamSpec
 
 _INT_MAX = 2**31 - 1
@@ -284,48 +284,6 @@ class IntSpinBox(_RuleMixin, QSpinBox):
         self._step_to(self.value() + steps * self.singleStep())
 
 
-class TextField(QLineEdit):
-    """A text field for a ``text`` spec (a formula): the same rule — text the spec refuses is
-    reported and the previous value shown again.
-
-    Signals:
-        valueChanged(object): an accepted new value (Enter or focus out).
-        sigInvalid(str): typed text was refused.
-    """
-
-    valueChanged = Signal(object)
-    sigInvalid = Signal(str)
-
-    def __init__(self, spec: ParamSpec, owner: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rule = FieldRule(spec, owner)
-        self._value: Any = spec.default
-        self.setText(spec.format(spec.default))
-        self.setToolTip(spec_tooltip(spec))
-        self.editingFinished.connect(self._finished)
-
-    def value(self) -> Any:
-        return self._value
-
-    def setValue(self, value: Any) -> None:  # noqa: N802 - like the spin boxes
-        self._value = value
-        self.setText(self.rule.spec.format(value))
-
-    def _finished(self) -> None:
-        spec, text = self.rule.spec, self.text().strip()
-        if text == spec.format(self._value):
-            return
-        try:
-            value = spec.validate(text, self.rule.owner)
-        except ParamError:
-            self.sigInvalid.emit(f"{self.rule.subject()} must be {spec.interval()} (got "
-                                 f"{text!r}); kept {spec.format(self._value)}")
-            self.setText(spec.format(self._value))
-            return
-        self.setValue(value)
-        self.valueChanged.emit(value)
-
-
 class LogSlider(QSlider):
     """A horizontal slider over ``[low, high]`` on a logarithmic scale.
 
@@ -378,7 +336,7 @@ def tip_label(text: str, tip: str) -> QLabel:
 
 
 def make_control(spec: ParamSpec, owner: str) -> QWidget:
-    """The control for one spec: a check box, an integer or a number spin box."""
+    """The control for one spec: a check box, an integer or a number spin box, a text field."""
     if spec.kind == "bool":
         widget: QWidget = QCheckBox()
         widget.setChecked(bool(spec.default))
@@ -511,7 +469,7 @@ class ParamForm(QWidget):
             control.toggled.connect(edited)
         else:
             control.valueChanged.connect(edited)  # type: ignore[attr-defined]
-        if isinstance(control, (_RuleMixin, TextField, ChoiceField, IntsField)):
+        if isinstance(control, (_RuleMixin, ChoiceField, IntsField, TextField)):
             control.sigInvalid.connect(self.sigInvalid)
 
     def set_values(self, values: Mapping[str, Any]) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from gdsim.app.panels.controls import IntSpinBox, NumberSpinBox, ParamForm, set_control_value
 from gdsim.core.config import FIELD_LABELS, RunConfig
 from gdsim.core.params import ParamSpec
-from gdsim.core.surfaces import SURFACES
+from gdsim.core.surfaces import SURFACES, Surface
 
 _SEED_TIP = "Seeds the data set, the examples' noise and the order of the mini-batches."
 _START_TIP = "Where the run starts, θ₀ (or click the contour map)."
@@ -97,9 +97,12 @@ class SurfacePanel(QWidget):
         self.seed_spin.sigInvalid.connect(self.sigInvalid)
         self._dim = 2
 
-    def set_config(self, config: RunConfig) -> None:
-        """Show ``config``'s shared fields without emitting edits."""
+    def set_config(self, config: RunConfig, surface: Surface | None = None) -> None:
+        """Show ``config``'s shared fields without emitting edits (``surface``: the surface
+        built from it, whose θ names and default start may depend on its parameters)."""
         cls = SURFACES[config.surface]
+        names = (surface.param_names if surface is not None
+                 else cls.param_names_for(config.surface_params))
         combo = self.surface_combo
         combo.blockSignals(True)
         combo.setCurrentIndex(combo.findData(config.surface))
@@ -109,8 +112,8 @@ class SurfacePanel(QWidget):
         self.params.set_specs(cls.specs, cls.title)
         values = {s.name: s.default for s in cls.specs} | dict(config.surface_params)
         self.params.set_values(values)
-        self._dim = len(cls.param_names_for(config.surface_params))
-        start = config.start or cls.default_start
+        self._dim = len(names)
+        start = config.start or (surface or cls).default_start
         editable = self._dim <= len(self.start_spins)  # a network's weights: no boxes
         self.start_note.setVisible(not editable)
         self.start_default.setVisible(editable)
@@ -119,8 +122,8 @@ class SurfacePanel(QWidget):
             label.setVisible(visible)
             spin.setVisible(visible)
             if visible:
-                label.setText(cls.param_names[i])
-                spin.rule.label = f"{FIELD_LABELS['start']} {cls.param_names[i]}"
+                label.setText(names[i])
+                spin.rule.label = f"{FIELD_LABELS['start']} {names[i]}"
                 set_control_value(spin, start[i])
         set_control_value(self.seed_spin, config.seed)
 

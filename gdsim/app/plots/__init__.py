@@ -6,8 +6,10 @@
 * :class:`DataView` — the data set and the model's prediction (data-driven surfaces);
 * :class:`StepInspector` — the numbers of the selected lane's last step.
 
-Each takes ``set_lanes(labels)`` and then ``update_history(history)`` for every new frame
-(:class:`~gdsim.app.model.history.History`); none computes anything beyond drawing.
+Each follows the small protocol of :mod:`gdsim.app.plots.protocol`: ``update_history(history)``
+for every redraw (:class:`~gdsim.app.model.history.History`: the record, or its prefix up to the
+timeline's cursor), and as needed ``set_lanes(labels)``, ``set_selected_lane(i)``,
+``set_surface(surface)``; none computes anything beyond drawing.
 """
 
 from gdsim.app.plots.data_view import DataView

@@ -21,7 +21,7 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 LABEL_SPACING_PX = 34  # a vertical axis labels at most one tick per this many pixels
 LABEL_SPACING_X_PX = 60  # a horizontal one per this many (labels are wider than tall)
 LABEL_MARGIN_PX = 7  # no label on a vertical axis's tick closer than this to its end
-LABEL_MARGIN_X_PX = 16  # ... on a horizontal one
+LABEL_MARGIN_X_PX = 8  # ... on a horizontal one (its labels get room beyond the ends)
 LINEAR_LARGEST_PLAIN = 5  # linear axes write numbers below 10⁶ in full (steps: 250000)
 MAX_SIGNIFICANT_DIGITS = 4  # tick labels: as many digits as the tick spacing needs, up to this
 MAX_READBACK_DIGITS = 12  # ... or more, up to this, when a label would not read back as its value
@@ -74,12 +74,14 @@ def _fewer_than_two(low: float, high: float, step: float) -> bool:
 
 
 def _thin(values: list[float], count: int) -> list[float]:
-    """At most ``max(count, 2)`` of ``values``, evenly spread, the first and last included."""
+    """At most about ``max(count, 2)`` of ``values``: every k-th from the first, so the
+    labels keep a regular spacing (0, 4, 8 of 0, 2, …, 10)."""
     count = max(count, 2)
     if len(values) <= count:
         return values
-    picks = sorted({round(i * (len(values) - 1) / (count - 1)) for i in range(count)})
-    return [values[i] for i in picks]
+    stride = -(-len(values) // count)
+    kept = values[::stride]
+    return kept if len(kept) >= 2 else [values[0], values[-1]]
 
 
 def _smaller_step(step: float) -> float:
@@ -123,7 +125,7 @@ class NumberAxis(pg.AxisItem):
         that sticks out of the axis, so ticks this close to an end go unlabelled."""
         margin_px = LABEL_MARGIN_PX if self.orientation in ("left", "right") \
             else LABEL_MARGIN_X_PX
-        margin = min(margin_px / max(size, 1.0), 0.25) * (high - low)
+        margin = min(margin_px / max(size, 1.0), 0.1) * (high - low)
         return low + margin, high - margin
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803

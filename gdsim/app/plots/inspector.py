@@ -14,7 +14,6 @@ diverged or step limit.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from gdsim.app import style
 from gdsim.app.model.formatting import DASH, fmt_number, fmt_optional, fmt_vector, safe_norm
 from gdsim.app.model.history import History
+from gdsim.app.model.network_stats import layer_steps
 from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.core.surfaces.network import Network
 
@@ -102,6 +102,7 @@ class StepInspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("step_inspector")
+        self._network: Network | None = None  # its layers get a row each
         self.header = QLabel("No run yet")
         self.header.setObjectName("step_inspector_header")
         self.header.setWordWrap(True)
@@ -218,7 +219,7 @@ class StepInspector(QWidget):
     # --- input ------------------------------------------------------------------------------
     def set_surface(self, surface: object) -> None:
         """A network's layers get a row each (|∂L/∂W|, |∂L/∂b| and the step's size)."""
-        self._layers = getattr(surface, "layers", None) if isinstance(surface, Network) else None
+        self._network = surface if isinstance(surface, Network) else None
 
     def set_selected_lane(self, lane: int) -> None:
         self.selected_lane = int(lane)
@@ -263,21 +264,19 @@ class StepInspector(QWidget):
 
     def _layer_rows(self, snap: StepSnapshot) -> list[tuple[str, str, str, str, str]]:
         """For a network: per layer ℓ, |∂L/∂W_ℓ|, |∂L/∂b_ℓ| of the gradient the step used and
-        the size of the step in that layer, |ΔW_ℓ|."""
-        layers = getattr(self, "_layers", None)
+        the size of the step in that layer's weights, |ΔW_ℓ|."""
         grad = snap.used_grad if snap.used_grad is not None else snap.grad
-        if not layers or grad is None:
+        if self._network is None or grad is None:
             return []
-        step = snap.delta_theta
         rows = []
-        for number, layer in enumerate(layers, start=1):
-            gw, gb = math.hypot(*grad[layer.w].tolist()), math.hypot(*grad[layer.b].tolist())
-            dw = DASH if step is None else fmt_number(math.hypot(*step[layer.w].tolist()))
-            text = f"|∇W| {fmt_number(gw)}, |∇b| {fmt_number(gb)}, |ΔW| {dw}"
-            rows.append((f"layer{number}", f"layer {number}", text, text,
-                         f"Layer {number} ({layer.fan_in}→{layer.fan_out} units): the norms "
-                         "of the gradient the step used, for its weights and its biases, and "
-                         "how far the step moved its weights. Vanishing gradients show as "
+        for layer in layer_steps(self._network, grad, snap.delta_theta):
+            dw = DASH if layer.step_w is None else fmt_number(layer.step_w)
+            text = (f"|∇W| {fmt_number(layer.grad_w)}, |∇b| {fmt_number(layer.grad_b)}, "
+                    f"|ΔW| {dw}")
+            rows.append((f"layer{layer.number}", f"layer {layer.number}", text, text,
+                         f"Layer {layer.number} ({layer.fan_in}→{layer.fan_out} units): the "
+                         "norms of the gradient the step used, for its weights and its biases, "
+                         "and how far the step moved its weights. Vanishing gradients show as "
                          "norms far smaller in the early layers than in the last."))
         return rows
 

@@ -39,7 +39,7 @@ Z_START = 15
 Z_CURRENT = 40  # above the visual aids (30): the arrows start and end at this marker
 CLIP_SPANS = 1e4  # display coordinates are clipped to the view centre ± this many view spans
 CELLS_PER_SPAN = 1500  # decimation cells per visible view span (about a screen pixel)
-BLOCK = 1000  # rows per redraw of a path's frozen part; the live stroke has at most these
+BLOCK = 250  # rows per look at a path's frozen part; the live stroke has at most these
 FROZEN_POINTS = 3000  # the frozen stroke: raw up to this many rows, decimated to at most this
 PATH_POINT_BUDGET = FROZEN_POINTS + BLOCK
 """Points one lane hands its path items, at most (each item; the halo repeats the path)."""
@@ -266,7 +266,9 @@ class LanePaths:
             x, y, connect = lane.decimator.update(frozen, deadline)
             if lane.decimator.examined < len(frozen):
                 self._behind = True
-            key = (id(lane.decimator), lane.decimator.examined, frozen_rows, smooth)
+            # Only a new drawing is handed over: rows through cells already drawn change
+            # nothing, and the stroke keeps its cached pixmap.
+            key = (id(lane.decimator), lane.decimator.revision, smooth)
             if key != lane.drawn:
                 shown = self._display(np.stack([x, y], axis=1))
                 lane.frozen.set_data(shown[:, 0], shown[:, 1], connect, smooth)

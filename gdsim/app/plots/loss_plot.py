@@ -19,7 +19,10 @@ bucket. The curves ignore a ``PlotItem``'s downsampling and clip-to-view setting
 ``PlotItem.addItem`` would otherwise impose on them).
 
 After new data the three x-linked plots settle their auto-ranges at once, before painting:
-otherwise each paint moves the linked plots' ranges and schedules another paint.
+otherwise each paint moves the linked plots' ranges and schedules another paint. The
+auto-ranges move seldom (:class:`_SteadyViewBox`): a range that must grow grows ahead of the
+data, and is kept while the data fill enough of it — a new range re-lays out an axis's ticks
+and grid (about 5 ms per axis), which every frame of a long run would otherwise pay six times.
 """
 
 from __future__ import annotations
@@ -31,7 +34,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gdsim.app import style
 from gdsim.app.model.formatting import fmt_number
@@ -48,8 +58,15 @@ LEGEND_GAP = 8  # pixels between the legend's band and the curves below it
 LEGEND_SHARE = 0.4  # the legend (in columns if need be) takes at most this share of the panel
 MIN_STEPS_SHOWN = 10  # the step axis spans at least 0 … this
 START_DOT_SIZE = 7  # pixels: the start point (step 0) of every lane, on every panel
-CURVE_POINTS = 2000
-"""Rows drawn as they are; beyond, buckets of 2^k rows (≤ CURVE_POINTS buckets, 2 points each)."""
+CURVE_POINTS = 1000
+"""Rows drawn as they are; beyond, buckets of 2^k rows (≤ CURVE_POINTS buckets, 2 points each:
+a bucket's envelope about every pixel of a wide plot)."""
+RANGE_LEAD = 0.25
+"""An auto-range that must grow grows this fraction of the data's span beyond the data."""
+RANGE_FILL = 0.5
+"""An auto-range is kept while the data span at least this fraction of it."""
+RANGE_SLACK = 0.03
+"""... and while the data's bounds are within it, give or take this fraction of it."""
 
 
 def decimation_factor(rows: int) -> int:
@@ -58,6 +75,54 @@ def decimation_factor(rows: int) -> int:
     if rows <= CURVE_POINTS:
         return 1
     return 1 << math.ceil(math.log2(rows / CURVE_POINTS))
+
+
+def _without_flat_interiors(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same polyline without the inner points of runs of equal ``y`` (a constant rate is
+    two points, not one per bucket: wide pens cost about a microsecond per point)."""
+    if len(y) < 3:
+        return x, y
+    keep = np.ones(len(y), dtype=bool)
+    keep[1:-1] = (y[1:-1] != y[:-2]) | (y[1:-1] != y[2:])
+    return x[keep], y[keep]
+
+
+class _SteadyViewBox(pg.ViewBox):
+    """A view box whose auto-range moves seldom: the data bounds it reports grow ahead of the
+    data (:data:`RANGE_LEAD`) and stay while the data are inside and fill at least
+    :data:`RANGE_FILL` of them. The range always covers the data."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[tuple[float, float] | None] = [None, None]
+
+    def release(self) -> None:
+        """Forget the held ranges (the data's coordinates changed, e.g. log scale)."""
+        self._held = [None, None]
+
+    def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # noqa: N802, ANN001, ANN201
+        bounds = super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
+        if items is not None or any(r is not None for r in orthoRange):
+            return bounds
+        for ax in (0, 1):
+            if bounds[ax] is None:
+                self._held[ax] = None
+                continue
+            lo, hi = (float(v) for v in bounds[ax])
+            held = self._held[ax]
+            if held is not None:
+                # The bounds include the pens' widths in data units, which follow the range:
+                # a small slack keeps that from moving the range.
+                slack = RANGE_SLACK * (held[1] - held[0])
+                low, high = lo < held[0] - slack, hi > held[1] + slack
+                if not (low or high) and hi - lo >= RANGE_FILL * (held[1] - held[0]):
+                    bounds[ax] = list(held)
+                    continue
+                lead = RANGE_LEAD * (hi - lo)
+                lo, hi = (lo - lead if low else lo), (hi + lead if high else hi)
+            self._held[ax] = (lo, hi)
+            bounds[ax] = [lo, hi]
+        return bounds
 
 
 def _axes() -> dict[str, NumberAxis]:
@@ -238,11 +303,11 @@ class LossPlot(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(style.BACKGROUND)
         self.plot_item: pg.PlotItem = self.graphics.addPlot(
-            row=0, col=0, axisItems=_axes())
+            row=0, col=0, axisItems=_axes(), viewBox=_SteadyViewBox())
         self.grad_plot: pg.PlotItem = self.graphics.addPlot(
-            row=1, col=0, axisItems=_axes())
+            row=1, col=0, axisItems=_axes(), viewBox=_SteadyViewBox())
         self.lr_plot: pg.PlotItem = self.graphics.addPlot(
-            row=2, col=0, axisItems=_axes())
+            row=2, col=0, axisItems=_axes(), viewBox=_SteadyViewBox())
         grid = self.graphics.ci.layout
         for row, stretch in enumerate((3, 1, 1)):
             grid.setRowStretchFactor(row, stretch)
@@ -251,6 +316,11 @@ class LossPlot(QWidget):
             style.style_plot(plot)
             plot.hideButtons()
             plot.getAxis("left").setWidth(62)
+            for side in ("left", "bottom"):
+                # A grid axis covers its plot, so every new curve point repainted it (its
+                # ticks, labels and grid lines); cached, it is repainted only when its range
+                # changes, which the steady auto-ranges make rare.
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         for plot in (self.grad_plot, self.lr_plot):
             plot.setXLink(self.plot_item)
         for plot in (self.plot_item, self.grad_plot):
@@ -357,6 +427,7 @@ class LossPlot(QWidget):
             self.log_y_check.setChecked(on)  # emits toggled -> comes back here
             return
         self.plot_item.setLogMode(y=on)
+        self.plot_item.getViewBox().release()
         self._update_loss_label()
         self._redraw()
         self.plot_item.enableAutoRange()
@@ -492,7 +563,7 @@ class LossPlot(QWidget):
                     lane.batch_loss.setData(np.empty(0), np.empty(0))
                 lane.grad_norm.setData(*shown("grad_norm", norms[:rows, i]))
                 x, rates = shown("lr", history.lr[:rows, i])
-                lane.lr.setData(x, rates)
+                lane.lr.setData(*_without_flat_interiors(x, rates))
                 self._show_start(lane, history, i, norms, offset)
                 rates = rates[np.isfinite(rates) & (rates > 0)]
             if rates.size:

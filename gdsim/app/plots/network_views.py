@@ -5,7 +5,7 @@
   mini-batch ringed; for regression (``wave``) the points and each run's fitted curve.
 * :class:`LandscapeView` — a 2-D slice of the loss through weight space around the path
   (:mod:`gdsim.core.landscape`): spanned by the first two principal components of the recorded
-  trajectory or by two filter-normalised random directions, centred on the current or the final
+  trajectory or by two filter-normalised random directions, centred on the current or the start
   θ, every run's trajectory projected onto it. Computed off the GUI thread on demand (Recompute)
   or every N steps, with a progress bar; the view says plainly that a slice is not the surface.
 * :class:`TrainingPlot` — per-layer gradient norms over the steps (vanishing or exploding
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -36,23 +36,23 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app import style
-from gdsim.app.model.network_stats import AccuracyTrack, decision_grid, input_box, layer_norms
-from gdsim.app.plots.axes import NumberAxis
-from gdsim.core.landscape import (
-    Cancelled,
-    Plane,
-    Slice,
-    extent_for,
-    filter_normalized_directions,
-    loss_slice,
-    network_filters,
-    pca_directions,
+from gdsim.app.model.network_stats import (
+    accuracy_cache,
+    decision_grid,
+    finite_rows,
+    input_box,
+    layer_norm_cache,
 )
+from gdsim.app.plots.axes import NumberAxis
+from gdsim.core.landscape import Cancelled, Slice, extent_for, loss_slice, plane_for, subsample
 from gdsim.core.surfaces.network import Network
 
 CLASS_COLORS = ("#0072B2", "#E69F00")  # class 0 blue, class 1 orange (Okabe–Ito)
 CLASS_SYMBOLS = ("o", "t")  # and distinct shapes, for greyscale
 SLICE_RESOLUTION = 41
+PATH_POINTS = 2000  # a projected path shows at most this many of its rows
+LAYER_DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
+                Qt.PenStyle.DashDotLine)
 AUTO_EVERY = 100  # steps between automatic recomputations of the slice, by default
 FIRST_SLICE_ROWS = 20  # the first slice waits for a path this long (or for the run to stop)
 LANDSCAPE_NOTE = ("A 2-D slice through {dim}-dimensional weight space: the loss along two "
@@ -75,9 +75,8 @@ def _lane_theta(history: Any, lane: int) -> np.ndarray | None:
     """The lane's last finite θ in the history, ``(P,)``, or ``None``."""
     if history is None or history.length == 0 or lane >= history.runs:
         return None
-    rows = history.theta[: history.lane_rows(lane), lane]
-    finite = np.flatnonzero(np.all(np.isfinite(rows), axis=1))
-    return rows[finite[-1]] if len(finite) else None
+    rows = finite_rows(history.theta[: history.lane_rows(lane), lane])
+    return rows[-1] if len(rows) else None
 
 
 class DecisionMap(pg.PlotWidget):
@@ -170,36 +169,44 @@ class DecisionMap(pg.PlotWidget):
 
 
 class SliceWorker(QObject):
-    """Computes a loss slice in its own thread; ``progress(fraction)``, then ``done(slice)``
-    or ``failed(message)``. :meth:`cancel` is safe to call from any thread."""
+    """Builds a plane and computes its loss slice in its own thread.
 
-    progress = Signal(float)
-    done = Signal(object)
-    failed = Signal(str)
+    ``progress(token, fraction)``, then ``done(token, slice)`` or ``failed(token, message)``:
+    exactly one of the two for every request. ``token`` is the request's number, so that a
+    result that arrives after the surface changed is recognised and dropped. :meth:`cancel`
+    is safe to call from any thread (it ends the request being computed).
+    """
+
+    progress = Signal(int, float)
+    done = Signal(int, object)
+    failed = Signal(int, str)
 
     def __init__(self) -> None:
         super().__init__()
-        self._cancel = False
+        self.cancelled_below = 0  # requests with a smaller token are cancelled
 
-    def cancel(self) -> None:
-        self._cancel = True
+    def cancel(self, below: int) -> None:
+        self.cancelled_below = below
 
-    @Slot(object, object, float, int)
-    def compute(self, surface: Network, plane: Plane, half_width: float, resolution: int) -> None:
-        self._cancel = False
-
+    @Slot(int, object, object, object, str, str, int)
+    def compute(self, token: int, surface: Network, path: np.ndarray, paths: np.ndarray,
+                kind: str, centre: str, resolution: int) -> None:
         def report(fraction: float) -> bool:
-            self.progress.emit(fraction)
-            return not self._cancel
+            self.progress.emit(token, fraction)
+            return token >= self.cancelled_below
 
         try:
-            result = loss_slice(surface, plane, half_width, resolution, progress=report)
+            if token < self.cancelled_below:
+                raise Cancelled("cancelled before it started")
+            plane = plane_for(surface, path, path[-1] if centre == "current" else path[0], kind)
+            result = loss_slice(surface, plane, extent_for(plane, paths), resolution,
+                                progress=report)
         except Cancelled:
-            self.failed.emit("Landscape cancelled")
-        except (ValueError, FloatingPointError, MemoryError) as exc:
-            self.failed.emit(f"Landscape failed: {exc}")
+            self.failed.emit(token, "")
+        except Exception as exc:  # noqa: BLE001 - any failure must free the view
+            self.failed.emit(token, f"The loss landscape could not be computed: {exc}")
         else:
-            self.done.emit(result)
+            self.done.emit(token, result)
 
 
 class LandscapeView(QWidget):
@@ -213,7 +220,7 @@ class LandscapeView(QWidget):
         slice: the slice shown, or ``None`` before the first computation.
     """
 
-    request = Signal(object, object, float, int)
+    request = Signal(int, object, object, object, str, str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -276,7 +283,9 @@ class LandscapeView(QWidget):
         layout.addWidget(self.note)
         self.slice: Slice | None = None
         self.busy = False
+        self._token = 0  # the newest request; older results are dropped
         self._last_auto = 0
+        self._generation: int | None = None
         self._surface: Network | None = None
         self._thread = QThread(self)
         self._thread.setObjectName("landscape_thread")
@@ -297,54 +306,82 @@ class LandscapeView(QWidget):
     message = Signal(str)
 
     def shutdown(self) -> None:
-        """Stop the computation thread (the window calls this when it closes)."""
-        self._worker.cancel()
+        """Cancel any computation and stop the thread (the window calls this on closing)."""
+        self._token += 1
+        self._worker.cancel(self._token)
         self._thread.quit()
-        self._thread.wait(2000)
+        self._thread.wait()
+
+    def forget(self) -> None:
+        """Drop the slice and any computation under way (another surface, or a new run)."""
+        self._token += 1
+        self._worker.cancel(self._token)
+        self.busy = False
+        self.slice = None
+        self._last_auto = 0
+        self.image.clear()
+        for item in (*self.paths, *self.currents):
+            item.setData([], [])
+        self.progress.setVisible(False)
+        self.recompute_button.setEnabled(True)
 
     def set_surface(self, surface: Network) -> None:
         self._surface = surface
-        self.slice = None
-        self.image.clear()
+        self._generation = None
+        self.forget()
         self.note.setText(LANDSCAPE_NOTE.format(dim=surface.dim))
 
+    def follow(self, history: Any) -> None:
+        """A new live run (reset, undo, new settings) starts its landscape afresh; a rewound
+        prefix of the same record keeps it."""
+        if history is not None and history.generation >= 0:
+            if self._generation is not None and history.generation != self._generation:
+                self.forget()
+            self._generation = history.generation
+
     def compute(self, history: Any, selected: int) -> bool:
-        """Start a slice around ``selected``'s path in ``history``; False if busy or no path."""
+        """Start a slice around ``selected``'s path in ``history``; False if busy or no path.
+
+        The plane is built and the grid evaluated in the worker thread; only the rows are
+        gathered here (every run's path, to size the grid so all of them fit).
+        """
         surface = self._surface
-        if surface is None or self.busy or history is None or history.length == 0:
+        if (surface is None or self.busy or history is None or history.length == 0
+                or history.dim != surface.dim):
             return False
-        rows = history.theta[: history.lane_rows(selected), selected]
-        rows = rows[np.all(np.isfinite(rows), axis=1)]
-        if len(rows) == 0:
+        path = finite_rows(history.theta[: history.lane_rows(selected), selected])
+        if len(path) == 0:
             return False
-        centre = rows[-1] if self.centre_combo.currentData() == "current" else rows[0]
-        if self.directions_combo.currentData() == "pca" and len(rows) >= 3:
-            plane = pca_directions(rows, centre)
-        else:
-            filters, biases = network_filters(surface)
-            plane = filter_normalized_directions(centre, filters, biases,
-                                                 np.random.default_rng(surface.seed))
-        every = [history.theta[: history.lane_rows(i), i] for i in range(history.runs)]
-        paths = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in every])
-        half = extent_for(plane, paths)
+        paths = np.concatenate([finite_rows(history.theta[: history.lane_rows(i), i])
+                                for i in range(history.runs)])
         self.busy = True
+        self._token += 1
         self._last_auto = history.length
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.recompute_button.setEnabled(False)
-        self.request.emit(surface, plane, half, SLICE_RESOLUTION)
+        self.request.emit(self._token, surface, path.copy(), subsample(paths, 4 * PATH_POINTS),
+                          self.directions_combo.currentData(), self.centre_combo.currentData(),
+                          SLICE_RESOLUTION)
         return True
 
     def maybe_auto(self, history: Any, selected: int) -> None:
-        """Recompute if the user asked for every N steps and N more have arrived."""
+        """Recompute if the user asked for every N steps and N more have arrived, or if the
+        path has left the slice's grid."""
+        if history is None or self.busy:
+            return
         every = self.every_spin.value()
-        if every and history is not None and history.length - self._last_auto >= every:
+        new = history.length - self._last_auto
+        if (every and new >= every) or (new >= FIRST_SLICE_ROWS and self._path_outside):
             self.compute(history, selected)
 
-    def _on_progress(self, fraction: float) -> None:
-        self.progress.setValue(round(100 * fraction))
+    def _on_progress(self, token: int, fraction: float) -> None:
+        if token == self._token:
+            self.progress.setValue(round(100 * fraction))
 
-    def _on_done(self, result: Slice) -> None:
+    def _on_done(self, token: int, result: Slice) -> None:
+        if token != self._token:
+            return  # the surface or the run changed while it was computed
         self.busy = False
         self.progress.setVisible(False)
         self.recompute_button.setEnabled(True)
@@ -368,15 +405,22 @@ class LandscapeView(QWidget):
 
     slice_ready = Signal()
 
-    def _on_failed(self, text: str) -> None:
+    def _on_failed(self, token: int, text: str) -> None:
+        if token != self._token:
+            return
         self.busy = False
         self.progress.setVisible(False)
         self.recompute_button.setEnabled(True)
-        self.message.emit(text)
+        if text:
+            self.message.emit(text)
+
+    _path_outside = False
 
     def show_paths(self, history: Any, selected: int) -> None:
         """Every run's trajectory projected onto the slice's plane, and its current point."""
-        if self.slice is None or history is None or history.length == 0:
+        self._path_outside = False
+        if (self.slice is None or history is None or history.length == 0
+                or len(self.slice.plane.centre) != history.dim):
             for item in (*self.paths, *self.currents):
                 item.setData([], [])
             return
@@ -391,15 +435,12 @@ class LandscapeView(QWidget):
                 path.setData([], [])
                 marker.setData([], [])
                 continue
-            rows = history.theta[: history.lane_rows(i), i]
-            rows = rows[np.all(np.isfinite(rows), axis=1)]
+            rows = finite_rows(history.theta[: history.lane_rows(i), i])
             if len(rows) == 0:
                 continue
-            step = max(1, len(rows) // 2000)  # a long path: every k-th row, and the last
-            shown = rows[::step]
-            if (len(rows) - 1) % step:
-                shown = np.concatenate([shown, rows[-1:]])
-            coords = self.slice.plane.project(shown)
+            coords = self.slice.plane.project(subsample(rows, PATH_POINTS))
+            reach = self.slice.alpha[-1]
+            self._path_outside |= bool(np.max(np.abs(coords)) > 1.05 * reach)
             path.setData(coords[:, 0], coords[:, 1])
             path.setZValue(2 + (i == selected))
             marker.setData(coords[-1:, 0], coords[-1:, 1])
@@ -431,8 +472,9 @@ class TrainingPlot(pg.GraphicsLayoutWidget):
         style.set_axis_label(self.norms, "bottom", "step")
         self.norm_curves: dict[str, pg.PlotDataItem] = {}
         self.accuracy_curve = self.accuracy.plot(pen=pg.mkPen(style.lane_color(0), width=2))
-        self._track = AccuracyTrack()
         self._surface: Network | None = None
+        self._norms: Any = None
+        self._accuracy: Any = None
 
     def set_surface(self, surface: Network) -> None:
         self._surface = surface
@@ -441,10 +483,11 @@ class TrainingPlot(pg.GraphicsLayoutWidget):
         self.norms_legend.clear()
         self.norm_curves = {}
         for number in range(1, len(surface.layers) + 1):
-            pen = pg.mkPen(style.lane_color(number - 1), width=2)
-            self.norm_curves[f"W{number}"] = self.norms.plot(pen=pen, name=f"layer {number}")
+            # Layers are not runs: one dark colour, a dash pattern per layer (not lane colours).
+            pen = pg.mkPen(style.FOREGROUND, width=1.8, style=LAYER_DASHES[(number - 1) % 4])
+            self.norm_curves[f"W{number}"] = self.norms.plot(pen=pen, name=f"W{number}")
         self.accuracy.setVisible(surface.classification)
-        self._track = AccuracyTrack()
+        self._lane = -1
 
     def show_history(self, history: Any, selected: int) -> None:
         surface = self._surface
@@ -452,21 +495,29 @@ class TrainingPlot(pg.GraphicsLayoutWidget):
             return
         rows = history.lane_rows(selected)
         steps = np.arange(rows)
-        norms = layer_norms(surface, history.grad[:rows, selected])
-        for name, curve in self.norm_curves.items():
-            values = norms[name]
+        if self._lane != selected:
+            self._lane = selected
+            self._norms = layer_norm_cache(surface)
+            self._accuracy = accuracy_cache(surface) if surface.classification else None
+        norms = self._norms.update(history.grad[:rows, selected])  # (T, 2L): W1, b1, W2, …
+        for k, curve in enumerate(self.norm_curves.values()):
+            values = norms[:, 2 * k]
             good = np.isfinite(values) & (values > 0)
             curve.setData(steps[good], values[good])
-        if surface.classification:
-            key = (history.generation, selected)
-            acc = self._track.update(surface, key, history.theta[:rows, selected])
+        if self._accuracy is not None:
+            acc = self._accuracy.update(history.theta[:rows, selected])
             good = np.isfinite(acc)
             pen = pg.mkPen(style.lane_color(selected), width=2)
             self.accuracy_curve.setPen(pen)
             self.accuracy_curve.setData(steps[good], acc[good])
 
+    _lane = -1
+
     def accuracy_now(self) -> float | None:
-        values = self._track.values
+        """The selected run's accuracy at the last row drawn (``None`` before any)."""
+        values = self._accuracy.values if self._accuracy is not None else None
+        if values is None:
+            return None
         good = values[np.isfinite(values)]
         return float(good[-1]) if len(good) else None
 
@@ -499,7 +550,7 @@ class NetworkView(QWidget):
                                                                              self.selected))
 
     def shutdown(self) -> None:
-        """Stop the landscape's thread (the window calls this when it closes)."""
+        """Stop the landscape's thread (the window calls it for every plot when it closes)."""
         self.landscape.shutdown()
 
     def set_surface(self, surface: object) -> None:
@@ -524,6 +575,7 @@ class NetworkView(QWidget):
         surface = self.surface
         if surface is None or history is None or history.dim != surface.dim:
             return
+        self.landscape.follow(history)
         selected = min(self.selected, max(0, history.runs - 1))
         thetas = [_lane_theta(history, i) for i in range(history.runs)]
         last_batch = None

@@ -11,7 +11,8 @@ Optional methods (called when the plot has them):
 
 * ``set_lanes(labels: list[str])`` — one lane per run, in lane-colour order;
 * ``set_selected_lane(lane: int)`` — the run the side panels edit (the aids follow it);
-* ``set_surface(surface: Surface | None)`` — the surface changed (its map, its data).
+* ``set_surface(surface: Surface | None)`` — the surface changed (its map, its data);
+* ``shutdown()`` — the window is closing: stop any thread the plot owns (and wait for it).
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from typing import Any, Protocol, runtime_checkable
 
 from gdsim.app.model.history import History
 
-OPTIONAL_METHODS = ("set_lanes", "set_selected_lane", "set_surface")
+OPTIONAL_METHODS = ("set_lanes", "set_selected_lane", "set_surface", "shutdown")
 
 
 @runtime_checkable
 class PlotView(Protocol):
     """The one method every registered plot has."""
 
-    def update_history(self, history: History) -> None:
+    def update_history(self, history: History | None) -> None:
         """Draw ``history`` (the rows to show: a whole record or a rewound prefix)."""
 
 

@@ -7,13 +7,15 @@ from typing import Any
 
 from gdsim.core.surfaces.analytic import ANALYTIC_SURFACES
 from gdsim.core.surfaces.base import AnalyticSurface, CriticalPoint, DataSurface, Surface
+from gdsim.core.surfaces.custom import CustomSurface
 from gdsim.core.surfaces.data import DATA_SURFACES
 from gdsim.core.surfaces.network import NETWORK_SURFACES
 from gdsim.core.surfaces.one_d import ONE_D_SURFACES
 
 SURFACES: dict[str, type[Surface]] = {
     cls.name: cls
-    for cls in (*ANALYTIC_SURFACES, *ONE_D_SURFACES, *DATA_SURFACES, *NETWORK_SURFACES)
+    for cls in (*ANALYTIC_SURFACES, *ONE_D_SURFACES, *DATA_SURFACES, *NETWORK_SURFACES,
+                CustomSurface)
 }
 
 

@@ -16,12 +16,13 @@ Shapes: ``theta`` is ``(..., dim)``; losses are ``(...)``; gradients ``(..., dim
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from gdsim.core.datafile import check_labels_file, check_points_file, read_points
 from gdsim.core.optimizers import get_optimizer
 from gdsim.core.params import ParamSpec, resolve_params
 
@@ -83,7 +84,8 @@ class Surface(ABC):
 
     @classmethod
     def param_names_for(cls, params: Mapping[str, Any]) -> tuple[str, ...]:
-        """θ's component names for these surface parameters (a network's depend on them)."""
+        """θ's component names for these surface parameters (a network's and a custom
+        formula's depend on them)."""
         return cls.param_names
 
     @property
@@ -96,9 +98,13 @@ class Surface(ABC):
 
     @property
     def bound(self) -> float:
-        """|θ| (max norm) beyond which a run counts as diverged: 1000 view-box widths."""
-        width = max(hi - lo for lo, hi in self.view)
-        return 1000.0 * width
+        """|θ| beyond which a run counts as diverged: 1000 view-box widths."""
+        return self.bound_for(self.view)
+
+    @staticmethod
+    def bound_for(view: Sequence[tuple[float, float]]) -> float:
+        """The divergence bound of a view box: 1000 times its widest side."""
+        return 1000.0 * max(hi - lo for lo, hi in view)
 
     def default_lr(self, optimizer: str) -> float:
         """A learning rate for ``optimizer`` that makes the default run instructive.
@@ -206,18 +212,41 @@ class AnalyticSurface(Surface):
         return list(self.points)
 
 
+DATA_FILE = ParamSpec(
+    "data", "", "A CSV file of points (columns x and y) to fit instead of generated data; "
+    "empty = generate them.", kind="text", high=4096, check=check_points_file,
+)
+LABELS_FILE = ParamSpec(
+    "data", "", "A CSV file of points (columns x and y, y = 0 or 1) to classify instead of "
+    "generated data; empty = generate them.", kind="text", high=4096, check=check_labels_file,
+)
+
+
 class DataSurface(Surface):
-    """The mean loss of a small model over a synthetic, seeded data set.
+    """The mean loss of a small model over a data set: synthetic and seeded, or the user's.
 
     Subclasses set ``x``, ``y`` (arrays ``(N,)``) in :meth:`make_data` and implement the
-    per-example forward and backward pass in :meth:`example_loss_and_grad`.
+    per-example forward and backward pass in :meth:`example_loss_and_grad`. Every subclass
+    gets the parameter ``data`` (:data:`DATA_FILE`, or :data:`LABELS_FILE` when
+    ``binary_labels``): a CSV file of points used instead of :meth:`make_data`, in which case
+    ``n_examples`` becomes the number of points read.
     """
 
     data_driven: ClassVar[bool] = True
+    binary_labels: ClassVar[bool] = False  # targets are class labels 0/1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "specs" in cls.__dict__ and all(s.name != "data" for s in cls.specs):
+            cls.specs = (*cls.specs, LABELS_FILE if cls.binary_labels else DATA_FILE)
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
         super().__init__(seed, **params)
-        self.x, self.y = self.make_data(self.rng())
+        if self.params.get("data"):
+            self.x, self.y = read_points(self.params["data"], binary=self.binary_labels)
+            self.params["n_examples"] = len(self.x)
+        else:
+            self.x, self.y = self.make_data(self.rng())
 
     @abstractmethod
     def make_data(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

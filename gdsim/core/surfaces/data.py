@@ -267,6 +267,7 @@ class LogisticRegression(DataSurface):
     )
     view = ((-2.0, 5.0), (-4.0, 3.0))
     default_start = (-1.5, 2.5)
+    binary_labels = True  # a data file's y must be 0 or 1
     # The curvature is at most 0.25·(mean x² + 1) ≈ 1 (at w = 0) and ≈ 0.75 over the view, so
     # gd is stable up to η ≈ 2; at η = 1 it comes within 0.05 of the minimum in ~40 steps, the
     # others in 25–110 steps, Adadelta (slow start) in ~260. Momentum's η is kept low enough that

@@ -43,7 +43,7 @@ HIDDEN = ParamSpec(
 ACTIVATION = ParamSpec(
     "activation", "tanh", "The hidden units' activation φ: tanh, relu or sigmoid.",
     kind="choice", choices=("tanh", "relu", "sigmoid"), label="Activation φ")
-NETWORK_N = ParamSpec("n_examples", 200, "Number of data points N (1–5000).", kind="int",
+NETWORK_N = ParamSpec("n_examples", 200, "Number of data points N (2–5000).", kind="int",
                       low=2, high=5000, ui_high=1000, label="Examples N")
 NETWORK_NOISE = ParamSpec("noise", 0.1, "Standard deviation of the jitter added to the "
                           "inputs (classification) or targets (wave), 0–1.", low=0.0, high=1.0,

@@ -37,6 +37,7 @@ def is_compact(width: int) -> bool:
 def arrange(window: MainWindow, width: int | None = None) -> None:
     """Put the docks where a fresh window of ``width`` (default: its own) has them."""
     width = window.width() if width is None else width
+    window.setProperty("compact_layout", is_compact(width))
     left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
     horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
     w = window
@@ -118,6 +119,8 @@ class FirstShowArranger(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self._window and event.type() == QEvent.Type.Show:
             self._window.removeEventFilter(self)
-            if not getattr(self._window, "layout_restored", False):
-                arrange(self._window)
+            w = self._window
+            if not getattr(w, "layout_restored", False) and \
+                    w.property("compact_layout") != is_compact(w.width()):
+                arrange(w)  # the window's width class changed since it was built
         return False

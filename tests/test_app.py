@@ -121,7 +121,8 @@ def test_every_control_has_a_one_sentence_tooltip(window: MainWindow) -> None:
     for spec in OPTIMIZERS["adam"].specs:
         if spec.name != "lr":
             control = window.optimizer_panel.params.controls[spec.name]
-            assert control.toolTip() == spec.description
+            assert control.toolTip().startswith(spec.description)
+            assert control.toolTip().endswith(f"sessions: {spec.name}")  # the CLI's name
 
 
 # --- the seeds' example -------------------------------------------------------------------------

@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from gdsim.app.model.aids import VISUAL_AIDS
+from gdsim.app.panels.controls import IntSpinBox
+from gdsim.core.config import FIELD_LABELS
+from gdsim.core.params import ParamSpec
 
 
 class SpeedControl(QWidget):
@@ -85,14 +88,18 @@ class SpeedControl(QWidget):
         self.label.setText("max" if speed == 0 else f"{speed:g} steps/s")
 
 
-def make_step_limit_spin() -> QSpinBox:
-    """The step limit: every run stops after this many updates."""
-    spin = QSpinBox(objectName="step_limit_spin")
-    spin.setRange(0, 2**31 - 1)
+STEP_LIMIT_SPEC = ParamSpec("max_steps", 1000, "Step limit: every run stops after this many "
+                            "updates.", kind="int", low=0, high=2**31 - 1)
+
+
+def make_step_limit_spin() -> IntSpinBox:
+    """The step limit: every run stops after this many updates (the field rule of the
+    panels: a bad entry is refused with a message)."""
+    spin = IntSpinBox(STEP_LIMIT_SPEC, label=FIELD_LABELS["max_steps"])
+    spin.setObjectName("step_limit_spin")
     spin.setSingleStep(100)
-    spin.setKeyboardTracking(False)
     spin.setGroupSeparatorShown(True)
-    spin.setToolTip("Step limit: every run stops after this many updates.")
+    spin.setToolTip(STEP_LIMIT_SPEC.description)
     spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance("100,000,000") + 28)
     return spin
 

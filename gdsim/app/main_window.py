@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app import comfort, help_menu, layout
 from gdsim.app.actions import (
     SpeedControl,
     build_menus,
@@ -73,9 +74,6 @@ from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 from gdsim.core.surfaces import Surface, make_surface
 from gdsim.core.surfaces.network import Network
-
-LEFT_DOCK_WIDTH = 285
-RIGHT_DOCK_WIDTH = 330
 
 DISPLAY_INTERVAL_MS = 16
 """The display timer: at most ~60 redraws a second, fewer when a redraw is expensive."""
@@ -147,9 +145,13 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.documents = Documents(self, settings)
         self.model.subscribe(self)
+        help_menu.install(self)  # Help ▸ User Guide, Keyboard Shortcuts
+        self.view_options = comfort.ViewOptions(self, settings)  # dark theme, presentation
         self._connect()
         self._show_configs()
         self.default_layout()
+        self.layout_restored = False  # set when a remembered dock layout is restored
+        layout.FirstShowArranger(self)
         self.focus_rules = FocusRules(self, self.surface_view.plot_widget,
                                       revert=self._show_configs)
 
@@ -243,16 +245,9 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)
 
     def default_layout(self) -> None:
-        """Dock widths and heights, splitter proportions of a fresh window."""
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([self.surface_dock, self.runs_dock], [LEFT_DOCK_WIDTH,
-                                                               RIGHT_DOCK_WIDTH], horizontal)
-        self.resizeDocks([self.surface_dock, self.optimizer_dock, self.batch_dock],
-                         [240, 300, 130], vertical)
-        self.resizeDocks([self.runs_dock, self.schedule_dock, self.inspector_dock],
-                         [120, 150, 400], vertical)
-        self.central_splitter.setSizes([440, 290])
-        self.plots_splitter.setSizes([400, 300])
+        """Docks, their sizes and the splitters of a fresh window, for its width (see
+        :mod:`gdsim.app.layout`; done again when the window is first shown)."""
+        layout.arrange(self)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea,
               scroll: bool = True) -> QDockWidget:
@@ -321,8 +316,7 @@ class MainWindow(QMainWindow):
         sel = lambda: model.selected  # noqa: E731 - read at edit time
         edit = model.edit
         sp = self.surface_panel
-        sp.sigSurfaceChosen.connect(lambda name: edit(
-            lambda cs: edits.choose_surface(cs, name)))
+        sp.sigSurfaceChosen.connect(self._choose_surface)
         sp.sigParamEdited.connect(lambda name, value: edit(
             lambda cs: edits.set_param(cs, sel(), "surface_params", name, value)))
         sp.sigStartEdited.connect(self.set_start)
@@ -342,7 +336,7 @@ class MainWindow(QMainWindow):
             lambda cs: edits.choose_schedule(cs, sel(), name)))
         sc.sigParamEdited.connect(lambda name, value: edit(
             lambda cs: edits.set_param(cs, sel(), "schedule_params", name, value)))
-        for panel in (sp, op, sc):
+        for panel in (sp, op, sc, self.batch_panel, self.step_limit_spin):
             panel.sigInvalid.connect(lambda text: self.show_message(text, error=True))
         rp = self.runs_panel
         rp.sigSelected.connect(self.select_run)
@@ -499,6 +493,15 @@ class MainWindow(QMainWindow):
             self.action_redo.setEnabled(self.model.can_redo)
         elif kind == m.MESSAGE:
             self.show_message(change.text, error=change.error)
+
+    def _choose_surface(self, name: str) -> None:
+        """A new surface for every run; the status bar says what became of η, and why."""
+        before, old_surface = self.model.configs, self.model.surface
+        if self.model.edit(lambda cs: edits.choose_surface(cs, name)):
+            note = edits.lr_change_note(before, self.model.configs,
+                                        (old_surface, self.model.surface))
+            if note:
+                self.show_message(note)
 
     def _show_configs(self) -> None:
         """Every panel shows the selected run's configuration (no edits are emitted)."""

@@ -8,8 +8,9 @@ uses the same colour for the same lane and the same marker for the same kind of 
   (invisible on a light background and on the bright end of the colour map); black is last.
 * The loss map's colour map: ``viridis`` — perceptually uniform (equal steps in loss look like
   equal steps in colour), monotonic in lightness (readable in greyscale) and colour-blind safe.
-* Markers: the start of a run is a hollow circle, the current point a filled circle; known
-  minima are stars (global: filled, local: hollow), saddles diamonds, maxima triangles.
+* Markers: every run has its own shape (:data:`LANE_SYMBOLS`: circle, square, triangle, ...)
+  so runs stay apart in greyscale; its start is the shape hollow, its current point filled.
+  Known minima are stars (global: filled, local: hollow), saddles diamonds, maxima triangles.
 
 Nothing here needs a running ``QApplication`` at import time: fonts, pens and colour maps are
 built by functions when a view asks for them.
@@ -34,6 +35,11 @@ LANE_COLORS: tuple[str, ...] = (
     "#000000",  # black
 )
 """Okabe–Ito colours, one per lane, cycling after seven lanes."""
+
+LANE_SYMBOLS: tuple[str, ...] = ("o", "s", "t", "d", "t1", "p", "h")
+"""A marker shape per lane (circle, square, triangles down and up, diamond, pentagon,
+hexagon), so that runs stay apart in greyscale and for any colour vision; cycles with the
+colours (seven of each)."""
 
 BACKGROUND = "#FFFFFF"
 FOREGROUND = "#262626"  # axes, tick labels, text
@@ -69,6 +75,11 @@ MAP_OPACITY = 1.0
 def lane_color(i: int) -> QColor:
     """The colour of lane ``i`` (cycles through :data:`LANE_COLORS`)."""
     return QColor(LANE_COLORS[i % len(LANE_COLORS)])
+
+
+def lane_symbol(i: int) -> str:
+    """The pyqtgraph marker shape of lane ``i`` (see :data:`LANE_SYMBOLS`)."""
+    return LANE_SYMBOLS[i % len(LANE_SYMBOLS)]
 
 
 def lane_hex(i: int) -> str:
@@ -148,15 +159,15 @@ LEGEND_MARKER_SIZE = 9  # a lane's current-point marker as drawn in a legend
 
 
 def start_marker(i: int) -> dict[str, object]:
-    """Symbol keyword arguments for the start point of lane ``i``."""
-    return {"symbol": "o", "size": START_MARKER_SIZE, "brush": pg.mkBrush("#FFFFFF"),
+    """Symbol keyword arguments for the start point of lane ``i`` (its shape, hollow)."""
+    return {"symbol": lane_symbol(i), "size": START_MARKER_SIZE, "brush": pg.mkBrush("#FFFFFF"),
             "pen": pg.mkPen(lane_color(i), width=2.5)}
 
 
 def current_marker(i: int) -> dict[str, object]:
-    """Symbol keyword arguments for the current point of lane ``i``."""
-    return {"symbol": "o", "size": CURRENT_MARKER_SIZE, "brush": pg.mkBrush(lane_color(i)),
-            "pen": pg.mkPen("#FFFFFF", width=2.0)}
+    """Symbol keyword arguments for the current point of lane ``i`` (its shape, filled)."""
+    return {"symbol": lane_symbol(i), "size": CURRENT_MARKER_SIZE,
+            "brush": pg.mkBrush(lane_color(i)), "pen": pg.mkPen("#FFFFFF", width=2.0)}
 
 
 # --- fonts ------------------------------------------------------------------------------------

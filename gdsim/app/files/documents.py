@@ -39,6 +39,7 @@ from gdsim.app.files.export import (
 from gdsim.app.files.export_dialog import ExportDialog, ExportRequest
 from gdsim.app.files.figure import ExportFigure, save_figure
 from gdsim.app.files.settings import Settings
+from gdsim.app.layout import show_lesson_dock
 from gdsim.core.lessons import Lesson, list_lessons
 from gdsim.core.session import Session, SessionError, load_session, save_session
 
@@ -194,7 +195,8 @@ class Documents(QObject):
         dock = QDockWidget("Lesson", self.window)
         dock.setObjectName("lesson_dock")
         dock.setWidget(self.lesson_panel)
-        self.window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.window.tabifyDockWidget(self.window.inspector_dock, dock)
         dock.hide()
         self.lesson_dock = dock
 
@@ -292,16 +294,8 @@ class Documents(QObject):
             self.window.setWindowTitle(f"{lesson.title} — gdsim")
 
     def _show_lesson_dock(self) -> None:
-        if not self.lesson_dock.isVisible():
-            self.lesson_dock.show()
-            w = self.window
-            left = [d for d in (w.surface_dock, w.optimizer_dock, w.batch_dock,
-                                self.lesson_dock) if not d.isFloating()
-                    and w.dockWidgetArea(d) == Qt.DockWidgetArea.LeftDockWidgetArea]
-            heights = {w.surface_dock: 215, w.optimizer_dock: 180, w.batch_dock: 115,
-                       self.lesson_dock: 250}
-            w.resizeDocks(left, [heights[d] for d in left], Qt.Orientation.Vertical)
-        self.lesson_dock.raise_()
+        # A tab beside the Step inspector: the side panels keep their room.
+        show_lesson_dock(self.window, self.lesson_dock)
 
     # --- export -----------------------------------------------------------------------------
     def default_stem(self) -> str:
@@ -411,8 +405,8 @@ class Documents(QObject):
         if geometry is not None:
             self.window.restoreGeometry(geometry)
         state = self.settings.window_state()
-        if state is not None:
-            self.window.restoreState(state)
+        if state is not None and self.window.restoreState(state):
+            self.window.layout_restored = True  # keep the user's docks
         if not configs_given:
             session = self.settings.last_session()
             if session is not None:

@@ -25,6 +25,8 @@ KEY_LESSON = "run/lesson"
 KEY_EXPORT_DIR = "paths/export_dir"
 KEY_SESSION_DIR = "paths/session_dir"
 KEY_SCHEMA = "schema"
+KEY_DARK = "view/dark_theme"
+KEY_PRESENTATION = "view/presentation_mode"
 
 
 class Settings:
@@ -64,6 +66,14 @@ class Settings:
             return int(self._s.value(key, default))
         except (TypeError, ValueError):
             return default
+
+    def _bool(self, key: str, default: bool) -> bool:
+        value = self._s.value(key, default)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
+            return value.strip().lower() in ("true", "1")  # INI files store text
+        return default
 
     def _bytes(self, key: str) -> QByteArray | None:
         value = self._s.value(key)
@@ -118,3 +128,17 @@ class Settings:
 
     def set_session_dir(self, folder: Path) -> None:
         self._s.setValue(KEY_SESSION_DIR, str(folder))
+
+    def dark_theme(self) -> bool:
+        """View ▸ Dark Theme (default off)."""
+        return self._bool(KEY_DARK, False)
+
+    def set_dark_theme(self, on: bool) -> None:
+        self._s.setValue(KEY_DARK, bool(on))
+
+    def presentation_mode(self) -> bool:
+        """View ▸ Presentation Mode (default off)."""
+        return self._bool(KEY_PRESENTATION, False)
+
+    def set_presentation_mode(self, on: bool) -> None:
+        self._s.setValue(KEY_PRESENTATION, bool(on))

@@ -14,7 +14,8 @@ from typing import Any
 
 from gdsim.core.config import SHARED_FIELDS as SURFACE_FIELDS
 from gdsim.core.config import RunConfig
-from gdsim.core.surfaces import SURFACES, make_surface
+from gdsim.core.optimizers import get_optimizer
+from gdsim.core.surfaces import SURFACES, Surface, make_surface
 
 SHARED_FIELDS = frozenset({*SURFACE_FIELDS, "start"})
 """Fields that every run of a comparison has in common (edits apply to all runs): what compared
@@ -102,3 +103,37 @@ def remove_run(configs: Sequence[RunConfig], selected: int) -> tuple[list[RunCon
         return list(configs), 0
     out = [c for i, c in enumerate(configs) if i != selected]
     return out, min(selected, len(out) - 1)
+
+
+def lr_change_note(before: Sequence[RunConfig], after: Sequence[RunConfig],
+                   surfaces: tuple[Surface, Surface] | None = None) -> str:
+    """What a surface change did to the runs' learning rates, for the status bar ("" if
+    nothing changed): the new η of each run, and why — an explicit η keeps its ratio to the
+    recommended rate, a default η is the new surface's recommended rate."""
+    if not before or not after or len(before) != len(after):
+        return ""
+    old_surface = make_surface(before[0].surface, before[0].surface_params, before[0].seed)
+    new_surface = make_surface(after[0].surface, after[0].surface_params, after[0].seed)
+    notes = []
+    for i, (old, new) in enumerate(zip(before, after, strict=True)):
+        old_lr, new_lr = old.resolved_lr(old_surface), new.resolved_lr(new_surface)
+        if old_lr == new_lr:
+            continue
+        who = f"run {i + 1}'s " if len(after) > 1 else ""
+        title = get_optimizer(new.optimizer).title
+        if new.lr is None:
+            why = f"the recommended rate for {title} on {new_surface.title}"
+        else:
+            was = _g(old_surface.default_lr(old.optimizer))
+            now = _g(new_surface.default_lr(new.optimizer))
+            why = (f"it keeps its ratio to the recommended rate ({was} on {old_surface.title}, "
+                   f"{now} on {new_surface.title})")
+        notes.append(f"{who}η changed from {_g(old_lr)} to {_g(new_lr)}: {why}")
+    if not notes:
+        return ""
+    text = "; ".join(notes)
+    return (text[:1].upper() if text[:1].isascii() else text[:1]) + text[1:] + "."
+
+
+def _g(value: float) -> str:
+    return f"{value:.3g}"

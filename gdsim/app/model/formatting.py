@@ -57,3 +57,42 @@ def fmt_optional(value: float | np.ndarray | None, digits: int = SIGNIFICANT_DIG
     if np.ndim(value) == 0:
         return fmt_number(float(value), digits)
     return fmt_vector(value, digits)
+
+
+RANGE_LIMIT = 1e100
+"""Views never get a range beyond ±this: pixel maps and tick logic stay far from overflow."""
+
+
+def safe_norm(values: Iterable[float] | np.ndarray) -> float:
+    """The Euclidean norm without overflow: ``|(1e300, 1e300)| = 1.41e300``, not ∞ and a
+    RuntimeWarning; ∞ only if the true norm exceeds the float range, NaN if a value is NaN."""
+    v = np.abs(np.atleast_1d(np.asarray(values, dtype=float))).ravel()
+    if v.size == 0:
+        return 0.0
+    if np.isnan(v).any():
+        return math.nan
+    top = float(v.max())
+    if top == 0.0 or math.isinf(top):
+        return top
+    with np.errstate(under="ignore"):
+        return top * math.sqrt(float(np.sum((v / top) ** 2)))  # Python floats: inf, no warning
+
+
+def finite_range(values: Iterable[float] | np.ndarray, pad_fraction: float = 0.0,
+                 fallback: tuple[float, float] = (-1.0, 1.0), min_span: float = 1e-9
+                 ) -> tuple[float, float]:
+    """``(low, high)`` of the finite ``values``, clipped to ±:data:`RANGE_LIMIT` and padded
+    by ``pad_fraction`` of the span (at least ``min_span``): always finite, low < high.
+    ``fallback`` when no value is finite."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return fallback
+    lo = max(float(v.min()), -RANGE_LIMIT)
+    hi = min(float(v.max()), RANGE_LIMIT)
+    if lo > hi:  # every value beyond one limit
+        lo, hi = (hi, hi) if lo > 0 else (lo, lo)
+    pad = pad_fraction * max(hi - lo, min_span)
+    if hi - lo + 2 * pad <= 0:
+        pad = 0.5 * max(min_span, abs(lo) * 1e-9)
+    return lo - pad, hi + pad

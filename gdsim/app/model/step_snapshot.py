@@ -16,9 +16,29 @@ from gdsim.app.model.frame import LaneInfo
 from gdsim.app.model.history import History
 
 
+def last_finite_row(history: History, lane: int, rows: int) -> int:
+    """The lane's last row (below ``rows``) whose θ, loss and gradient are all finite: a
+    diverged run is shown in its last finite state (row 0 if none is)."""
+    t = rows - 1
+    if _finite_row(history, t, lane):
+        return t
+    ok = (np.isfinite(history.loss[:rows, lane])
+          & np.isfinite(history.theta[:rows, lane]).all(axis=1)
+          & np.isfinite(history.grad[:rows, lane]).all(axis=1))
+    finite = np.flatnonzero(ok)
+    return int(finite[-1]) if finite.size else 0
+
+
+def _finite_row(history: History, t: int, lane: int) -> bool:
+    return bool(np.isfinite(history.loss[t, lane]) and np.isfinite(history.theta[t, lane]).all()
+                and np.isfinite(history.grad[t, lane]).all())
+
+
 @dataclass(frozen=True)
 class StepSnapshot:
     """The lane's current point θ_t and, if ``t > 0``, the step that led there.
+
+    For a diverged lane, its last finite point (see :func:`last_finite_row`).
 
     Vectors are ``(params,)`` arrays in parameter units; losses are floats.
     """
@@ -78,7 +98,7 @@ class StepSnapshot:
         rows = history.lane_rows(lane)
         if rows <= 0:
             return None
-        t = rows - 1
+        t = last_finite_row(history, lane, rows)
         info = history.lanes[lane] if lane < len(history.lanes) else None
         fields: dict[str, object] = {}
         if t > 0:

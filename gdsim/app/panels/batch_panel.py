@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from gdsim.app.panels.controls import ParamForm, set_control_value
-from gdsim.core.config import RunConfig
+from gdsim.app.panels.controls import IntSpinBox, ParamForm, set_control_value
+from gdsim.core.config import FIELD_LABELS, RunConfig
+from gdsim.core.params import ParamSpec
 
 FULL, SGD, MINI = "full", "sgd", "mini"
 _MODES = (
@@ -19,6 +20,11 @@ _MODES = (
 _SIZE_TIP = "Examples per step, B: the gradient is the mean over B examples."
 
 
+def size_spec(n_examples: int) -> ParamSpec:
+    """The batch size's rule: 1 to N examples (N: the whole data set, the full batch)."""
+    return ParamSpec("batch_size", n_examples, _SIZE_TIP, kind="int", low=1, high=n_examples)
+
+
 class BatchPanel(QWidget):
     """Edits how many examples the selected run's gradient uses.
 
@@ -27,9 +33,11 @@ class BatchPanel(QWidget):
 
     Signals:
         sigBatchEdited(object): the new ``batch_size`` (``None`` = full batch).
+        sigInvalid(str): a typed size was refused.
     """
 
     sigBatchEdited = Signal(object)
+    sigInvalid = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,10 +46,8 @@ class BatchPanel(QWidget):
         for i, (key, text, tip) in enumerate(_MODES):
             self.mode_combo.addItem(text, key)
             self.mode_combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
-        self.batch_spin = QSpinBox(objectName="batch_spin")
-        self.batch_spin.setToolTip(_SIZE_TIP)
-        self.batch_spin.setKeyboardTracking(False)
-        self.batch_spin.setRange(1, 100)
+        self.batch_spin = IntSpinBox(size_spec(100), label=f"{FIELD_LABELS['batch_size']} B")
+        self.batch_spin.setObjectName("batch_spin")
         self.note = QLabel(objectName="batch_note")
         self.note.setWordWrap(True)
         self.note.setProperty("role", "hint")
@@ -56,11 +62,12 @@ class BatchPanel(QWidget):
         self._mini_size = 10
         self.mode_combo.currentIndexChanged.connect(self._mode_chosen)
         self.batch_spin.valueChanged.connect(self._size_typed)
+        self.batch_spin.sigInvalid.connect(self.sigInvalid)
 
     def set_config(self, config: RunConfig, n_examples: int) -> None:
         """Show ``config``'s batch size for a data set of ``n_examples`` without emitting."""
         self._n = n_examples
-        self.batch_spin.setMaximum(n_examples)
+        self.batch_spin.set_rule(size_spec(n_examples))
         size = n_examples if config.batch_size is None else min(config.batch_size, n_examples)
         mode = FULL if size >= n_examples else SGD if size == 1 else MINI
         if mode == MINI:

@@ -83,8 +83,8 @@ class OptimizerPanel(QWidget):
         combo.blockSignals(False)
         self.summary.setText(opt.summary)
         self.summary.setToolTip(opt.torch_equivalent)
-        self.lr_spin.set_owner(opt.name)
-        self.params.set_specs([s for s in opt.specs if s.name != "lr"], opt.name)
+        self.lr_spin.set_owner(opt.title)
+        self.params.set_specs([s for s in opt.specs if s.name != "lr"], opt.title)
         self.params.set_values(opt.resolve(config.optimizer_params))
         self.show_lr(lr)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -71,7 +72,7 @@ class RunsPanel(QWidget):
             if len(rows) != self.runs_list.count():
                 self.runs_list.clear()
                 for i in range(len(rows)):
-                    item = QListWidgetItem(_swatch(style.lane_color(i)), "", self.runs_list)
+                    item = QListWidgetItem(_swatch(i), "", self.runs_list)
                     item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             for i, (label, status) in enumerate(rows):
                 item = self.runs_list.item(i)
@@ -100,13 +101,18 @@ class RunsPanel(QWidget):
             self.sigSelected.emit(row)
 
 
-def _swatch(color: QColor) -> QIcon:
+def _swatch(lane: int) -> QIcon:
+    """The lane's marker, in its colour and shape (as on the map and the loss plot)."""
+    color = style.lane_color(lane)
     pixmap = QPixmap(12, 12)
     pixmap.fill(QColor(0, 0, 0, 0))
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setBrush(color)
     painter.setPen(color.darker(130))
-    painter.drawEllipse(1, 1, 10, 10)
+    painter.translate(6, 6)
+    painter.scale(10, 10)
+    painter.setPen(pg.mkPen(color.darker(130), width=0.1))
+    painter.drawPath(pg.graphicsItems.ScatterPlotItem.Symbols[style.lane_symbol(lane)])
     painter.end()
     return QIcon(pixmap)

@@ -9,6 +9,11 @@ from gdsim.app.panels.controls import ParamForm
 from gdsim.core.config import RunConfig
 from gdsim.core.schedules import SCHEDULES
 
+WARMUP_TITLE = "Warm-up (before the schedule)"
+WARMUP_TIP = ("Optional: for the first steps η climbs linearly from start factor × η to η, "
+              "then the schedule takes over (0 warm-up steps = none). Every schedule has it, "
+              "the constant one too.")
+
 
 class SchedulePanel(QWidget):
     """Edits the selected run's learning-rate schedule; its parameters come from its specs.
@@ -50,5 +55,8 @@ class SchedulePanel(QWidget):
         combo.blockSignals(False)
         self.summary.setText(sched.summary)
         self.summary.setToolTip(sched.torch_equivalent)
-        self.params.set_specs(sched.specs, f"{sched.name} schedule")
+        self.params.set_sections(
+            [("", sched.own_specs),
+             (WARMUP_TITLE, [s for s in sched.specs if s not in sched.own_specs])],
+            f"{sched.title} schedule", {WARMUP_TITLE: WARMUP_TIP})
         self.params.set_values(sched.resolve(config.schedule_params))

@@ -5,20 +5,22 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from gdsim.app.panels.controls import NumberSpinBox, ParamForm, set_control_value
-from gdsim.core.config import RunConfig
+from gdsim.app.panels.controls import IntSpinBox, NumberSpinBox, ParamForm, set_control_value
+from gdsim.core.config import FIELD_LABELS, RunConfig
+from gdsim.core.params import ParamSpec
 from gdsim.core.surfaces import SURFACES, Surface
 
 _SEED_TIP = "Seeds the data set, the examples' noise and the order of the mini-batches."
 _START_TIP = "Where the run starts, θ₀ (or click the contour map)."
+SEED_SPEC = ParamSpec("seed", 0, _SEED_TIP, kind="int", low=0, high=2**31 - 1)
+START_WIDTH_TEXT = "-0.000001"  # a start box shows at least this much
 
 
 class SurfacePanel(QWidget):
@@ -50,23 +52,25 @@ class SurfacePanel(QWidget):
 
         self.start_spins = [NumberSpinBox(name=f"start θ₀[{i}]") for i in range(2)]
         self.start_labels = [QLabel() for _ in range(2)]
-        start_row = QHBoxLayout()
-        start_row.setSpacing(4)
+        # One row per coordinate: each box wide enough for "-0.000001" in a narrow dock.
+        start_rows = QGridLayout()
+        start_rows.setContentsMargins(0, 0, 0, 0)
+        start_rows.setHorizontalSpacing(4)
+        start_rows.setVerticalSpacing(2)
+        start_rows.setColumnStretch(1, 1)
         for i, (label, spin) in enumerate(zip(self.start_labels, self.start_spins, strict=True)):
             spin.setObjectName(f"start_{i}")
             spin.setToolTip(_START_TIP)
             spin.setSingleStep(0.1)
-            spin.setMinimumWidth(40)
-            start_row.addWidget(label)
-            start_row.addWidget(spin, 1)
+            spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance(START_WIDTH_TEXT) + 28)
+            start_rows.addWidget(label, i, 0)
+            start_rows.addWidget(spin, i, 1)
         self.start_default = QToolButton(objectName="start_default_button")
         self.start_default.setText("↺")
         self.start_default.setToolTip("Start from the surface's usual start point.")
-        start_row.addWidget(self.start_default)
-        self.seed_spin = QSpinBox(objectName="seed_spin")
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setKeyboardTracking(False)
-        self.seed_spin.setToolTip(_SEED_TIP)
+        start_rows.addWidget(self.start_default, 0, 2)
+        self.seed_spin = IntSpinBox(SEED_SPEC, label=FIELD_LABELS["seed"])
+        self.seed_spin.setObjectName("seed_spin")
 
         self.params.add_row("Surface", self.surface_combo, tip=self.surface_combo.toolTip())
         self.start_note = QLabel("the seeded initialisation (Glorot/He); change the seed to "
@@ -74,8 +78,8 @@ class SurfacePanel(QWidget):
         self.start_note.setObjectName("start_note")
         self.start_note.setWordWrap(True)
         self.start_note.setVisible(False)
-        start_row.addWidget(self.start_note, 1)
-        self.params.add_row("Start θ₀", start_row, tip=_START_TIP, above=False)
+        start_rows.addWidget(self.start_note, 2, 0, 1, 3)
+        self.params.add_row("Start θ₀", start_rows, tip=_START_TIP, above=False)
         self.params.add_row("Seed", self.seed_spin, tip=_SEED_TIP, above=False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.params)
@@ -90,6 +94,7 @@ class SurfacePanel(QWidget):
             spin.sigInvalid.connect(self.sigInvalid)
         self.start_default.clicked.connect(lambda: self.sigStartEdited.emit(None))
         self.seed_spin.valueChanged.connect(self.sigSeedEdited)
+        self.seed_spin.sigInvalid.connect(self.sigInvalid)
         self._dim = 2
 
     def set_config(self, config: RunConfig, surface: Surface | None = None) -> None:
@@ -104,7 +109,7 @@ class SurfacePanel(QWidget):
         combo.blockSignals(False)
         combo.setToolTip(f"The loss surface the runs descend: L({', '.join(cls.param_names)}) "
                          f"= {cls.formula}.")
-        self.params.set_specs(cls.specs, cls.name)
+        self.params.set_specs(cls.specs, cls.title)
         values = {s.name: s.default for s in cls.specs} | dict(config.surface_params)
         self.params.set_values(values)
         self._dim = len(names)
@@ -118,6 +123,7 @@ class SurfacePanel(QWidget):
             spin.setVisible(visible)
             if visible:
                 label.setText(names[i])
+                spin.rule.label = f"{FIELD_LABELS['start']} {names[i]}"
                 set_control_value(spin, start[i])
         set_control_value(self.seed_spin, config.seed)
 

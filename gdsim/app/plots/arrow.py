@@ -143,8 +143,9 @@ class Arrow:
             self._apply_visibility(False)
             return
         px, py = pixel_size(self._plot_item)
-        d = self.tip - self.tail
-        sx, sy = d[0] / px, -d[1] / py  # screen pixels, y down
+        with np.errstate(all="ignore"):  # a huge vector: non-finite length, hidden below
+            d = self.tip - self.tail
+            sx, sy = float(d[0] / px), float(-d[1] / py)  # screen pixels, y down
         length = math.hypot(sx, sy)
         if not math.isfinite(length) or length < 1e-9:
             self._apply_visibility(False)

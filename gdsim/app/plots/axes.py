@@ -20,8 +20,11 @@ from gdsim.app.model.formatting import fmt_number
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 LABEL_SPACING_PX = 34  # a vertical axis labels at most one tick per this many pixels
 LABEL_SPACING_X_PX = 60  # a horizontal one per this many (labels are wider than tall)
+LABEL_MARGIN_PX = 7  # no label on a vertical axis's tick closer than this to its end
+LABEL_MARGIN_X_PX = 8  # ... on a horizontal one (its labels get room beyond the ends)
 LINEAR_LARGEST_PLAIN = 5  # linear axes write numbers below 10⁶ in full (steps: 250000)
 MAX_SIGNIFICANT_DIGITS = 4  # tick labels: as many digits as the tick spacing needs, up to this
+MAX_READBACK_DIGITS = 12  # ... or more, up to this, when a label would not read back as its value
 
 
 def _number(value: float, digits: int, largest_plain: int = 3) -> str:
@@ -47,12 +50,46 @@ def _nice_step(span: float, count: int) -> float:
 
 
 def _digits_for(values: list[float], spacing: float) -> int:
-    """Significant digits that tell ticks ``spacing`` apart (at most MAX_SIGNIFICANT_DIGITS)."""
+    """Significant digits with which every tick value reads back as itself.
+
+    Start from what the spacing needs at the largest value (ticks 5 apart around 7: one
+    digit), then add digits until every label, read back, is the tick's value to within a
+    ten-thousandth of the spacing: ticks at ±2.5 and ±7.5 need two ("2.5", not "2").
+    """
     top = max((abs(v) for v in values if v), default=0.0)
-    if top <= 0 or spacing <= 0:
+    if top <= 0 or spacing <= 0 or not math.isfinite(top):
         return 1
     digits = math.floor(math.log10(top) + 1e-9) - math.floor(math.log10(spacing) + 1e-9) + 1
-    return max(1, min(MAX_SIGNIFICANT_DIGITS, digits))
+    digits = max(1, min(MAX_SIGNIFICANT_DIGITS, digits))
+    tolerance = 1e-4 * spacing
+    while digits < MAX_READBACK_DIGITS and any(
+            abs(float(f"{v:.{digits}g}") - v) > tolerance for v in values):
+        digits += 1
+    return digits
+
+
+def _fewer_than_two(low: float, high: float, step: float) -> bool:
+    """Whether fewer than two multiples of ``step`` lie in ``[low, high]``."""
+    return math.floor(high / step + 1e-9) - math.ceil(low / step - 1e-9) + 1 < 2
+
+
+def _thin(values: list[float], count: int) -> list[float]:
+    """At most about ``max(count, 2)`` of ``values``: every k-th from the first, so the
+    labels keep a regular spacing (0, 4, 8 of 0, 2, …, 10)."""
+    count = max(count, 2)
+    if len(values) <= count:
+        return values
+    stride = -(-len(values) // count)
+    kept = values[::stride]
+    return kept if len(kept) >= 2 else [values[0], values[-1]]
+
+
+def _smaller_step(step: float) -> float:
+    """The next smaller 1, 2, 5 × 10^k step: 5 → 2 → 1 → 0.5 ..."""
+    exponent = math.floor(math.log10(step) + 1e-9)
+    base = 10.0 ** exponent
+    mantissa = round(step / base)
+    return {10: 5, 5: 2, 2: 1}.get(mantissa, 0.5) * base
 
 
 class NumberAxis(pg.AxisItem):
@@ -65,10 +102,12 @@ class NumberAxis(pg.AxisItem):
     labelled with as many significant digits as their spacing needs.
     """
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, integer: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.integer = integer  # ticks only at whole numbers (steps)
         self.enableAutoSIPrefix(False)
-        self._labelled: set[float] = set()
+        self._labelled: set[float] = set()  # log mode: the ticks that get a label
+        self._unlabelled: set[float] = set()  # linear mode: ticks thinned out of the labels
 
     def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
         # In log mode pyqtgraph computes 10**range, which overflows for a range left over
@@ -81,25 +120,57 @@ class NumberAxis(pg.AxisItem):
             else LABEL_SPACING_X_PX
         return max(2, int(size / spacing))
 
+    def _inner(self, low: float, high: float, size: float) -> tuple[float, float]:
+        """The part of ``[low, high]`` where a label fits whole: pyqtgraph drops a label
+        that sticks out of the axis, so ticks this close to an end go unlabelled."""
+        margin_px = LABEL_MARGIN_PX if self.orientation in ("left", "right") \
+            else LABEL_MARGIN_X_PX
+        margin = min(margin_px / max(size, 1.0), 0.1) * (high - low)
+        return low + margin, high - margin
+
     def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
-        """Linear mode: 1-2-5 steps, at most one label per LABEL_SPACING pixels."""
+        """Linear mode: 1-2-5 steps, at most one label per LABEL_SPACING pixels, at least two
+        labels."""
         span = abs(float(maxVal) - float(minVal))
         if self.logMode or self._tickSpacing is not None or not (
                 math.isfinite(span) and span > 0):
             return super().tickSpacing(minVal, maxVal, size)
+        low, high = self._inner(*sorted((float(minVal), float(maxVal))), size)
         major = _nice_step(span, self._max_labels(size))
+        while _fewer_than_two(low, high, major):  # every axis labels at least two ticks
+            major = _smaller_step(major)
         minor = major / (2.0 if str(major / 10.0 ** math.floor(math.log10(major)))[0] == "5"
                          else 5.0)
+        if self.integer and major < 1.0 and not _fewer_than_two(low, high, 1.0):
+            major = 1.0  # steps are whole: no tick at 2.5
+        if self.integer and minor < 1.0:
+            return [(major, 0.0)] if major <= 1.0 else [(major, 0.0), (1.0, 0.0)]
         return [(major, 0.0), (minor, 0.0)]
 
     def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
         if not self.logMode:
-            return super().tickValues(minVal, maxVal, size)
+            levels = super().tickValues(minVal, maxVal, size)
+            self._unlabelled = set()
+            if self._tickSpacing is not None or not levels:
+                return levels
+            # The smallest step with two ticks in range may give more than fit: label an even
+            # subset (the ends included), the others stay as unlabelled ticks.
+            (spacing, values), *rest = levels
+            values = list(values)
+            low, high = self._inner(*sorted((float(minVal), float(maxVal))), size)
+            keep = _thin([v for v in values if low - 1e-9 * spacing <= v
+                          <= high + 1e-9 * spacing], self._max_labels(size))
+            if len(keep) == len(values):
+                return levels
+            thinned = [v for v in values if v not in keep]
+            self._unlabelled = {round(v, 12) for v in thinned}
+            return [(spacing, keep), (spacing, sorted(thinned + [v for _, vs in rest
+                                                                 for v in vs]))]
         lo, hi = sorted((float(minVal), float(maxVal)))
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 1000:
             return []
         labels = self._max_labels(size)
-        major, minor = self._log_ticks(lo, hi, labels)
+        major, minor = self._log_ticks(*self._inner(lo, hi, size), labels)
         self._labelled = {round(v, 9) for v in major}
         levels = [(1.0, major)]
         if minor:
@@ -120,7 +191,10 @@ class NumberAxis(pg.AxisItem):
         if len(decades) >= 2:  # every decade, or every few
             step = max(1, math.ceil(len(decades) / labels))
             major = [float(k) for k in decades if k % step == 0]
-            minor = [float(k) for k in decades if k % step != 0]
+            if len(major) < 2:  # at least two labels: every step-th decade from the first
+                step = min(step, len(decades) - 1)
+                major = [float(k) for k in decades[::step]]
+            minor = [float(k) for k in decades if float(k) not in major]
             if step == 1 and len(decades) * 3 <= 3 * labels:
                 minor += [k + math.log10(d) for k in range(first, last + 1) for d in (2, 5)
                           if lo <= k + math.log10(d) <= hi]
@@ -128,11 +202,14 @@ class NumberAxis(pg.AxisItem):
         # Less than a decade: nice steps of the values.
         a, b = 10.0**lo, 10.0**hi
         step = _nice_step(b - a, max(1, min(labels, 5) - 1))  # n labels, n - 1 gaps
+        while _fewer_than_two(a, b, step):  # at least two labels, even on a sliver
+            step = _smaller_step(step)
         values = [k * step for k in range(math.ceil(a / step - 1e-9),
                                           math.floor(b / step + 1e-9) + 1)]
-        if not values:  # a sliver of a range: label its middle
-            values = [float(f"{math.sqrt(a * b):.3g}")]
-        return [math.log10(v) for v in values if v > 0], []
+        values = [v for v in values if v > 0]
+        keep = _thin(values, labels)
+        return ([math.log10(v) for v in keep],
+                [math.log10(v) for v in values if v not in keep])
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float  # noqa: N802
                        ) -> list[str]:
@@ -140,7 +217,7 @@ class NumberAxis(pg.AxisItem):
         linear = [10.0**v for v in shown]
         gaps = np.diff(sorted(linear)) if len(linear) > 1 else np.array([])
         finest = float(gaps.min()) if gaps.size else (linear[0] if linear else 1.0)
-        digits = max(1, min(3, _digits_for(linear, finest)))
+        digits = _digits_for(linear, finest)
         out = []
         for value in values:
             if round(value, 9) not in self._labelled:
@@ -153,11 +230,13 @@ class NumberAxis(pg.AxisItem):
                     ) -> list[str]:
         if self.logMode:
             return self.logTickStrings(values, scale, spacing)
+        hidden = [round(v, 12) in self._unlabelled for v in values]
         values = [v * scale for v in values]
-        digits = _digits_for(values, spacing * scale)
-        return [_number(v, digits, LINEAR_LARGEST_PLAIN) if abs(v) > 1e-12 * spacing * scale
-                else "0"
-                for v in values]
+        digits = _digits_for([v for v, h in zip(values, hidden, strict=True) if not h],
+                             spacing * scale)
+        return ["" if h else _number(v, digits, LINEAR_LARGEST_PLAIN)
+                if abs(v) > 1e-12 * spacing * scale else "0"
+                for v, h in zip(values, hidden, strict=True)]
 
 
 LogAxis = NumberAxis  # the loss plot's name for it

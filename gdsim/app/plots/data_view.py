@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from gdsim.app import style
-from gdsim.app.model.formatting import fmt_number
+from gdsim.app.model.formatting import finite_range, fmt_number
 from gdsim.app.model.history import History
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.legend import Legend, path_points, set_fitting_title
@@ -119,9 +119,8 @@ class DataView(QWidget):
             return
         x, y = np.asarray(surface.x, dtype=float), np.asarray(surface.y, dtype=float)
         self._classifier = bool(np.all((y == 0) | (y == 1)))
-        lo, hi = float(x.min()), float(x.max())
-        pad = X_PADDING * max(hi - lo, 1e-9)
-        self._xs = np.linspace(lo - pad, hi + pad, PREDICTION_POINTS)
+        x_range = finite_range(x, X_PADDING)  # only finite values reach a view's range
+        self._xs = np.linspace(*x_range, PREDICTION_POINTS)
         self.points.setData(x, y)
         self.half_line.setVisible(self._classifier)
         self.boundary.setVisible(False)
@@ -135,13 +134,8 @@ class DataView(QWidget):
             "<b>Data</b>",
         ], **style.label_style(style.TITLE_POINT_SIZE))
         vb = self.plot_item.getViewBox()
-        if self._classifier:
-            y_range = (-0.08, 1.08)
-        else:
-            ylo, yhi = float(y.min()), float(y.max())
-            ypad = 0.08 * max(yhi - ylo, 1e-9)
-            y_range = (ylo - ypad, yhi + ypad)
-        vb.setRange(xRange=(lo - pad, hi + pad), yRange=y_range, padding=0)
+        y_range = (-0.08, 1.08) if self._classifier else finite_range(y, 0.08)
+        vb.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._stack.setCurrentWidget(self.plot_widget)
         self._clear_dynamic()
 

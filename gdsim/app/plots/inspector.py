@@ -17,7 +17,6 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from gdsim.app import style
 from gdsim.app.model import explain
-from gdsim.app.model.formatting import DASH, fmt_number, fmt_optional, fmt_vector
+from gdsim.app.model.formatting import DASH, fmt_number, fmt_optional, fmt_vector, safe_norm
 from gdsim.app.model.history import History
 from gdsim.app.model.network_stats import layer_steps
 from gdsim.app.model.step_snapshot import StepSnapshot
@@ -305,8 +304,11 @@ class StepInspector(QWidget):
             state, text = "paused", f"paused at step {snap.t:,}"
         elif status == "running":
             state, text = "running", f"running, step {snap.t:,}"
-        else:
-            state, text = status, f"{status} at step {snap.t:,}"
+        else:  # a diverged lane's snapshot is its last finite step: say where it stopped
+            stopped = info.steps_done if info is not None else snap.t
+            state, text = status, f"{status} at step {stopped:,}"
+            if stopped != snap.t:
+                text += f" (showing step {snap.t:,}, its last finite state)"
         color = style.STATE_COLORS.get(state, style.FOREGROUND)
         return f'{label} — <span style="color:{color}">{html.escape(text)}</span>'
 
@@ -319,15 +321,14 @@ class StepInspector(QWidget):
                 "theta": fmt_vector(snap.theta, digits),
                 "loss": fmt_number(snap.loss, digits),
                 "grad": fmt_vector(snap.grad, digits),
-                "grad_norm": fmt_number(float(np.linalg.norm(snap.grad)), digits),
+                "grad_norm": fmt_number(safe_norm(snap.grad), digits),
                 "lr": fmt_number(snap.next_lr, digits),
             }
         assert snap.prev_grad is not None and snap.prev_loss is not None
         used = fmt_optional(snap.used_grad, digits)
         if not snap.full_batch and snap.info is not None:
             used += f" (mini-batch of {snap.info.batch_size})"
-        with np.errstate(all="ignore"):
-            grad_norm = float(np.linalg.norm(snap.prev_grad))
+        grad_norm = safe_norm(snap.prev_grad)
         return {
             "step": str(snap.t),
             "theta": fmt_optional(snap.prev_theta, digits),

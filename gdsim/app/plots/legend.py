@@ -133,8 +133,9 @@ class Legend(pg.LegendItem):
         scores = {corner: self.cover(corner, points) for corner in CORNERS}
         current = scores.get(self.corner, self.cover(None, points))
         best = min(CORNERS, key=lambda c: (scores[c], CORNERS.index(c)))
-        if (best != self.corner and current >= MIN_SCORE_TO_MOVE
-                and scores[best] < MOVE_RATIO * current):
+        if best != self.corner and ((current >= MIN_SCORE_TO_MOVE
+                                     and scores[best] < MOVE_RATIO * current)
+                                    or (current > 0 and scores[best] == 0)):
             self._anchor(best)
             return True
         return False
@@ -164,7 +165,10 @@ def set_fitting_title(plot_item: pg.PlotItem, variants: Sequence[str],
         plot_item._gdsim_title = state  # type: ignore[attr-defined]
         plot_item.geometryChanged.connect(lambda: _fit_title(plot_item))
         title.updateMin = lambda: _height_only(title)  # pyqtgraph: min width = the text's
-    state["variants"], state["style"], state["shown"] = list(variants), label_style, None
+    # A theme (gdsim.app.comfort) may override the colour and size: kept across new titles.
+    theme = getattr(plot_item, "_gdsim_title_theme", {})
+    state["variants"], state["style"], state["shown"] = list(variants), {**label_style,
+                                                                          **theme}, None
     if not variants:
         plot_item.setTitle(None)
         return
@@ -196,6 +200,13 @@ def _fit_title(plot_item: pg.PlotItem) -> None:
     if chosen != state["shown"] or title.text != chosen:
         state["shown"] = chosen
         plot_item.setTitle(chosen, **state["style"])
+
+
+def refit_title(plot_item: pg.PlotItem) -> None:
+    """Show the fitting title again (after its style changed)."""
+    if getattr(plot_item, "_gdsim_title", None) is not None:
+        plot_item._gdsim_title["shown"] = None  # type: ignore[attr-defined]
+        _fit_title(plot_item)
 
 
 def title_text(plot_item: pg.PlotItem) -> str:

@@ -52,7 +52,13 @@ from gdsim.app.plots.legend import Legend, path_points
 from gdsim.core.surfaces import Surface
 
 LR_LOG_RATIO = 20.0
+LABEL_ROOM_PX = 8  # pixels between an end label of the η axis and the panel's edge
+LR_MARGIN = 0.15  # the linear η axis spans −0.15·η_max … 1.15·η_max: 0 and η_max labelled
 RATE_LABEL_PX = 13  # constant rates are labelled on the η axis if this many pixels apart
+LEGEND_GAP = 8  # pixels between the legend's band and the curves below it
+LEGEND_SHARE = 0.4  # the legend (in columns if need be) takes at most this share of the panel
+MIN_STEPS_SHOWN = 10  # the step axis spans at least 0 … this
+START_DOT_SIZE = 7  # pixels: the start point (step 0) of every lane, on every panel
 CURVE_POINTS = 1000
 """Rows drawn as they are; beyond, buckets of 2^k rows (≤ CURVE_POINTS buckets, 2 points each:
 a bucket's envelope about every pixel of a wide plot)."""
@@ -121,7 +127,7 @@ class _SteadyViewBox(pg.ViewBox):
 
 
 def _axes() -> dict[str, NumberAxis]:
-    return {"left": NumberAxis("left"), "bottom": NumberAxis("bottom")}
+    return {"left": NumberAxis("left"), "bottom": NumberAxis("bottom", integer=True)}
 
 
 class _Curve(pg.PlotDataItem):
@@ -133,6 +139,27 @@ class _Curve(pg.PlotDataItem):
         pass
 
     def setClipToView(self, *args: object, **kwargs: object) -> None:  # noqa: N802
+        pass
+
+
+class _StepExtent(pg.GraphicsObject):
+    """Invisible: makes the x auto-range span steps 0 … max(t, MIN_STEPS_SHOWN), so a run at
+    step 0 (one point, no width) shows steps 0…10, not −30…30 around it; and, while the
+    legend is shown, adds a band above the curves (``y_bounds``, view units) for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = float(MIN_STEPS_SHOWN)
+        self.y_bounds: tuple[float, float] | None = None
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: object = None  # noqa: N802, N803
+                   ) -> tuple[float, float] | None:
+        return (0.0, self.last) if ax == 0 else self.y_bounds
+
+    def boundingRect(self) -> pg.QtCore.QRectF:  # noqa: N802 - Qt's name
+        return pg.QtCore.QRectF()
+
+    def paint(self, *args: object) -> None:
         pass
 
 
@@ -208,6 +235,7 @@ class _LaneCurves:
     grad_norm: pg.PlotDataItem
     lr: pg.PlotDataItem
 
+    starts: tuple[pg.PlotDataItem, ...] = ()  # step 0 on the loss, |∇L| and η panels
     columns: dict[str, _PeakColumn] = field(default_factory=lambda: {
         name: _PeakColumn() for name in ("loss", "batch_loss", "grad_norm", "lr")})
 
@@ -305,6 +333,8 @@ class LossPlot(QWidget):
         for plot in (self.plot_item, self.grad_plot):
             plot.getAxis("bottom").setStyle(showValues=False)
         self.grad_plot.setLogMode(y=True)
+        self._extent = _StepExtent()
+        self.plot_item.addItem(self._extent)
         self.lr_plot.enableAutoRange(axis="y", enable=False)
         style.set_axis_label(self.grad_plot, "left", "|∇L|")
         style.set_axis_label(self.lr_plot, "left", "η")
@@ -356,6 +386,8 @@ class LossPlot(QWidget):
             self.plot_item.removeItem(lane.batch_loss)
             self.grad_plot.removeItem(lane.grad_norm)
             self.lr_plot.removeItem(lane.lr)
+            for plot, dot in zip(self.plots, lane.starts, strict=True):
+                plot.removeItem(dot)
         self._labels = list(labels)
         self.lanes = []
         self.sharpness.set_lanes(len(labels))
@@ -368,6 +400,9 @@ class LossPlot(QWidget):
                 lr=_curve(pg.mkPen(color, width=1.6)),
             )
             lane.batch_loss.setZValue(-1)
+            lane.starts = tuple(self._start_dot(i) for _ in self.plots)
+            for plot, dot in zip(self.plots, lane.starts, strict=True):
+                plot.addItem(dot)
             self._set_tooltips(lane, label)
             self.plot_item.addItem(lane.batch_loss)
             self.plot_item.addItem(lane.loss)
@@ -375,6 +410,19 @@ class LossPlot(QWidget):
             self.lr_plot.addItem(lane.lr)
             self.lanes.append(lane)
         self._rebuild_legend(any_batch=False)
+
+    @staticmethod
+    def _start_dot(i: int) -> pg.PlotDataItem:
+        dot = _Curve(pen=None, symbol=style.lane_symbol(i), symbolSize=START_DOT_SIZE,
+                     symbolBrush=pg.mkBrush(style.lane_color(i)),
+                     symbolPen=pg.mkPen(style.BACKGROUND, width=1))
+        dot.setZValue(5)
+        dot.setToolTip("The start point, step 0")
+        return dot
+
+    def start_dots(self, lane: int) -> tuple[pg.PlotDataItem, ...]:
+        """Lane ``lane``'s start dots on the loss, |∇L| and η panels."""
+        return self.lanes[lane].starts
 
     @staticmethod
     def _set_tooltips(lane: _LaneCurves, label: str) -> None:
@@ -396,13 +444,32 @@ class LossPlot(QWidget):
     def _scale_lr_axis(self, bottom: float, top: float) -> None:
         """η from 0 up (a constant rate is a flat line at its value, not a zoomed-in band);
         on a log axis instead when the lanes' rates differ by more than a factor 20."""
+        # Setting the η plot's y range passes its x range on to the x-linked loss plot,
+        # which would turn the loss plot's x auto-range off: keep it as it was.
+        leader = self.plot_item.getViewBox()
+        x_auto = leader.autoRangeEnabled()[0]
+        self._set_lr_range(bottom, top)
+        if x_auto and not leader.autoRangeEnabled()[0]:
+            leader.enableAutoRange(axis=pg.ViewBox.XAxis, enable=x_auto)
+
+    def _set_lr_range(self, bottom: float, top: float) -> None:
         log = top > 0 and math.isfinite(bottom) and top / bottom > LR_LOG_RATIO
         if log != self.lr_plot.getAxis("left").logMode:
             self.lr_plot.setLogMode(y=log)
+        # The end labels need LABEL_ROOM_PX above and below, or pyqtgraph drops them: a
+        # short panel gets a wider margin (as a share of the span).
+        height = self.lr_plot.getViewBox().height()
+        room = LABEL_ROOM_PX / (height - 2 * LABEL_ROOM_PX) if height > 4 * LABEL_ROOM_PX \
+            else 0.5
         if log:
-            self.lr_plot.setYRange(math.log10(bottom) - 0.25, math.log10(top) + 0.25, padding=0)
+            lo, hi = math.log10(bottom), math.log10(top)
+            pad = max(0.25, room * (hi - lo))
+            self.lr_plot.setYRange(lo - pad, hi + pad, padding=0)
         else:
-            self.lr_plot.setYRange(0.0, 1.12 * top if top > 0 else 1.0, padding=0)
+            top = top if top > 0 else 1.0
+            # From 0 (labelled, clear of the bottom edge) to just above the largest rate.
+            margin = max(LR_MARGIN, room)
+            self.lr_plot.setYRange(-margin * top, (1 + margin) * top, padding=0)
 
     def _label_rates(self, rates: set[float] | None) -> None:
         """Constant rates (the common case) are labelled with their values on the η axis,
@@ -418,7 +485,10 @@ class LossPlot(QWidget):
         (_, _), (y0, y1) = vb.viewRange()
         per_pixel = (y1 - y0) / max(vb.height(), 1.0)
         major: list[tuple[float, str]] = []
-        for rate in sorted(rates, reverse=True):  # the largest first: kept when crowded
+        candidates = sorted(rates, reverse=True)  # the largest first: kept when crowded
+        if not log:
+            candidates.append(0.0)  # and 0: at least two labels, the rate read against 0
+        for rate in candidates:
             pos = math.log10(rate) if log else rate
             if all(abs(pos - p) >= RATE_LABEL_PX * per_pixel for p, _ in major):
                 major.append((pos, fmt_number(rate, 3)))
@@ -485,7 +555,7 @@ class LossPlot(QWidget):
         constant_rates: set[float] | None = set()  # each lane's η, while every one is constant
         for i, lane in enumerate(self.lanes):
             if i >= history.runs or n == 0:
-                for item in lane.items():
+                for item in (*lane.items(), *lane.starts):
                     item.setData(np.empty(0), np.empty(0))
                 continue
             rows = history.lane_rows(i)
@@ -509,6 +579,7 @@ class LossPlot(QWidget):
                 lane.grad_norm.setData(*shown("grad_norm", norms[:rows, i]))
                 x, rates = shown("lr", history.lr[:rows, i])
                 lane.lr.setData(*_without_flat_interiors(x, rates))
+                self._show_start(lane, history, i, norms, offset)
                 rates = rates[np.isfinite(rates) & (rates > 0)]
             if rates.size:
                 lr_top = max(lr_top, float(rates.max()))
@@ -517,15 +588,70 @@ class LossPlot(QWidget):
                     constant_rates.add(float(rates[0]))
                 else:
                     constant_rates = None
+        self._extent.last = float(max(n - 1, MIN_STEPS_SHOWN))
+        self._extent.informViewBoundsChanged()
         self._scale_lr_axis(lr_bottom, lr_top)
         self._label_rates(constant_rates)
         if any_batch != self._legend_has_batch:
             self._rebuild_legend(any_batch)
+        self._legend_band()  # before settling: one range change, one paint
         self._settle_ranges()
         self._place_legend()
 
+    def _show_start(self, lane: _LaneCurves, history: History, i: int, norms: np.ndarray,
+                    offset: float) -> None:
+        """Step 0 as a dot on each panel (a one-row curve draws nothing); none where the
+        value cannot be drawn (not finite, or ≤ 0 on a log axis)."""
+        values = (float(history.loss[0, i]) - offset, float(norms[0, i]),
+                  float(history.lr[0, i]))
+        for dot, value, plot in zip(lane.starts, values, self.plots, strict=True):
+            log = plot.getAxis("left").logMode
+            if math.isfinite(value) and not (log and value <= 0):
+                dot.setData([0.0], [value])
+            else:
+                dot.setData([], [])
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as keep it within LEGEND_SHARE of the panel's height;
+        hidden if even that does not fit (it would cover curves)."""
+        items = len(self.legend.items)
+        vb = self.plot_item.getViewBox()
+        height, width = vb.height(), vb.width()
+        if not items or height <= 0:
+            self.legend.setVisible(bool(items))
+            return
+        rows = int((LEGEND_SHARE * height - 8) // 15)
+        columns = -(-items // max(rows, 1))
+        widest = max(label.boundingRect().width() for _, label in self.legend.items) + 30
+        fits = rows >= 1 and columns * widest <= 0.9 * width
+        if fits and columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+        self.legend.setVisible(fits)
+
+    def _legend_band(self) -> None:
+        """Head room above the loss curves as tall as the legend, so that the legend, in a
+        top corner, never covers a curve."""
+        band = None
+        self._fit_legend()
+        if self.legend.isVisible():
+            bounds = [b for lane in self.lanes for item in (lane.loss, lane.batch_loss)
+                      if item.xData is not None and len(item.xData)
+                      and (b := item.dataBounds(1)) is not None
+                      and None not in b and all(math.isfinite(v) for v in b)]
+            height = self.plot_item.getViewBox().height()
+            if bounds and height > 0:
+                lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+                share = min((self.legend.boundingRect().height() + 2 * LEGEND_GAP) / height,
+                            0.7)
+                span = max(hi - lo, 1e-12 * max(1.0, abs(hi)))
+                band = (lo, hi + span * share / (1.0 - share))
+        if band != self._extent.y_bounds:
+            self._extent.y_bounds = band
+            self._extent.informViewBoundsChanged()
+
     def _place_legend(self) -> None:
         """The legend to the corner of the loss plot that hides the fewest curve points."""
+        self._legend_band()
         if self.legend.isVisible():
             curves = [item for lane in self.lanes for item in (lane.loss, lane.batch_loss)]
             self.legend.place([(path_points(curves), 1.0)])

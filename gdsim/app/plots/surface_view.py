@@ -86,6 +86,7 @@ class SurfaceView(QWidget):
         self.aids = VisualAids(self.plot_item)
         self.legend = Legend(self.plot_item.getViewBox())
         self.aids.set_obstacle(self.legend.rect_in_view)
+        self.aids.set_markers(self._marker_points)
         self._point_samples: dict[str, pg.ScatterPlotItem] = {}
 
         self.surface: Surface | None = None
@@ -251,6 +252,18 @@ class SurfaceView(QWidget):
         self.aids.update(snap, self._dim)
         self._place_legend()
         self._update_caption()
+
+    def _marker_points(self) -> np.ndarray:
+        """Markers the aids' labels keep off: the known critical points and every lane's
+        start and current point."""
+        parts = [self.critical_points.positions()]
+        for lane in self.lanes.lanes:
+            for item in (lane.start, lane.current):
+                if item.isVisible():
+                    x, y = item.getData()
+                    if x is not None and len(x):
+                        parts.append(np.column_stack([x, y]))
+        return np.concatenate(parts) if parts else np.empty((0, 2))
 
     def _place_legend(self) -> None:
         """The legend to the corner that hides the least of the paths, the markers and the

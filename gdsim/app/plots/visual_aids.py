@@ -31,10 +31,11 @@ from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from gdsim.app import style
 from gdsim.app.model.aids import AID_DEFAULTS, AID_NAMES, AID_TOOLTIPS
-from gdsim.app.model.formatting import fmt_number, fmt_vector
+from gdsim.app.model.formatting import fmt_number, fmt_vector, safe_norm
 from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.arrow import Arrow, pixel_size
 from gdsim.app.plots.curvature_aid import CurvatureAid
+from gdsim.app.plots.overlay_layout import OverlayLayout, ScreenFrame
 from gdsim.core.optimizers import get_optimizer
 
 AIDS = AID_NAMES
@@ -107,7 +108,9 @@ class VisualAids:
         self.dim = 2
         self._state_field: str | None = None
         self._obstacle: Callable[[], QRectF | None] | None = None
-        self._markers: Callable[[], list[QRectF]] | None = None
+        self._markers: Callable[[], np.ndarray] | None = None
+        self._marker_boxes: Callable[[], list[QRectF]] | None = None
+        self._state_ratio: float | None = None  # |state| / |∇L| when the arrow is shortened
         self.refresh()
 
     # --- control ----------------------------------------------------------------------------
@@ -117,9 +120,13 @@ class VisualAids:
         for arrow in (self.gradient, self.step, self.state):
             arrow.obstacle = rect
 
+    def set_markers(self, points: Callable[[], np.ndarray]) -> None:
+        """Markers (``(n, 2)`` data coordinates, e.g. the known minima) that labels keep off."""
+        self._markers = points
+
     def set_marker_obstacles(self, rects: Callable[[], list[QRectF]] | None) -> None:
-        """Boxes (data coordinates: the runs' markers, say) the Taylor box keeps off too."""
-        self._markers = rects
+        """Boxes (data coordinates: the runs' markers in an exported figure) labels keep off."""
+        self._marker_boxes = rects
         self.refresh()
 
     def key_points(self) -> np.ndarray:
@@ -171,7 +178,14 @@ class VisualAids:
         return None
 
     def refresh(self) -> None:
-        """Place every aid for the stored snapshot and the current zoom."""
+        """Place every aid for the stored snapshot and the current zoom.
+
+        A huge but finite state (η = 1e300) may overflow the drawing arithmetic: such an aid
+        gets a non-finite end and is hidden (:meth:`Arrow.set`), without a warning."""
+        with np.errstate(all="ignore"):
+            self._refresh()
+
+    def _refresh(self) -> None:
         snap = self.snapshot
         here = None if snap is None else self._point(snap.theta, snap.loss)
         if here is None or not np.all(np.isfinite(here)):
@@ -203,7 +217,7 @@ class VisualAids:
         # ∇L, uphill, at a fixed length.
         self.gradient.setVisible(self.enabled["gradient"] and k > 0)
         self.gradient.set(here, here + k * grad,
-                          label=f"∇L  (|∇L| = {fmt_number(np.linalg.norm(snap.grad), 4)})")
+                          label="∇L")  # its norm is in the caption: a short label fits
         # The step actually taken, true scale.
         if snap.has_step and snap.prev_theta is not None:
             prev_loss = snap.prev_loss if snap.prev_loss is not None else snap.loss
@@ -222,8 +236,9 @@ class VisualAids:
             ratio = k * s_len / fixed  # |state| / |∇L|
             shown = min(ratio, STATE_MAX_RATIO)
             text = "−" + _short_label(label)
+            self._state_ratio = ratio if ratio > STATE_MAX_RATIO else None
             if ratio > STATE_MAX_RATIO:  # too long to draw: shortened, and the label says so
-                text += f"  (×{fmt_number(ratio, 2)} |∇L|, shortened)"
+                text += f" ×{fmt_number(ratio, 2)}"
             self.state.set(base, base - (shown / ratio) * k * self._direction(value), label=text)
             self.state.setToolTip(f"{label}: {fmt_vector(value)}. " + TOOLTIPS["state"])
         else:
@@ -233,6 +248,45 @@ class VisualAids:
         self._place_taylor(snap, here, px, py)
         self.curvature.place(snap, self.dim, px, py, side_px, self.enabled["curvature"],
                              self.enabled["step"])
+        self._lay_out_labels(snap, here, px, py)
+
+    def _lay_out_labels(self, snap: StepSnapshot, here: np.ndarray, px: float, py: float
+                        ) -> None:
+        """Every label at its best free spot: off the markers (the current and previous
+        points, the known minima), the arrows' shafts, the legend, each other and the map's
+        edge — in the order ∇L, Δθ, state, η·s, Taylor (see :mod:`overlay_layout`)."""
+        vb = self._plot_item.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        if not all(math.isfinite(v) for v in (x0, x1, y0, y1, px, py)) or px <= 0 or py <= 0:
+            return
+        layout = OverlayLayout(ScreenFrame((x0, x1), (y0, y1), px, py))
+        layout.add_markers([here])
+        if snap.prev_theta is not None:
+            prev_loss = snap.prev_loss if snap.prev_loss is not None else snap.loss
+            layout.add_markers([self._point(snap.prev_theta, prev_loss)], radius=6.0)
+        if self._markers is not None:
+            layout.add_markers(self._markers())
+        if self._obstacle is not None:
+            layout.add_rect(self._obstacle())
+        if self._marker_boxes is not None:
+            for rect in self._marker_boxes():
+                layout.add_rect(rect)
+        arrows = [a for a in (self.gradient, self.step, self.state)
+                  if a.isVisible() and a.tail is not None and a.tip is not None]
+        for arrow in arrows:
+            layout.add_segment(arrow.tail, arrow.tip)
+        for arrow in arrows:
+            if arrow.label.textItem.toPlainText():
+                layout.put(arrow.label, layout.arrow_label(arrow.tail, arrow.tip))
+        if self.scale_text.isVisible():
+            candidates = (layout.around_box(self.scale_ellipse.rect())
+                          if self.scale_ellipse.isVisible()
+                          else layout.around_point(here[0], here[1], 14.0))
+            layout.put(self.scale_text, candidates)
+        if self.taylor_text.isVisible():
+            layout.put(self.taylor_text, layout.around_point(here[0], here[1], TEXT_OFFSET)
+                       + layout.anywhere())
+        layout.apply()
 
     def _place_scale(self, snap: StepSnapshot, here: np.ndarray, px: float, py: float,
                      side_px: float) -> None:
@@ -273,68 +327,10 @@ class VisualAids:
             return
         color = html.escape(style.AID_COLORS["taylor"])
         self.taylor_text.setHtml(
-            f'<div style="color:{color}; font-size:{style.BASE_POINT_SIZE}pt">'
-            f"predicted ΔL = ∇L·Δθ = <b>{fmt_number(predicted)}</b><br>"
-            f"actual ΔL = <b>{fmt_number(actual)}</b></div>")
-        corner = self._free_corner(snap, here, px, py)
-        self.taylor_text.setAnchor((0.0 if corner[0] > 0 else 1.0, 0.0 if corner[1] > 0 else 1.0))
-        self.taylor_text.setPos(float(here[0] + corner[0] * TEXT_OFFSET * px),
-                                float(here[1] - corner[1] * TEXT_OFFSET * py))
-        self.taylor_text.setVisible(True)
-
-    def _free_corner(self, snap: StepSnapshot, here: np.ndarray, px: float, py: float
-                     ) -> tuple[int, int]:
-        """The diagonal (screen x right, y down: ±1, ±1) beside the point that is farthest
-        from the drawn arrows and the path just travelled, and not off the view."""
-        used = []  # screen directions already taken at the point
-        for arrow in (self.gradient, self.state):
-            if arrow.isVisible() and arrow.tip is not None and arrow.tail is not None:
-                used.append(arrow.tip - arrow.tail)
-        if snap.prev_theta is not None:
-            prev_loss = snap.prev_loss if snap.prev_loss is not None else snap.loss
-            used.append(self._point(snap.prev_theta, prev_loss) - here)
-        if self.scale_text.isVisible():  # the η·s label hangs below the point
-            used.append(np.array([0.0, -py]))
-        (x0, x1), (y0, y1) = self._plot_item.getViewBox().viewRange()
-        best, best_score = (1, 1), math.inf
-        for cx in (1, -1):
-            for cy in (1, -1):
-                score = 0.0
-                for v in used:
-                    sx, sy = v[0] / px, -v[1] / py
-                    norm = math.hypot(sx, sy)
-                    if norm > 0 and math.isfinite(norm):
-                        score = max(score, (cx * sx + cy * sy) / (norm * math.sqrt(2)))
-                # Keep the box inside the view: penalize the side of the nearer edge.
-                room_x = (x1 - here[0]) if cx > 0 else (here[0] - x0)
-                room_y = (here[1] - y0) if cy > 0 else (y1 - here[1])
-                if room_x < 0.35 * (x1 - x0) or room_y < 0.15 * (y1 - y0):
-                    score += 1.0
-                if self._covers_obstacle(here, (cx, cy), px, py):
-                    score += 2.0
-                if score < best_score:
-                    best, best_score = (cx, cy), score
-        return best
-
-    def _covers_obstacle(self, here: np.ndarray, corner: tuple[int, int], px: float,
-                         py: float) -> bool:
-        """Whether the Taylor box beside ``here`` at ``corner`` would overlap the obstacle
-        or one of the marker obstacles."""
-        rect = self._obstacle() if self._obstacle is not None else None
-        rects = [rect] if rect is not None else []
-        if self._markers is not None:
-            rects += self._markers()
-        if not rects:
-            return False
-        box = self.taylor_text.boundingRect()
-        w, h = box.width() * px, box.height() * py
-        x = here[0] + corner[0] * TEXT_OFFSET * px
-        y = here[1] - corner[1] * TEXT_OFFSET * py
-        left = x if corner[0] > 0 else x - w
-        # Screen y points down: cy > 0 hangs the box below the point (data y decreasing).
-        bottom, top = (y - h, y) if corner[1] > 0 else (y, y + h)
-        return any(not (left + w < r.left() or left > r.right() or top < r.top()
-                        or bottom > r.bottom()) for r in rects)
+            f'<div style="color:{color}; font-size:{style.BASE_POINT_SIZE - 1}pt">'
+            f"predicted ΔL = ∇L·Δθ: <b>{fmt_number(predicted, 4)}</b><br>"
+            f"actual ΔL: <b>{fmt_number(actual, 4)}</b></div>")
+        self.taylor_text.setVisible(True)  # placed with the other labels (_lay_out_labels)
 
     # --- description ------------------------------------------------------------------------
     def caption(self) -> str:
@@ -349,15 +345,17 @@ class VisualAids:
 
         if self.gradient.isVisible():
             parts.append(swatch("gradient", "∇L") + " uphill, drawn at fixed length "
-                         f"(|∇L| = {fmt_number(float(np.linalg.norm(snap.grad)), 4)})")
+                         f"(|∇L| = {fmt_number(safe_norm(snap.grad), 4)})")
         if self.step.isVisible() and snap.delta_theta is not None:
             parts.append(swatch("step", "Δθ") + " last step, true scale "
-                         f"(|Δθ| = {fmt_number(float(np.linalg.norm(snap.delta_theta)), 4)})")
+                         f"(|Δθ| = {fmt_number(safe_norm(snap.delta_theta), 4)})")
         if self.state.isVisible() and self._state_field and snap.info is not None:
             label = snap.info.state_labels.get(self._state_field, self._state_field)
             short = html.escape("−" + _short_label(label))
+            scale = ("same scale as ∇L" if self._state_ratio is None else
+                     f"shortened: {fmt_number(self._state_ratio, 2)} × |∇L| long")
             parts.append(swatch("state", short) + f" push of the {html.escape(label)}, "
-                         "same scale as ∇L")
+                         + scale)
         if self.scale_text.isVisible():
             parts.append(swatch("scale", "η·s") + " per-parameter rate (ellipse ∝ η·sᵢ)")
         if self.taylor_text.isVisible() or self.tangent.isVisible():

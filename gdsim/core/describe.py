@@ -56,6 +56,11 @@ def batch_summary(config: RunConfig, surface: Surface) -> str:
 def config_summary(config: RunConfig, surface: Surface) -> str:
     """Optimizer with every hyperparameter, batch, schedule, start and seed, on one line."""
     start = config.start if config.start is not None else surface.default_start
-    point = ", ".join(number(float(v)) for v in start)
+    if len(start) <= 6:
+        where = "start (" + ", ".join(number(float(v)) for v in start) + ")"
+    elif config.start is None:  # a network's weights: its seeded initialisation
+        where = f"start: seeded initialisation of {len(start)} parameters"
+    else:
+        where = f"start: {len(start)} given parameters"
     return (f"{optimizer_summary(config, surface)} · {batch_summary(config, surface)} · "
-            f"{schedule_summary(config)} · start ({point}) · seed {config.seed}")
+            f"{schedule_summary(config)} · {where} · seed {config.seed}")

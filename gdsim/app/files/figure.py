@@ -69,7 +69,9 @@ DARK_FOREGROUND = QColor("#E8E8E8")
 def caption_html(surface: Surface, configs: Sequence[RunConfig],
                  labels: Sequence[str]) -> str:
     """The figure caption: the surface and its formula, then each run's settings."""
-    head = (f"<b>{html.escape(surface.title)}</b>: L({', '.join(surface.param_names)}) = "
+    names = surface.param_names
+    shown = ", ".join(names) if len(names) <= 6 else f"{names[0]}, …, {names[-1]}"
+    head = (f"<b>{html.escape(surface.title)}</b>: L({html.escape(shown)}) = "
             f"{html.escape(surface.formula)}")
     lines = [head]
     for label, config in zip(labels, configs, strict=False):
@@ -146,6 +148,8 @@ class ExportFigure(QWidget):
         if not FONT_SCALES[0] <= font_scale <= FONT_SCALES[1]:
             raise ExportError(f"Font scale {font_scale:g} is out of range: choose between "
                               f"{FONT_SCALES[0]:g} and {FONT_SCALES[1]:g}")
+        if surface.dim > 2 and content != "loss":
+            content = "loss"  # a network's weights have no map: its loss curves are the figure
         self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         self.setObjectName("export_figure")
         self.setStyleSheet(f"background: {style.BACKGROUND};")
@@ -193,7 +197,8 @@ class ExportFigure(QWidget):
             self.loss_plot.set_surface(surface)
             self.loss_plot.set_lanes(labels)
             self.loss_plot.set_log_y(log_y)
-            self.loss_plot.log_y_check.hide()
+            self.loss_plot.log_y_check.hide()  # controls belong to the window, not a figure
+            self.loss_plot.sharpness_check.hide()
             plots.addWidget(self.loss_plot, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -197,9 +198,9 @@ def test_command_line_data_option(tmp_path: Path, capsys: pytest.CaptureFixture[
                  "0.1", "--steps", "3000", "--csv", "-"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    last = captured.out.strip().splitlines()[-1].split(",")
+    last = list(csv.DictReader(captured.out.strip().splitlines()))[-1]  # the long CSV
     (w, b), *_ = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)
-    assert (float(last[1]), float(last[2])) == pytest.approx((w, b), abs=1e-6)
+    assert (float(last["w"]), float(last["b"])) == pytest.approx((w, b), abs=1e-6)
     (tmp_path / "bad.csv").write_text("x,y\n1,2\n3,abc\n", encoding="utf-8")
     code = main(["run", "--surface", "neuron", "--data", "bad.csv"])
     err = capsys.readouterr().err

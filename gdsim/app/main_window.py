@@ -71,6 +71,7 @@ from gdsim.app.plots.surface_3d import install_3d_view
 from gdsim.app.plots.surface_view import SurfaceView
 from gdsim.app.timeline_bar import TimelineBar, add_edit_actions
 from gdsim.core.config import RunConfig
+from gdsim.core.optimizers import get_optimizer
 from gdsim.core.run import Run
 from gdsim.core.surfaces import Surface, make_surface
 from gdsim.core.surfaces.network import Network
@@ -616,7 +617,11 @@ class MainWindow(QMainWindow):
             self._loss_cursor.setPos(cursor)
         lane = self.model.selected
         if 0 <= lane < len(h.lanes) and h.length:  # 2/λ_max on the η slider
-            self.optimizer_panel.show_curvature(h.lanes[lane].hessian, float(h.lr[-1, lane]))
+            # The threshold is gradient descent's (momentum's is (2 + 2μ)/λ_max; adaptive
+            # methods rescale η per parameter): the other families show none.
+            plain = get_optimizer(h.lanes[lane].optimizer).family == "gd"
+            self.optimizer_panel.show_curvature(h.lanes[lane].hessian if plain else None,
+                                                float(h.lr[-1, lane]))
         self._update_status()
         self._show_runs()
         self.timeline.refresh()

@@ -95,6 +95,7 @@ class OptimizerPanel(QWidget):
         self.lr_slider.set_mark(threshold)
         if self.stability_label.text() != text:
             self.stability_label.setText(text)
+        self.stability_label.setVisible(bool(text))  # no empty row under the rate
 
     def show_lr(self, lr: float) -> None:
         set_control_value(self.lr_spin, lr)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from gdsim.app import MainWindow
 from gdsim.core.config import RunConfig
+from gdsim.core.optimizers import OPTIMIZERS
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -159,3 +160,25 @@ def test_explain_rows_for_newton_at_a_saddle() -> None:
     assert "saddle or maximum" in rows["rule.1"]
     curv = {key: value for key, _, value, _, _ in curvature_rows(snap)}
     assert curv["curv.lambda_min"] in ("-2", "−2") and curv["curv.condition"] == "1"
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_writes_out_its_update_rule(name: str) -> None:
+    """Qt-free: after a few steps the inspector's rule rows exist for every registered optimizer
+    and end with the step the run actually took."""
+    from gdsim.app.model.explain import update_rule_rows
+    from gdsim.app.model.frame import make_frame
+    from gdsim.app.model.history import History
+    from gdsim.app.model.step_snapshot import StepSnapshot
+    from gdsim.core import Run
+
+    run = Run(RunConfig(surface="bowl", optimizer=name, start=(3.0, 4.0), max_steps=5,
+                        grad_tol=0.0))
+    for _ in range(3):
+        run.step()
+    history = History(1, 2)
+    history.add(make_frame(run, 0, 0))
+    rows = {key: value for key, _, value, _, _ in update_rule_rows(StepSnapshot.from_history(
+        history, 0))}
+    assert "rule.0" in rows and rows["rule.0"], name
+    assert rows["rule.actual"].startswith("(")

@@ -133,6 +133,59 @@ def update_rule_rows(snap: StepSnapshot | None) -> list[Row]:
         lines.append(("Δθ = −α·g, α: Armijo", f"α = {fmt_number(alpha)} after "
                       f"{0 if trials is None else len(trials)} trial(s): Δθ = "
                       f"{fmt_vector(-alpha * g)}"))
+    elif name == "adagrad" and "sum" in state:
+        eps = _hp(snap, "eps", 1e-10)
+        lines += [("s ← s + g²", f"s = {fmt_vector(state['sum'])}  (g = {fmt_vector(g)})"),
+                  ("Δθ = −η_t·g/(√s + ε)", f"η_t = η/(1 + (t − 1)·lr_decay) = "
+                   f"{fmt_number(lr / (1 + (t - 1) * _hp(snap, 'lr_decay', 0.0)))}, "
+                   f"ε = {fmt_number(eps)}")]
+    elif name == "adadelta" and "square_avg" in state:
+        rho, eps = _hp(snap, "rho", 0.9), _hp(snap, "eps", 1e-6)
+        lines += [("v ← ρ·v + (1 − ρ)·g²", f"v = {fmt_vector(state['square_avg'])}  "
+                                          f"(ρ = {fmt_number(rho)})"),
+                  ("Δθ = −η·√(u + ε)/√(v + ε)·g", f"η = {fmt_number(lr)}, ε = {fmt_number(eps)}"),
+                  ("u ← ρ·u + (1 − ρ)·Δθ²", f"u = {fmt_vector(state['acc_delta'])}")]
+    elif name in ("nadam", "radam", "adamax") and "exp_avg" in state:
+        b1, b2 = _hp(snap, "beta1", 0.9), _hp(snap, "beta2", 0.999)
+        lines.append(("m ← β₁·m + (1 − β₁)·g", f"m = {fmt_vector(state['exp_avg'])}  "
+                                              f"(β₁ = {fmt_number(b1)}, g = {fmt_vector(g)})"))
+        if name == "adamax":
+            lines += [("u ← max(β₂·u, |g| + ε)", f"u = {fmt_vector(state['exp_inf'])}"),
+                      ("Δθ = −η/(1 − β₁ᵗ)·m/u", f"η/(1 − β₁^{t}) = "
+                       f"{fmt_number(lr / (1 - b1**t))}")]
+        else:
+            lines.append(("v ← β₂·v + (1 − β₂)·g²", f"v = {fmt_vector(state['exp_avg_sq'])}  "
+                                                   f"(β₂ = {fmt_number(b2)})"))
+            if name == "nadam":
+                lines.append(("Δθ = −η·(μₜ₊₁·m̂ + (1 − μₜ)·ĝ)/(√v̂ + ε)",
+                              "Nesterov momentum with μₜ = β₁(1 − ½·0.96^(t·ψ))"))
+            else:
+                rho_inf = 2 / (1 - b2) - 1
+                rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
+                rectified = rho_t > 5
+                lines.append(("ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ)",
+                              f"ρₜ = {fmt_number(rho_t)}: " + (
+                                  "> 5, the adaptive step rectified by rₜ" if rectified else
+                                  "≤ 5, an SGD-with-momentum step η·m̂")))
+    elif name == "rprop" and "step_size" in state:
+        lines += [("Δᵢ ← Δᵢ·η₊ if gᵢ keeps its sign, Δᵢ·η₋ if it flips",
+                   f"Δ = {fmt_vector(state['step_size'])}  (η₋ = "
+                   f"{fmt_number(_hp(snap, 'etaminus', 0.5))}, η₊ = "
+                   f"{fmt_number(_hp(snap, 'etaplus', 1.2))})"),
+                  ("Δθ = −sign(g)·Δ (0 where g flipped)", f"g = {fmt_vector(g)}")]
+    elif name == "adafactor" and "variance" in state:
+        lines += [("v ← β₂ₜ·v + (1 − β₂ₜ)·g²", f"v = {fmt_vector(state['variance'])}, "
+                   f"β₂ₜ = 1 − t^{fmt_number(_hp(snap, 'beta2_decay', -0.8))}"),
+                  ("Δθ = −ρₜ·g/max(√v, ε₁)", "ρₜ = min(η, 1/√t)·max(ε₂, RMS(θ)) "
+                   "(relative step)")]
+    elif name == "lbfgs" and "d" in state:
+        stored = int(np.ravel(state.get("history", np.zeros(1)))[0]) \
+            if np.size(state.get("history", 0)) else 0
+        trials = snap.info.inner_points
+        lines += [("d = −H·g (two-loop recursion)", f"d = {fmt_vector(state['d'])} from "
+                   f"{stored} stored (s, y) pair(s)"),
+                  ("Δθ = t·d", f"t = {fmt_number(float(np.ravel(state['t'])[0]))}"
+                   + ("" if trials is None else f" after {len(trials)} evaluation(s)"))]
     else:
         return []
     rows = [(f"rule.{i}", label, text, text, RULE_TOOLTIP) for i, (label, text) in

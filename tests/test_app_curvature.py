@@ -182,3 +182,22 @@ def test_every_optimizer_writes_out_its_update_rule(name: str) -> None:
         history, 0))}
     assert "rule.0" in rows and rows["rule.0"], name
     assert rows["rule.actual"].startswith("(")
+
+
+def test_in_one_dimension_the_curvature_aid_draws_the_quadratic_model(qtbot) -> None:  # noqa: ANN001
+    """On J(w) = w² the model L + L'·d + ½λd² is the curve itself, with λ = 2."""
+    from gdsim.app.main import create_window
+
+    w = create_window()
+    qtbot.addWidget(w)
+    w.show()
+    w.model.load([RunConfig(surface="parabola", optimizer="gd", lr=0.2, start=(4.0,),
+                            max_steps=10)])
+    w.model.set_aid("curvature", True)
+    w.action_step.trigger()
+    aid = w.surface_view.aids.curvature
+    qtbot.waitUntil(lambda: aid.contour.isVisible(), timeout=10_000)
+    x, y = aid.contour.getData()
+    np.testing.assert_allclose(y, x * x, atol=1e-9)  # the model of a quadratic is itself
+    assert list(aid.values) == [2.0] and "quadratic model" in aid.caption()
+    w.close()

@@ -68,7 +68,13 @@ class CurvatureAid:
               show_curvature: bool, show_inner: bool) -> None:
         """Draw for ``snap`` at the current zoom (``px``, ``py``: data units per pixel)."""
         self.hide()
-        if snap is None or snap.info is None or dim != 2:
+        if snap is None or snap.info is None:
+            return
+        if dim == 1:
+            if show_curvature:
+                self._place_parabola(snap, px, side_px)
+            return
+        if dim != 2:
             return
         here = np.asarray(snap.theta[:2], dtype=float)
         if not np.all(np.isfinite(here)):
@@ -107,6 +113,27 @@ class CurvatureAid:
             self.contour.setData(points[:, 0], points[:, 1])
             self.contour.setVisible(True)
 
+    def _place_parabola(self, snap: StepSnapshot, px: float, side_px: float) -> None:
+        """1-D: the quadratic model q(w) = L + L'·d + ½·L''·d² around the current w, over a
+        stretch of the view either side, with its curvature λ = L'' labelled."""
+        hess = snap.info.hessian if snap.info is not None else None
+        if hess is None or not np.all(np.isfinite(hess)):
+            return
+        w, loss = float(snap.theta[0]), float(snap.loss)
+        slope, lam = float(np.ravel(snap.grad)[0]), float(np.ravel(hess)[0])
+        if not all(math.isfinite(v) for v in (w, loss, slope, lam, px)) or px <= 0:
+            return
+        reach = 1.5 * AXIS_FRACTION * side_px * px
+        d = np.linspace(-reach, reach, 61)
+        model = loss + slope * d + 0.5 * lam * d * d
+        self.contour.setData(w + d, model)
+        self.contour.setVisible(True)
+        self.values, self.negative = np.array([lam]), np.array([lam < 0])
+        label = self.labels[0]
+        label.setText(f"λ = {fmt_number(lam, 3)}")
+        label.setPos(w + reach, float(model[-1]))
+        label.setVisible(True)
+
     def _place_inner(self, snap: StepSnapshot) -> None:
         points = snap.info.inner_points if snap.info is not None else None
         if points is None or len(points) == 0 or snap.prev_theta is None \
@@ -130,8 +157,12 @@ class CurvatureAid:
             top = float(self.values[-1])
             extra = f"; 2/λ_max = {fmt_number(2 / top, 3)}" if top > 0 and math.isfinite(top) \
                 else ""
-            parts.append(f'<span style="color:{COLOR}"><b>H</b></span> eigen-directions '
-                         f"(λ = {vals}{extra}), axes ∝ 1/√|λ|, dashed where λ &lt; 0")
+            if len(self.values) == 1:  # 1-D: the quadratic model along the curve
+                parts.append(f'<span style="color:{COLOR}"><b>H</b></span> quadratic model '
+                             f"L + L′·d + ½λd² (λ = {vals}{extra})")
+            else:
+                parts.append(f'<span style="color:{COLOR}"><b>H</b></span> eigen-directions '
+                             f"(λ = {vals}{extra}), axes ∝ 1/√|λ|, dashed where λ &lt; 0")
         if self.inner.isVisible():
             n = len(self.inner_dots.data)
             parts.append(f'<span style="color:{INNER_COLOR}"><b>·</b></span> {n} inner '

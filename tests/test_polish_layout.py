@@ -102,3 +102,29 @@ def test_screenshots_of_the_window(qtbot, make_window, artifacts_dir, theme: str
     assert w.grab().save(str(path))
     assert path.stat().st_size > 10_000
     assert comfort.is_dark(w) == (theme == "dark")
+
+
+def test_no_stale_dock_tab_bars_after_the_first_arrangement_and_a_lesson(qtbot, tmp_path) -> None:  # noqa: ANN001, E501
+    """A fresh window built compact and shown wide untabifies its docks; Qt's old tab bars were
+    left drawn over the panels and at the window's top-left corner."""
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QTabBar
+
+    from gdsim.app.files.settings import Settings
+    from gdsim.app.main import create_window
+
+    w = create_window(settings=Settings(QSettings(str(tmp_path / "s.ini"),
+                                                  QSettings.Format.IniFormat)))
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    assert w.documents.load_lesson("06-momentum")
+    qtbot.waitUntil(lambda: w.documents.lesson_dock.isVisible())
+    docks = {d.windowTitle(): d for d in w.docks}
+    for bar in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if bar.isVisible():
+            grouped = [docks[bar.tabText(i)] for i in range(bar.count())
+                       if bar.tabText(i) in docks]
+            assert any(w.tabifiedDockWidgets(d) for d in grouped), \
+                [bar.tabText(i) for i in range(bar.count())]
+    w.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QTabBar, QTabWidget
 
 if TYPE_CHECKING:
     from gdsim.app.main_window import MainWindow
@@ -73,6 +73,23 @@ def arrange(window: MainWindow, width: int | None = None) -> None:
                       vertical)
     w.central_splitter.setSizes([440, 290])
     w.plots_splitter.setSizes([400, 300])
+    hide_stale_tab_bars(w)
+
+
+def hide_stale_tab_bars(window: MainWindow) -> None:
+    """Hide the dock tab bars a re-arrangement left behind.
+
+    Untabifying docks (compact → wide) leaves Qt's tab bars of the old groups on the window,
+    drawn over the panels (one even at the window's top-left corner); a bar is needed only
+    while its docks are still tabified with each other.
+    """
+    docks = {d.windowTitle(): d for d in window.findChildren(QDockWidget)}
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        grouped = [docks[t] for t in titles if t in docks]
+        needed = len(grouped) > 1 and any(window.tabifiedDockWidgets(d) for d in grouped)
+        if not needed:
+            bar.hide()
 
 
 def _place(window: MainWindow, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
@@ -105,6 +122,7 @@ def show_lesson_dock(window: MainWindow, dock: QDockWidget) -> None:
             window.tabifyDockWidget(window.inspector_dock, dock)
         dock.show()
     dock.raise_()
+    hide_stale_tab_bars(window)
 
 
 class FirstShowArranger(QObject):

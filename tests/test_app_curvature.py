@@ -196,7 +196,8 @@ def test_in_one_dimension_the_curvature_aid_draws_the_quadratic_model(qtbot) -> 
     w.model.set_aid("curvature", True)
     w.action_step.trigger()
     aid = w.surface_view.aids.curvature
-    qtbot.waitUntil(lambda: aid.contour.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: w.model.step_count(0) == 1 and aid.values is not None
+                    and len(aid.values) == 1 and aid.contour.isVisible(), timeout=10_000)
     x, y = aid.contour.getData()
     np.testing.assert_allclose(y, x * x, atol=1e-9)  # the model of a quadratic is itself
     assert list(aid.values) == [2.0] and "quadratic model" in aid.caption()

@@ -37,8 +37,11 @@ class RowCache:
     def _fingerprint(self, rows: np.ndarray) -> np.ndarray:
         if self._probe is None or len(self._probe) != rows.shape[1]:
             self._probe = np.random.default_rng(0).normal(size=rows.shape[1])
+        # An elementwise product summed per row, not ``rows @ probe``: BLAS may round a row
+        # differently depending on how many rows share the call, and the fingerprint of a row
+        # must not depend on its neighbours.
         with np.errstate(all="ignore"):
-            return rows @ self._probe
+            return np.multiply(rows, self._probe).sum(axis=1)
 
     def update(self, rows: np.ndarray) -> np.ndarray:
         """The results for every row of ``rows`` ``(T, P)``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gdsim.app.model.placement import Box, Candidate, Segment, cost, place
+from gdsim.app.model.placement import Box, Candidate, Segment, cost, costs, place
 
 
 def test_boxes_measure_overlap_and_what_sticks_out() -> None:
@@ -32,6 +32,24 @@ def test_place_picks_the_first_free_candidate() -> None:
     assert index == 1
     with pytest.raises(ValueError):
         place(1, 1, [])
+
+
+def test_vectorised_costs_equal_the_scalar_cost_of_each_candidate() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    bounds = Box(0, 0, 300, 200)
+    boxes = [Box(*rng.uniform(-20, 250, 2), *rng.uniform(5, 60, 2)) for _ in range(7)]
+    segments = [Segment(*rng.uniform(-50, 350, 4), width=float(rng.uniform(1, 5)))
+                for _ in range(4)] + [Segment(0, 0, float("inf"), 3)]
+    anchors = [(0.0, 0.0), (1.0, 0.5), (0.5, 1.0)]
+    candidates = [Candidate(*rng.uniform(-30, 330, 2), anchors[i % 3]) for i in range(40)]
+    want = [cost(Box.anchored(c.x, c.y, 45, 18, c.anchor), boxes, segments, bounds)
+            for c in candidates]
+    np.testing.assert_allclose(costs(45, 18, candidates, boxes, segments, bounds), want,
+                               rtol=1e-12, atol=1e-9)
+    index, _ = place(45, 18, candidates, boxes, segments, bounds)
+    assert index == int(np.argmin(want))
 
 
 # --- the map's overlays -------------------------------------------------------------------------

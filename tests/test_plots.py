@@ -460,7 +460,7 @@ def drawn_points(view: SurfaceView, lane: int) -> int:
     """Points handed to one lane's path items (frozen and live strokes, and their halos)."""
     graphics = view.lanes.lanes[lane]
     counts = []
-    for stroke in (graphics.frozen, graphics.live):
+    for stroke in (*graphics.frozen.strokes(), graphics.live):
         sizes = {len(item.getOriginalDataset()[0] if item.getOriginalDataset()[0] is not None
                      else []) for item in stroke.items()}
         assert len(sizes) == 1  # the halo draws the same points as the path
@@ -479,8 +479,8 @@ def test_a_million_noisy_rows_stay_within_the_point_budget(qtbot) -> None:
         view.update_history(full.prefix(rows))
         for lane in range(3):
             assert 0 < drawn_points(view, lane) <= PATH_POINT_BUDGET
-            frozen = view.lanes.lanes[lane].frozen.path
-            assert not frozen.opts["antialias"]  # a long path: fast aliased line segments
+            for frozen in view.lanes.lanes[lane].frozen.paths():
+                assert not frozen.opts["antialias"]  # a long path: fast aliased line segments
         assert not view.lanes.catching_up  # off screen: everything drawn at once
     np.testing.assert_array_equal(view.lanes.current_point(2), full.theta[-1, 2])
     # Zoomed in on the cloud: new decimation cells, same budget.
@@ -762,7 +762,8 @@ def test_path_decimator_coarsens_from_its_output_exactly() -> None:
         np.testing.assert_array_equal(x, xs)
         np.testing.assert_array_equal(y, ys)
         np.testing.assert_array_equal(connect, cs)
-    assert lane_paths.PATH_POINT_BUDGET == lane_paths.FROZEN_POINTS + lane_paths.BLOCK
+    assert lane_paths.PATH_POINT_BUDGET == (lane_paths.FROZEN_POINTS + lane_paths.MAX_PIECES - 1
+                                            + lane_paths.BLOCK)
 
 
 # --- screenshots for people -------------------------------------------------------------------
@@ -842,3 +843,31 @@ def test_screenshots_of_long_noisy_runs(qtbot, artifacts_dir: Path) -> None:
     inspector.update_history(history_of(run))
     shown(qtbot, inspector, (330, 520))
     assert inspector.grab().save(str(artifacts_dir / "plots_inspector_330.png"))
+
+
+def test_a_growing_path_repaints_only_its_newest_piece(qtbot, monkeypatch) -> None:
+    """Frame after frame, the frozen path is extended by a new small piece (the older pieces
+    keep their data, hence Qt's cached pixmaps); the pieces stay few and together draw
+    exactly the decimated path."""
+    full = noisy_history(60_000, runs=1)
+    view = SurfaceView()
+    qtbot.addWidget(view)
+    view.set_surface(make_run("ellipse").surface)
+    view.set_lanes(["a"])
+    view.lanes.set_view((-5.0, 5.0), (-3.0, 3.0))
+    frozen = view.lanes.lanes[0].frozen
+    handed: list[int] = []  # points handed to the frozen pieces
+    for stroke in frozen.strokes():
+        monkeypatch.setattr(stroke, "set_data", lambda x, *a, f=stroke.set_data: (
+            handed.append(len(x)), f(x, *a)))
+    every_frame = 0
+    for rows in range(4_000, 60_001, 800):  # a frame every 800 steps
+        view.lanes.update(full.prefix(rows))
+        every_frame += frozen.count  # what repainting the whole frozen path would cost
+        assert 1 <= len(frozen.pieces) <= lane_paths.MAX_PIECES
+        decimator = view.lanes.lanes[0].decimator
+        x, y, _ = decimator.update(full.theta[: decimator.examined, 0, :2])
+        shown_x, shown_y = frozen.data()
+        np.testing.assert_array_equal(shown_x, x)
+        np.testing.assert_array_equal(shown_y, y)
+    assert sum(handed) < 0.2 * every_frame, (sum(handed), every_frame)

@@ -55,6 +55,8 @@ class PathDecimator:
         self._cell = np.ones(2)
         self.coarsening = 0  # pass 2 compares cells 2^coarsening times larger
         self._revision = 0
+        self._epoch = 0
+        self._raw = True  # whether the last drawing was the rows themselves (threshold)
         self.reset()
 
     def reset(self) -> None:
@@ -64,6 +66,7 @@ class PathDecimator:
 
     def _clear(self) -> None:
         self._revision += 1
+        self._epoch += 1
         self._done = 0  # rows examined
         self._seen = np.empty(0, dtype=np.int64)  # sorted (cell, cell) ids of drawn segments
         self._last_row_cell: int | None = None  # cell of the last examined row, None if NaN
@@ -99,6 +102,14 @@ class PathDecimator:
         return self._revision
 
     @property
+    def epoch(self) -> int:
+        """Changes whenever points of a drawing already returned may change (a reset, a coarser
+        pass 2, the switch from the rows themselves to their decimation); while it stays, each
+        drawing :meth:`update` returns extends the previous one — its points, and the connect
+        flags of all but the previous drawing's last point, are unchanged."""
+        return self._epoch
+
+    @property
     def examined(self) -> int:
         """How many rows the last :meth:`update`'s drawing covers."""
         return self._covered
@@ -120,10 +131,14 @@ class PathDecimator:
                 self.reset()
             if n != self._covered:
                 self._revision += 1
+            if not self._raw:
+                self._raw, self._epoch = True, self._epoch + 1
             self._covered = n
             return points[:, 0], points[:, 1], "finite"
         if n < self._done:
             self.reset()
+        if self._raw:
+            self._raw, self._epoch = False, self._epoch + 1
         while self._done < n:
             end = n if deadline is None else min(n, self._done + CHUNK)
             self._examine(np.asarray(points[self._done: end], dtype=float))
@@ -159,6 +174,7 @@ class PathDecimator:
             self._prev_open = False  # the output no longer ends with a segment into _prev
         count = int(keep_point.sum())
         self._revision += 1
+        self._epoch += 1
         self._pts[:count] = pts[keep_point]
         self._conn[:count] = kept[keep_point]
         self._n = count

@@ -23,6 +23,7 @@ has caught up; a new lane shows the rows examined so far.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,7 +42,8 @@ CLIP_SPANS = 1e4  # display coordinates are clipped to the view centre ± this m
 CELLS_PER_SPAN = 1500  # decimation cells per visible view span (about a screen pixel)
 BLOCK = 250  # rows per look at a path's frozen part; the live stroke has at most these
 FROZEN_POINTS = 3000  # the frozen stroke: raw up to this many rows, decimated to at most this
-PATH_POINT_BUDGET = FROZEN_POINTS + BLOCK
+MAX_PIECES = 6  # cached pieces of the frozen stroke, at most (each shares a point with the next)
+PATH_POINT_BUDGET = FROZEN_POINTS + MAX_PIECES - 1 + BLOCK
 """Points one lane hands its path items, at most (each item; the halo repeats the path)."""
 ANTIALIAS_POINTS = 3000  # antialiased while the lanes' raw paths total at most this
 
@@ -67,17 +69,91 @@ class Stroke:
             item.setData(np.empty(0), np.empty(0))
 
 
+class FrozenPieces:
+    """A growing polyline drawn as a few strokes, each cached as a pixmap by Qt: new points go
+    into a new small piece, so a frame paints the points added since the last one and blits the
+    older pieces, instead of repainting the whole path.
+
+    The pieces merge like a binary counter (a piece is merged into the one before it once that
+    one is no larger, and always beyond :data:`MAX_PIECES`): each point is painted again only
+    about log₂(points) times over the run. Each piece shares its first point with
+    the previous piece's last, so the polyline has no gaps.
+    """
+
+    def __init__(self, make: Callable[[], Stroke]) -> None:
+        self.pieces: list[tuple[Stroke, int, int]] = []  # stroke, first point, end (exclusive)
+        # Made once (a redraw never adds items to the plot): one more than may stay, for the
+        # piece that is merged right after it is added.
+        self._all = [make() for _ in range(MAX_PIECES + 1)]
+        self._spare: list[Stroke] = list(reversed(self._all))
+        self._key: object = None
+        self._smooth = False
+        self.count = 0  # points shown
+
+    def strokes(self) -> list[Stroke]:
+        """Every stroke, in use or spare, in a fixed order (for visibility, tooltips, z)."""
+        return list(self._all)
+
+    def items(self) -> tuple[pg.PlotDataItem, ...]:
+        return tuple(item for stroke in self.strokes() for item in stroke.items())
+
+    def paths(self) -> list[pg.PlotDataItem]:
+        """The pieces' path items in order (not the halos)."""
+        return [p[0].path for p in self.pieces]
+
+    def show(self, points: np.ndarray, connect: str | np.ndarray, smooth: bool,
+             key: object) -> None:
+        """Show ``points`` ``(n, 2)``: with the same ``key`` as the last call, an extension of
+        the points shown then (only the new ones are drawn); otherwise drawn afresh."""
+        n = len(points)
+        if key != self._key or smooth != self._smooth or n < self.count:
+            self.clear()
+            self._key, self._smooth = key, smooth
+        if n <= self.count:
+            return
+        start = max(self.count - 1, 0)
+        self.pieces.append((self._spare.pop(), start, n))
+        self.count = n
+        while len(self.pieces) >= 2 and (
+                self.pieces[-2][2] - self.pieces[-2][1] <= n - self.pieces[-1][1]
+                or len(self.pieces) > MAX_PIECES):
+            (stroke, first, _), (spare, _, end) = self.pieces[-2], self.pieces.pop()
+            spare.clear()
+            self._spare.append(spare)
+            self.pieces[-1] = (stroke, first, end)
+        stroke, first, end = self.pieces[-1]
+        flags = connect if isinstance(connect, str) else connect[first:end]
+        stroke.set_data(points[first:end, 0], points[first:end, 1], flags, smooth)
+
+    def clear(self) -> None:
+        for stroke, _, _ in self.pieces:
+            stroke.clear()
+            self._spare.append(stroke)
+        self.pieces, self.count, self._key = [], 0, None
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points shown, ``(x, y)`` (each shared point once)."""
+        parts = []
+        for k, path in enumerate(self.paths()):
+            x, y = path.getOriginalDataset()
+            if x is not None and len(x):
+                parts.append((x[1:], y[1:]) if k else (x, y))
+        if not parts:
+            return np.empty(0), np.empty(0)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
 @dataclass
 class LaneGraphics:
     """The items of one lane. ``legend_sample`` is not in the plot: it stands in the legend.
 
-    The path is drawn in two strokes: ``frozen`` holds the rows up to the last whole
-    :data:`BLOCK` (decimated, redrawn only every :data:`BLOCK` rows, and cached as a pixmap by
-    Qt in between), ``live`` the rows since (at most ``BLOCK``, updated every frame) — so a
-    frame repaints a short line, however long the run.
+    The path is drawn in two parts: ``frozen`` holds the rows up to the last whole
+    :data:`BLOCK` (decimated, in cached pieces of which a frame repaints only the newest:
+    :class:`FrozenPieces`), ``live`` the rows since (at most ``BLOCK``, updated every frame) —
+    so a frame repaints a short line, however long the run.
     """
 
-    frozen: Stroke
+    frozen: FrozenPieces
     live: Stroke
     start: pg.ScatterPlotItem
     current: pg.ScatterPlotItem
@@ -88,6 +164,10 @@ class LaneGraphics:
 
     def items(self) -> tuple[pg.GraphicsObject, ...]:
         return (*self.frozen.items(), *self.live.items(), self.start, self.current)
+
+    def paths(self) -> list[pg.PlotDataItem]:
+        """The path items drawing points, frozen pieces then live (not the halos)."""
+        return [*self.frozen.paths(), self.live.path]
 
     def reset(self) -> None:
         self.decimator.reset()
@@ -129,8 +209,8 @@ class LanePaths:
             for item in lane.items():
                 self._plot_item.removeItem(item)
         self._dim = dim
-        self.lanes = [self._make_lane(i, label) for i, label in enumerate(labels)]
         self._labels = list(labels)
+        self.lanes = [self._make_lane(i, label) for i, label in enumerate(labels)]
         self._generation = None
         self._behind = False
 
@@ -160,7 +240,7 @@ class LanePaths:
         return stroke
 
     def _make_lane(self, i: int, label: str) -> LaneGraphics:
-        frozen = self._make_stroke(i, label, cached=True)
+        frozen = FrozenPieces(lambda: self._make_stroke(i, label, cached=True))
         live = self._make_stroke(i, label, cached=False)
         start = pg.ScatterPlotItem(**style.start_marker(i))
         start.setZValue(Z_START + 0.01 * i)
@@ -179,8 +259,8 @@ class LanePaths:
         """Raise the selected lane's items above the others (its marker carries the aids)."""
         for i, graphics in enumerate(self.lanes):
             top = 0.5 if i == lane else 0.01 * i
-            graphics.frozen.path.setZValue(Z_PATH + top)
-            graphics.live.path.setZValue(Z_PATH + top)
+            for stroke in (*graphics.frozen.strokes(), graphics.live):
+                stroke.path.setZValue(Z_PATH + top)
             graphics.current.setZValue(Z_CURRENT + top)
 
     def _mirror_visibility(self, lane: int, sample: pg.PlotDataItem) -> None:
@@ -267,11 +347,13 @@ class LanePaths:
             if lane.decimator.examined < len(frozen):
                 self._behind = True
             # Only a new drawing is handed over: rows through cells already drawn change
-            # nothing, and the stroke keeps its cached pixmap.
+            # nothing, and the pieces keep their cached pixmaps; new points go to a new piece.
             key = (id(lane.decimator), lane.decimator.revision, smooth)
             if key != lane.drawn:
                 shown = self._display(np.stack([x, y], axis=1))
-                lane.frozen.set_data(shown[:, 0], shown[:, 1], connect, smooth)
+                lane.frozen.show(shown, connect, smooth, key=(
+                    id(lane.decimator), lane.decimator.epoch,
+                    *self._clip_lo, *self._clip_hi))
                 lane.drawn = key
         elif lane.drawn != ():
             lane.decimator.reset()
@@ -304,15 +386,13 @@ class LanePaths:
         self._behind = False
 
     def path_data(self, lane: int) -> tuple[np.ndarray, np.ndarray]:
-        """The path of ``lane`` as given to its items, frozen then live (the row they share
+        """The path of ``lane`` as given to its items, frozen then live (each point they share
         once): ``(x, y)``, 1-D: ``(w, L)``."""
-        parts = []
-        for k, stroke in enumerate((self.lanes[lane].frozen, self.lanes[lane].live)):
-            x, y = stroke.path.getOriginalDataset()
-            if x is not None and len(x):
-                parts.append((x[1:], y[1:]) if k == 1 and parts else (x, y))
-        if not parts:
-            return np.empty(0), np.empty(0)
+        graphics = self.lanes[lane]
+        parts = [graphics.frozen.data()]
+        x, y = graphics.live.path.getOriginalDataset()
+        if x is not None and len(x):
+            parts.append((x[1:], y[1:]) if len(parts[0][0]) else (x, y))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def current_point(self, lane: int) -> np.ndarray | None:

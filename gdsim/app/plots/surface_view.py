@@ -274,7 +274,7 @@ class SurfaceView(QWidget):
         for lane in self.lanes.lanes:
             if not lane.current.isVisible():
                 continue
-            points.append((path_points((lane.frozen.path, lane.live.path)), 1.0))
+            points.append((path_points(lane.paths()), 1.0))
             for marker in (lane.start, lane.current):
                 x, y = marker.getData()
                 if x is not None and len(x):

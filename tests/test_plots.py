@@ -6,12 +6,14 @@ Runs are real (:mod:`gdsim.core`), frames go through :func:`gdsim.app.model.fram
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app.model import path_decimator
 from gdsim.app.model.formatting import fmt_number, fmt_vector
@@ -30,6 +32,7 @@ from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.lane_paths import PATH_POINT_BUDGET
 from gdsim.app.plots.legend import title_text
 from gdsim.app.plots.loss_plot import CURVE_POINTS
+from gdsim.app.plots.pieces import joined
 from gdsim.core import Run, RunConfig
 
 # Qt's offscreen platform (headless CI) says this whenever a top-level window is shown; it is
@@ -871,3 +874,45 @@ def test_a_growing_path_repaints_only_its_newest_piece(qtbot, monkeypatch) -> No
         np.testing.assert_array_equal(shown_x, x)
         np.testing.assert_array_equal(shown_y, y)
     assert sum(handed) < 0.2 * every_frame, (sum(handed), every_frame)
+
+
+@pytest.mark.parametrize("log_y", [False, True])
+def test_a_growing_loss_curve_repaints_only_its_new_points(qtbot, log_y: bool) -> None:
+    """The loss plot's curves hold the whole (peak-decimated) curve but paint it in cached
+    pieces and a live tail: together they draw exactly the curve's display data, and a
+    frame hands the pieces only the points that became final since the last one."""
+    full = noisy_history(80_000, runs=2)
+    history = History(2, 2)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_lanes(["a", "b"])
+    plot.set_log_y(log_y)
+    shown(qtbot, plot)
+    curve = plot.lanes[1].loss
+    handed: list[int] = []
+    for piece in curve._pieces.strokes():
+        original = piece.set_data
+        piece.set_data = lambda x, *a, f=original: (handed.append(len(x)), f(x, *a))
+    every_frame, last = 0, 0
+    for rows in range(500, 80_001, 1_500):  # frames, each sending the last row again
+        lanes = tuple(replace(lane, steps_done=rows - 1) for lane in full.lanes)
+        cut = slice(max(last - 1, 0), rows)
+        assert history.add(Frame(0, cut.start, full.theta[cut], full.loss[cut], full.grad[cut],
+                                 full.used_grad[cut], full.batch_loss[cut], full.lr[cut],
+                                 rows - 1, lanes, playing=True))
+        last = rows
+        plot.update_history(history)
+        every_frame += curve._pieces.count
+        # The pieces paint it; the curve item paints nothing but still gives the auto-range
+        # its bounds.
+        assert curve.curve.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+        assert curve.dataBounds(1) == curve.curve.dataBounds(1) != (None, None)
+        drawn = [(p.item.xData, p.item.yData) for p, _, _ in curve._pieces.pieces]
+        drawn.append((curve._tail.item.xData, curve._tail.item.yData))
+        x, y = joined(drawn)
+        np.testing.assert_array_equal(x, curve.curve.xData)
+        np.testing.assert_array_equal(y, curve.curve.yData)
+    assert sum(handed) < 0.25 * every_frame, (sum(handed), every_frame)
+    # Hidden from the legend: its pieces hide with it.
+    curve.setVisible(False)
+    assert not any(p.item.isVisibleTo(plot.plot_item) for p, _, _ in curve._pieces.pieces)

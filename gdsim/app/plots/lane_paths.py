@@ -23,7 +23,6 @@ has caught up; a new lane shows the rows examined so far.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from gdsim.app import style
 from gdsim.app.model.history import History
 from gdsim.app.model.path_decimator import PathDecimator
+from gdsim.app.plots.pieces import MAX_PIECES, Pieces, joined
 
 Z_HALO = 9
 Z_PATH = 10
@@ -42,7 +42,6 @@ CLIP_SPANS = 1e4  # display coordinates are clipped to the view centre ± this m
 CELLS_PER_SPAN = 1500  # decimation cells per visible view span (about a screen pixel)
 BLOCK = 250  # rows per look at a path's frozen part; the live stroke has at most these
 FROZEN_POINTS = 3000  # the frozen stroke: raw up to this many rows, decimated to at most this
-MAX_PIECES = 6  # cached pieces of the frozen stroke, at most (each shares a point with the next)
 PATH_POINT_BUDGET = FROZEN_POINTS + MAX_PIECES - 1 + BLOCK
 """Points one lane hands its path items, at most (each item; the halo repeats the path)."""
 ANTIALIAS_POINTS = 3000  # antialiased while the lanes' raw paths total at most this
@@ -55,6 +54,7 @@ class Stroke:
 
     path: pg.PlotDataItem
     halo: pg.PlotDataItem | None
+    enabled: bool = True  # False while the lane is hidden (its legend entry clicked)
 
     def items(self) -> tuple[pg.PlotDataItem, ...]:
         return (self.path,) if self.halo is None else (self.path, self.halo)
@@ -63,36 +63,24 @@ class Stroke:
                  smooth: bool) -> None:
         for item in self.items():
             item.setData(x, y, connect=connect, antialias=smooth)
+            item.setVisible(self.enabled)
 
     def clear(self) -> None:
+        """No points, and hidden: an empty item still costs the scene a look at each paint."""
         for item in self.items():
             item.setData(np.empty(0), np.empty(0))
+            item.setVisible(False)
+
+    def enable(self, on: bool) -> None:
+        """Show or hide the lane's stroke (hidden while empty whatever ``on`` says)."""
+        self.enabled = on
+        empty = self.path.xData is None or not len(self.path.xData)
+        for item in self.items():
+            item.setVisible(on and not empty)
 
 
-class FrozenPieces:
-    """A growing polyline drawn as a few strokes, each cached as a pixmap by Qt: new points go
-    into a new small piece, so a frame paints the points added since the last one and blits the
-    older pieces, instead of repainting the whole path.
-
-    The pieces merge like a binary counter (a piece is merged into the one before it once that
-    one is no larger, and always beyond :data:`MAX_PIECES`): each point is painted again only
-    about log₂(points) times over the run. Each piece shares its first point with
-    the previous piece's last, so the polyline has no gaps.
-    """
-
-    def __init__(self, make: Callable[[], Stroke]) -> None:
-        self.pieces: list[tuple[Stroke, int, int]] = []  # stroke, first point, end (exclusive)
-        # Made once (a redraw never adds items to the plot): one more than may stay, for the
-        # piece that is merged right after it is added.
-        self._all = [make() for _ in range(MAX_PIECES + 1)]
-        self._spare: list[Stroke] = list(reversed(self._all))
-        self._key: object = None
-        self._smooth = False
-        self.count = 0  # points shown
-
-    def strokes(self) -> list[Stroke]:
-        """Every stroke, in use or spare, in a fixed order (for visibility, tooltips, z)."""
-        return list(self._all)
+class FrozenPieces(Pieces[Stroke]):
+    """The frozen stroke of a lane's path, in cached pieces (see :class:`Pieces`)."""
 
     def items(self) -> tuple[pg.PlotDataItem, ...]:
         return tuple(item for stroke in self.strokes() for item in stroke.items())
@@ -101,46 +89,9 @@ class FrozenPieces:
         """The pieces' path items in order (not the halos)."""
         return [p[0].path for p in self.pieces]
 
-    def show(self, points: np.ndarray, connect: str | np.ndarray, smooth: bool,
-             key: object) -> None:
-        """Show ``points`` ``(n, 2)``: with the same ``key`` as the last call, an extension of
-        the points shown then (only the new ones are drawn); otherwise drawn afresh."""
-        n = len(points)
-        if key != self._key or smooth != self._smooth or n < self.count:
-            self.clear()
-            self._key, self._smooth = key, smooth
-        if n <= self.count:
-            return
-        start = max(self.count - 1, 0)
-        self.pieces.append((self._spare.pop(), start, n))
-        self.count = n
-        while len(self.pieces) >= 2 and (
-                self.pieces[-2][2] - self.pieces[-2][1] <= n - self.pieces[-1][1]
-                or len(self.pieces) > MAX_PIECES):
-            (stroke, first, _), (spare, _, end) = self.pieces[-2], self.pieces.pop()
-            spare.clear()
-            self._spare.append(spare)
-            self.pieces[-1] = (stroke, first, end)
-        stroke, first, end = self.pieces[-1]
-        flags = connect if isinstance(connect, str) else connect[first:end]
-        stroke.set_data(points[first:end, 0], points[first:end, 1], flags, smooth)
-
-    def clear(self) -> None:
-        for stroke, _, _ in self.pieces:
-            stroke.clear()
-            self._spare.append(stroke)
-        self.pieces, self.count, self._key = [], 0, None
-
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         """The points shown, ``(x, y)`` (each shared point once)."""
-        parts = []
-        for k, path in enumerate(self.paths()):
-            x, y = path.getOriginalDataset()
-            if x is not None and len(x):
-                parts.append((x[1:], y[1:]) if k else (x, y))
-        if not parts:
-            return np.empty(0), np.empty(0)
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return joined([path.getOriginalDataset() for path in self.paths()])
 
 
 @dataclass
@@ -266,8 +217,11 @@ class LanePaths:
     def _mirror_visibility(self, lane: int, sample: pg.PlotDataItem) -> None:
         """A click on the legend entry hides or shows the whole lane."""
         if lane < len(self.lanes):
-            for item in self.lanes[lane].items():
-                item.setVisible(sample.isVisible())
+            graphics, on = self.lanes[lane], sample.isVisible()
+            for stroke in (*graphics.frozen.strokes(), graphics.live):
+                stroke.enable(on)
+            for item in (graphics.start, graphics.current):
+                item.setVisible(on)
 
     # --- geometry ---------------------------------------------------------------------------
     def set_view(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
@@ -389,11 +343,7 @@ class LanePaths:
         """The path of ``lane`` as given to its items, frozen then live (each point they share
         once): ``(x, y)``, 1-D: ``(w, L)``."""
         graphics = self.lanes[lane]
-        parts = [graphics.frozen.data()]
-        x, y = graphics.live.path.getOriginalDataset()
-        if x is not None and len(x):
-            parts.append((x[1:], y[1:]) if len(parts[0][0]) else (x, y))
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return joined([graphics.frozen.data(), graphics.live.path.getOriginalDataset()])
 
     def current_point(self, lane: int) -> np.ndarray | None:
         """Where ``lane``'s current marker is, ``(2,)``, or ``None``."""

@@ -49,6 +49,7 @@ from gdsim.app.model.history import History
 from gdsim.app.plots import sharpness
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.legend import Legend, path_points
+from gdsim.app.plots.pieces import Pieces
 from gdsim.core.surfaces import Surface
 
 LR_LOG_RATIO = 20.0
@@ -133,13 +134,89 @@ def _axes() -> dict[str, NumberAxis]:
 class _Curve(pg.PlotDataItem):
     """A curve that keeps its data as given: the decimation is done by :class:`LossPlot`, so
     a ``PlotItem``'s downsampling and clip-to-view settings (imposed by ``addItem`` and by
-    its context menu) do not apply."""
+    its context menu) do not apply.
+
+    With ``pieces=True`` it holds the whole curve (what readers, the legend and the auto-range
+    see) but paints it as cached :class:`~gdsim.app.plots.pieces.Pieces` and a live tail: set
+    :attr:`stable` before ``setData`` to the number of leading points that are final (whole
+    buckets), and a frame paints only the points that are new."""
+
+    def __init__(self, *args: object, pieces: bool = False, **kwargs: object) -> None:
+        self.stable = 0
+        self.epoch: object = None  # changes whenever the points already drawn may change
+        self._pieces: Pieces[_CurvePiece] | None = None
+        self._tail: _CurvePiece | None = None
+        super().__init__(*args, **kwargs)
+        if pieces:
+            self._pieces = Pieces(lambda: _CurvePiece(self, cached=True))
+            self._tail = _CurvePiece(self, cached=False)
+            # The pieces paint it; the curve item stays, visible but painting nothing, for
+            # what pyqtgraph asks of it (the data bounds the auto-range uses, the padding).
+            self.curve.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+            self.updateItems()
 
     def setDownsampling(self, *args: object, **kwargs: object) -> None:  # noqa: N802
         pass
 
     def setClipToView(self, *args: object, **kwargs: object) -> None:  # noqa: N802
         pass
+
+    def updateItems(self, styleUpdate: bool = True) -> None:  # noqa: N802, N803 (pyqtgraph's)
+        super().updateItems(styleUpdate)
+        if self._pieces is None or self._tail is None:
+            return
+        curve = self.curve
+        shown = curve.isVisible()
+        pen = pg.mkPen(self.opts["pen"])
+        for piece in (*self._pieces.strokes(), self._tail):
+            if piece.item.opts["pen"] != pen:  # a new pen repaints the piece: only if changed
+                piece.item.setPen(pen)
+        x, y = curve.xData, curve.yData
+        if not shown or x is None or y is None or not len(x):
+            self._pieces.clear()
+            self._tail.clear()
+            return
+        stable = min(max(self.stable, 0), len(x))
+        key = (self.epoch, self.opts["logMode"][0], self.opts["logMode"][1], self._clipping(y))
+        self._pieces.show(np.column_stack([x[:stable], y[:stable]]), "finite", False, key)
+        first = max(stable - 1, 0)
+        self._tail.set_data(x[first:], y[first:], "finite", False)
+
+
+    def _clipping(self, y: np.ndarray) -> object:
+        """What pyqtgraph's dynamic range limit may have done to the display values ``y``:
+        ``None`` when it cannot have clipped them (their span is within twice the limit times
+        the view's height, the least its rule needs), else the view's y range (the clip
+        follows it, so the points drawn change with it)."""
+        limit, vb = self.opts["dynamicRangeLimit"], self.getViewBox()
+        if limit is None or vb is None:
+            return None
+        (y0, y1) = vb.viewRange()[1]
+        with np.errstate(all="ignore"):
+            span = float(np.fmax.reduce(y) - np.fmin.reduce(y))
+        if span == span and span <= 2 * limit * abs(y1 - y0):  # not NaN, within the limit
+            return None
+        return (y0, y1)
+
+
+class _CurvePiece:
+    """A piece of a :class:`_Curve`'s painting: a child curve item with its pen."""
+
+    def __init__(self, parent: _Curve, cached: bool) -> None:
+        self.item = pg.PlotCurveItem(pen=parent.opts["pen"], connect="finite")
+        self.item.setParentItem(parent)
+        if cached:
+            self.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_data(self, x: np.ndarray, y: np.ndarray, connect: str | np.ndarray,
+                 smooth: bool) -> None:
+        self.item.setData(x=x, y=y, connect=connect)
+        self.item.setVisible(True)  # shown as its parent is
+
+    def clear(self) -> None:
+        """No points, and hidden: an empty item still costs the scene a look at each paint."""
+        self.item.setData(x=np.empty(0), y=np.empty(0))
+        self.item.setVisible(False)
 
 
 class _StepExtent(pg.GraphicsObject):
@@ -163,8 +240,8 @@ class _StepExtent(pg.GraphicsObject):
         pass
 
 
-def _curve(pen: pg.QtGui.QPen, name: str | None = None) -> pg.PlotDataItem:
-    return _Curve(pen=pen, connect="finite", name=name)
+def _curve(pen: pg.QtGui.QPen, name: str | None = None, pieces: bool = True) -> _Curve:
+    return _Curve(pen=pen, connect="finite", name=name, pieces=pieces)
 
 
 class _PeakColumn:
@@ -214,6 +291,11 @@ class _PeakColumn:
         y[-2], y[-1] = np.fmax.reduce(tail), np.fmin.reduce(tail)
         x += steps[0]
         return x, y
+
+    def final_points(self, rows: int) -> int:
+        """How many leading points of the last :meth:`data` (for ``rows`` rows) are final: the
+        whole buckets' (or, undecimated, every row but the last, which comes again)."""
+        return 2 * self.buckets if self.factor > 1 else max(rows - 1, 0)
 
     def _refactor(self, factor: int) -> None:
         """Merge whole buckets pairwise while the factor doubles; start over otherwise."""
@@ -397,7 +479,7 @@ class LossPlot(QWidget):
                 loss=_curve(pg.mkPen(color, width=2.2), label),
                 batch_loss=_curve(pg.mkPen(style.mixed_with_white(color, 0.65), width=1)),
                 grad_norm=_curve(pg.mkPen(color, width=1.6)),
-                lr=_curve(pg.mkPen(color, width=1.6)),
+                lr=_curve(pg.mkPen(color, width=1.6), pieces=False),  # a few points
             )
             lane.batch_loss.setZValue(-1)
             lane.starts = tuple(self._start_dot(i) for _ in self.plots)
@@ -565,18 +647,27 @@ class LossPlot(QWidget):
             def shown(name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 return columns[name].data(steps, values, factor)  # noqa: B023
 
+            def final(item: pg.PlotDataItem, name: str) -> None:
+                """Tell ``item`` which of the points it is given next are final."""
+                item.stable = columns[name].final_points(rows)  # noqa: B023
+                item.epoch = (id(history), history.generation, factor, offset)
+
             info = history.lanes[i] if i < len(history.lanes) else None
             mini = info is not None and info.batch_size < info.n_examples
             any_batch |= mini
             with np.errstate(all="ignore"):
                 x, y = shown("loss", history.loss[:rows, i])
+                final(lane.loss, "loss")
                 lane.loss.setData(x, y - offset if offset else y)
                 if mini:
                     x, y = shown("batch_loss", history.batch_loss[:rows, i])
+                    final(lane.batch_loss, "batch_loss")
                     lane.batch_loss.setData(x, y - offset if offset else y)
                 else:
                     lane.batch_loss.setData(np.empty(0), np.empty(0))
-                lane.grad_norm.setData(*shown("grad_norm", norms[:rows, i]))
+                x, y = shown("grad_norm", norms[:rows, i])
+                final(lane.grad_norm, "grad_norm")
+                lane.grad_norm.setData(x, y)
                 x, rates = shown("lr", history.lr[:rows, i])
                 lane.lr.setData(*_without_flat_interiors(x, rates))
                 self._show_start(lane, history, i, norms, offset)

@@ -185,7 +185,8 @@ class PathDecimator:
         finite = np.isfinite(chunk).all(axis=1)
         with np.errstate(all="ignore"):
             cells = np.floor((chunk - self._origin) / self._cell)
-        cells = np.clip(np.nan_to_num(cells), -_CELL_LIMIT, _CELL_LIMIT - 1) + _CELL_LIMIT
+        cells[~finite] = 0.0  # (their cell is never used; ±inf in a finite row is clipped)
+        cells = np.clip(cells, -_CELL_LIMIT, _CELL_LIMIT - 1) + _CELL_LIMIT
         cells = cells.astype(np.int64)
         return (cells[:, 0] << 16) | cells[:, 1], finite
 

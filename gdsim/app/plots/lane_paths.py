@@ -112,6 +112,7 @@ class LaneGraphics:
     decimator: PathDecimator = field(default_factory=lambda: _decimator())
     pending: PathDecimator | None = None  # the decimation on new cells, catching up
     drawn: tuple | None = None  # what the frozen stroke shows; None: redraw it
+    start_shown: np.ndarray | None = None  # where the start marker is; None: not set yet
 
     def items(self) -> tuple[pg.GraphicsObject, ...]:
         return (*self.frozen.items(), *self.live.items(), self.start, self.current)
@@ -278,7 +279,10 @@ class LanePaths:
                 points = np.stack([history.theta[:rows, i, 0], history.loss[:rows, i]], axis=1)
             self._draw_path(lane, points, deadline)
             start = self._display(points[:1])
-            lane.start.setData(pos=start[np.isfinite(start).all(axis=1)])
+            start = start[np.isfinite(start).all(axis=1)]
+            if lane.start_shown is None or not np.array_equal(start, lane.start_shown):
+                lane.start.setData(pos=start)  # a scatter's setData costs: only on change
+                lane.start_shown = start
             lane.current.setData(pos=self._current_point(points))
         return not self._behind
 
@@ -331,6 +335,7 @@ class LanePaths:
         lane.reset()
         lane.drawn = ()
         lane.start.setData(pos=np.empty((0, 2)))
+        lane.start_shown = None
         lane.current.setData(pos=np.empty((0, 2)))
 
     def clear(self) -> None:

@@ -318,6 +318,7 @@ class _LaneCurves:
     lr: pg.PlotDataItem
 
     starts: tuple[pg.PlotDataItem, ...] = ()  # step 0 on the loss, |∇L| and η panels
+    start_values: list[tuple[bool, float] | None] = field(default_factory=lambda: [None] * 3)
     columns: dict[str, _PeakColumn] = field(default_factory=lambda: {
         name: _PeakColumn() for name in ("loss", "batch_loss", "grad_norm", "lr")})
 
@@ -639,6 +640,7 @@ class LossPlot(QWidget):
             if i >= history.runs or n == 0:
                 for item in (*lane.items(), *lane.starts):
                     item.setData(np.empty(0), np.empty(0))
+                lane.start_values = [None] * len(lane.starts)
                 continue
             rows = history.lane_rows(i)
             steps = self._steps[:rows]
@@ -695,12 +697,14 @@ class LossPlot(QWidget):
         value cannot be drawn (not finite, or ≤ 0 on a log axis)."""
         values = (float(history.loss[0, i]) - offset, float(norms[0, i]),
                   float(history.lr[0, i]))
-        for dot, value, plot in zip(lane.starts, values, self.plots, strict=True):
+        for k, (dot, value, plot) in enumerate(zip(lane.starts, values, self.plots,
+                                                   strict=True)):
             log = plot.getAxis("left").logMode
-            if math.isfinite(value) and not (log and value <= 0):
-                dot.setData([0.0], [value])
-            else:
-                dot.setData([], [])
+            shown = math.isfinite(value) and not (log and value <= 0)
+            if lane.start_values[k] == (shown, value):
+                continue  # a scatter's setData costs: only when the dot moves
+            lane.start_values[k] = (shown, value)
+            dot.setData([0.0], [value]) if shown else dot.setData([], [])
 
     def _fit_legend(self) -> None:
         """As many legend columns as keep it within LEGEND_SHARE of the panel's height;

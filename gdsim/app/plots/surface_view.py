@@ -14,6 +14,7 @@ a grid. A left click on the plot asks for a new start point (:attr:`sigStartRequ
 from __future__ import annotations
 
 import html
+import math
 import time
 from collections.abc import Sequence
 
@@ -40,6 +41,7 @@ MAX_LOCKED_ASPECT = 4.0  # lock x:y = 1:1 (∇L ⟂ level lines) unless the view
 CURVE_Y_PADDING = 0.06  # 1-D: fraction of the loss range added above and below the curve
 DRAW_SECONDS = 0.008  # on screen, one update examines path rows for about this long ...
 CATCH_UP_MS = 5  # ... and a lane that is behind goes on after this pause (event loop runs)
+LEGEND_PLAYING_SECONDS = 0.5  # while playing, the legend looks for a better corner this seldom
 
 
 class SurfaceView(QWidget):
@@ -96,6 +98,7 @@ class SurfaceView(QWidget):
         self._labels: list[str] = []
         self._dim = 2
 
+        self._legend_placed = -math.inf  # time.perf_counter() of the last placement
         self._catch_up = QTimer(self)
         self._catch_up.setSingleShot(True)
         self._catch_up.setInterval(CATCH_UP_MS)
@@ -267,9 +270,15 @@ class SurfaceView(QWidget):
 
     def _place_legend(self) -> None:
         """The legend to the corner that hides the least of the paths, the markers and the
-        aids (the aids then keep their labels off the legend)."""
+        aids (the aids then keep their labels off the legend). While the run plays, at most
+        every :data:`LEGEND_PLAYING_SECONDS`: where the paths lie changes slowly."""
         if not self.legend.isVisible():
             return
+        now = time.perf_counter()
+        if (self.history is not None and self.history.playing
+                and now - self._legend_placed < LEGEND_PLAYING_SECONDS):
+            return
+        self._legend_placed = now
         points: list[tuple[np.ndarray, float]] = []
         for lane in self.lanes.lanes:
             if not lane.current.isVisible():

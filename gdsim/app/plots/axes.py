@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app.model.formatting import fmt_number
 
@@ -108,6 +109,9 @@ class NumberAxis(pg.AxisItem):
         self.enableAutoSIPrefix(False)
         self._labelled: set[float] = set()  # log mode: the ticks that get a label
         self._unlabelled: set[float] = set()  # linear mode: ticks thinned out of the labels
+        # An axis changes with its range or size only, its plot every frame: Qt keeps the
+        # axis's painting in a pixmap meanwhile.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
         # In log mode pyqtgraph computes 10**range, which overflows for a range left over

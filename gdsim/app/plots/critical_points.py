@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app import style
 from gdsim.app.model.formatting import fmt_number, fmt_vector
@@ -30,6 +31,7 @@ class CriticalPointMarkers:
         """The scatter item of ``kind``, made on first use (kinds beyond :data:`KINDS` too)."""
         if kind not in self.items:
             item = pg.ScatterPlotItem(hoverable=True, tip=self._tip)
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # still markers
             item.setZValue(Z_POINTS)
             self._plot_item.addItem(item, ignoreBounds=True)
             self.items[kind] = item

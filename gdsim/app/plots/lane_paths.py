@@ -195,6 +195,7 @@ class LanePaths:
         frozen = FrozenPieces(lambda: self._make_stroke(i, label, cached=True))
         live = self._make_stroke(i, label, cached=False)
         start = pg.ScatterPlotItem(**style.start_marker(i))
+        start.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # it stays put
         start.setZValue(Z_START + 0.01 * i)
         current = pg.ScatterPlotItem(**style.current_marker(i))
         current.setZValue(Z_CURRENT + 0.01 * i)

@@ -500,6 +500,7 @@ class LossPlot(QWidget):
                      symbolBrush=pg.mkBrush(style.lane_color(i)),
                      symbolPen=pg.mkPen(style.BACKGROUND, width=1))
         dot.setZValue(5)
+        dot.scatter.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # it stays put
         dot.setToolTip("The start point, step 0")
         return dot
 

@@ -162,7 +162,51 @@ def test_live_hyperparameter_change_keeps_state_and_history() -> None:
     np.testing.assert_allclose(run.theta[0], theta - 0.02 * buf, rtol=1e-14)
     assert run.trajectory.lr[10, 0] == 0.02
     assert run.needs_reset([cfg.with_changes(batch_size=3)])
-    assert run.needs_reset([cfg.with_changes(optimizer="adam", optimizer_params={})])
+    assert not run.needs_reset([cfg.with_changes(optimizer="adam", optimizer_params={})])
+
+
+def test_another_optimizer_mid_run_continues_from_theta_with_fresh_state() -> None:
+    """Switching a lane's optimizer at step k keeps θ_k and starts the new rule's state
+    there: the same trajectory, bit for bit, as a new run of that rule started at θ_k; the
+    other lane keeps its own rule and state; a reset runs the new rule from θ₀."""
+    gd = RunConfig(surface="rosenbrock", optimizer="gd", lr=0.001)
+    momentum = RunConfig(surface="rosenbrock", optimizer="momentum", lr=0.001)
+    run = Run([gd, momentum])
+    run.advance(50)
+    at_50 = run.theta.copy()
+    adam = gd.with_changes(optimizer="adam", optimizer_params={}, lr=0.01)
+    run.update_configs([adam, momentum])
+    run.advance(30)
+    fresh = Run(adam.with_changes(start=tuple(at_50[0])))
+    fresh.advance(30)
+    np.testing.assert_array_equal(run.theta[0], fresh.theta[0])
+    alone = Run(momentum)
+    alone.advance(80)
+    np.testing.assert_array_equal(run.theta[1], alone.theta[0])
+    assert run.optimizer_of(0).name == "adam" and run.steps == 80
+    np.testing.assert_array_equal(run.trajectory.theta[50], at_50)
+    run.reset()
+    run.advance(30)
+    from_start = Run([adam, momentum])
+    from_start.advance(30)
+    np.testing.assert_array_equal(run.theta, from_start.theta)
+
+
+def test_a_switch_toggled_in_one_of_two_runs_keeps_both_states() -> None:
+    """Two Adam runs share one update group; AMSGrad switched on in one splits the group:
+    each lane keeps its moments (it used to lose them and fail at the next step)."""
+    adam = RunConfig(surface="ellipse", optimizer="adam", lr=0.05)
+    ams = adam.with_changes(optimizer_params={"amsgrad": True})
+    run = Run([adam, adam])
+    run.advance(20)
+    run.update_configs([adam, ams])
+    run.advance(20)
+    for lane, second in enumerate((adam, ams)):
+        alone = Run(adam)
+        alone.advance(20)
+        alone.update_configs(second)
+        alone.advance(20)
+        np.testing.assert_array_equal(run.theta[lane], alone.theta[0])
 
 
 def test_raising_the_step_limit_resumes() -> None:

@@ -167,6 +167,29 @@ def test_editing_at_a_rewound_cursor_continues_from_there(qtbot, window: MainWin
     np.testing.assert_array_equal(h.theta, record)
 
 
+def test_another_optimizer_at_a_rewound_cursor_continues_from_there(
+        qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """"What if I had switched to Adam at step 4?": the run goes on from θ_4 with Adam (no
+    restart from θ₀), and undo brings back the gradient-descent steps after it."""
+    w = window
+    record = steps(qtbot, w, 12).theta.copy()
+    w.timeline.slider.setValue(4)
+    qtbot.waitUntil(lambda: w.model.cursor == 4)
+    combo = w.optimizer_combo
+    combo.setCurrentIndex(combo.findData("adam"))
+    h = wait(qtbot, w, lambda h: w.model.cursor is None and h.steps == 4
+             and h.lanes[0].optimizer == "adam")
+    np.testing.assert_array_equal(h.theta, record[:5])
+    h = steps(qtbot, w, 1)
+    assert h.lanes[1].optimizer == "gd"  # the other run keeps its rule
+    np.testing.assert_array_equal(h.theta[5, 1], record[5, 1])
+    # Adam's first step from θ_4 moves each coordinate by about η.
+    np.testing.assert_allclose(np.abs(h.theta[5, 0] - h.theta[4, 0]), h.lr[4, 0], rtol=1e-6)
+    w.action_undo.trigger()
+    h = wait(qtbot, w, lambda h: w.model.step_count() == 12 and h.lanes[0].optimizer == "gd")
+    np.testing.assert_array_equal(h.theta, record)
+
+
 def test_closing_during_a_long_replay_ends_the_worker(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     w = window
     steps(qtbot, w, 2)

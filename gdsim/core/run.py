@@ -56,6 +56,38 @@ STATUSES: tuple[Status, ...] = _STATUS_BY_CODE  # Run.status_codes() indexes thi
 _RUNNING, _CONVERGED, _DIVERGED, _STEP_LIMIT, _SINGULAR = range(5)
 
 
+def _carried_state(groups: Sequence[_OptimizerGroup], name: str, since: int,
+                   lanes: np.ndarray, runs: int) -> Any:
+    """The optimizer state of ``lanes`` gathered from ``groups`` (the groups before a live
+    change), if every one of them was updated by rule ``name`` since step ``since``; else
+    ``None``. The per-lane fields (arrays with a row per lane) are taken row by row; the
+    others (the step count) are the same for lanes updated since the same step."""
+    sources = []
+    for g in groups:
+        if g.optimizer.name != name or g.since != since or g.state is None:
+            continue
+        own = np.arange(runs)[g.rows]
+        if np.array_equal(own, lanes):
+            return g.state  # the same lanes: the state as it is
+        sources.append((g, own))
+    where: dict[int, tuple[_OptimizerGroup, int]] = {}
+    for g, own in sources:
+        for i, lane in enumerate(own.tolist()):
+            where[lane] = (g, i)
+    if not all(lane in where for lane in lanes.tolist()):
+        return None
+    first = where[int(lanes[0])][0].state
+    fields = {}
+    for field, value in first._asdict().items():
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == len(
+                np.arange(runs)[where[int(lanes[0])][0].rows]):
+            fields[field] = np.stack([getattr(where[lane][0].state, field)[where[lane][1]]
+                                      for lane in lanes.tolist()])
+        else:
+            fields[field] = value
+    return first._replace(**fields)
+
+
 def _rows(indices: np.ndarray) -> slice | np.ndarray:
     """A slice when the lanes are contiguous (a view, no copy), else the index array."""
     if len(indices) and np.all(np.diff(indices) == 1):
@@ -69,6 +101,7 @@ class _OptimizerGroup:
     rows: slice | np.ndarray
     hp: dict[str, Any]  # numeric: (rows, 1) arrays; bools: bool; "lr" filled per step
     state: Any
+    since: int = 0  # the step these lanes' optimizer took over (its state counts from there)
     fixed_lr: float | None = None  # the group's rate when it is constant and shared
     fixed_hp: dict[str, Any] | None = None  # hp with that rate, built once
 
@@ -197,6 +230,9 @@ class Run:
             np.asarray(lr, dtype=float), (n,)).copy()
         self._batch_groups = self._group_batches()
         self._full_batch = all(g.sampler.full for g in self._batch_groups)
+        # The step each lane's current optimizer took over (0, or a later change of variant):
+        # lanes of one rule with different start steps are updated as different groups.
+        self._opt_since = np.zeros(n, dtype=np.int64)
         self._configure()
         self.reset()
 
@@ -252,15 +288,20 @@ class Run:
         self._bound = self.surface.bound
         self._bound2 = self._bound**2
         resolved = [OPTIMIZERS[c.optimizer].resolve(c.optimizer_params) for c in cfgs]
-        # Optimizer groups: same rule, same boolean switches.
+        # Optimizer groups: same rule, same boolean switches, same start step.
         keyed: dict[tuple, list[int]] = {}
         for ci, (c, hp) in enumerate(zip(cfgs, resolved, strict=True)):
             flags = tuple(sorted((k, v) for k, v in hp.items() if isinstance(v, (bool, str))))
             keyed.setdefault((c.optimizer, flags), []).append(ci)
-        old_groups = getattr(self, "_opt_groups", [])
-        self._opt_groups = []
+        split: dict[tuple, tuple[list[int], np.ndarray]] = {}
         for (name, flags), cis in keyed.items():
             lanes = np.flatnonzero(np.isin(lc, cis))
+            for since in np.unique(self._opt_since[lanes]).tolist():
+                mine = lanes[self._opt_since[lanes] == since]
+                split[(name, flags, since)] = (sorted(set(lc[mine].tolist())), mine)
+        old_groups = getattr(self, "_opt_groups", [])
+        self._opt_groups = []
+        for (name, flags, since), (cis, lanes) in split.items():
             rows = _rows(lanes)
             hp: dict[str, Any] = dict(flags)
             for key in resolved[cis[0]]:
@@ -271,11 +312,12 @@ class Run:
                 if key in self._param_override:
                     values = self._param_override[key][lanes]
                 hp[key] = float(values[0]) if np.all(values == values[0]) else values[:, None]
-            group = _OptimizerGroup(OPTIMIZERS[name], rows, hp, None)
-            for old in old_groups:  # a live change keeps the optimizer's state
-                if old.optimizer.name == name and np.array_equal(
-                        np.arange(self.runs)[old.rows], lanes):
-                    group.state = old.state
+            group = _OptimizerGroup(OPTIMIZERS[name], rows, hp, None, since=since)
+            # A live change keeps each lane's optimizer state, even when its lanes regroup
+            # (a switch toggled in one of several runs); a new variant starts fresh from θ.
+            group.state = _carried_state(old_groups, name, since, lanes, self.runs)
+            if group.state is None and hasattr(self, "theta"):
+                group.state = group.optimizer.init(self.theta[rows], hp)
             self._opt_groups.append(group)
         sched: dict[tuple, list[int]] = {}
         for ci, c in enumerate(cfgs):
@@ -304,12 +346,17 @@ class Run:
             g.fixed_hp = None if g.fixed_lr is None else {**g.hp, "lr": g.fixed_lr}
 
     def update_configs(self, configs: RunConfig | Sequence[RunConfig]) -> None:
-        """Apply hyperparameter, schedule and limit changes from the next step, keeping θ,
-        the optimizer state and the history. Changes of surface, seed, batch size, start or
-        optimizer variant need a new :class:`Run` instead (:meth:`needs_reset`)."""
+        """Apply hyperparameter, schedule, limit and optimizer changes from the next step,
+        keeping θ, the optimizer state and the history. A lane given another optimizer
+        variant keeps θ and starts the new rule's state fresh there, as a new
+        ``torch.optim`` optimizer over the same parameters would. Changes of surface, seed,
+        batch size or start need a new :class:`Run` instead (:meth:`needs_reset`)."""
         configs = [configs] if isinstance(configs, RunConfig) else list(configs)
         if self.needs_reset(configs):
             raise ValueError("this change needs a reset: build a new Run")
+        old = np.array([c.optimizer for c in self.configs], dtype=object)[self.lane_config]
+        new = np.array([c.optimizer for c in configs], dtype=object)[self.lane_config]
+        self._opt_since[old != new] = self.steps
         self.configs = tuple(configs)
         self._configure()
         below = self.steps_done < self.max_steps
@@ -323,13 +370,16 @@ class Run:
         """Whether going from the current configs to ``configs`` must restart the run."""
         if len(configs) != len(self.configs):
             return True
-        return any((a.surface, a.surface_params, a.seed, a.batch_size, a.start, a.optimizer)
-                   != (b.surface, b.surface_params, b.seed, b.batch_size, b.start, b.optimizer)
+        return any((a.surface, a.surface_params, a.seed, a.batch_size, a.start)
+                   != (b.surface, b.surface_params, b.seed, b.batch_size, b.start)
                    for a, b in zip(self.configs, configs, strict=True))
 
     # --- lifecycle ------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the start points with fresh optimizer state; replays identically."""
+        if self._opt_since.any():  # every lane's optimizer runs from step 0 again
+            self._opt_since[:] = 0
+            self._configure()
         for group in self._opt_groups:
             group.state = group.optimizer.init(self.start[group.rows], group.hp)
         for sg in self._stateful:

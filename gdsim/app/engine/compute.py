@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from gdsim.app.model.frame import make_frame
-from gdsim.app.model.timeline import Plan, RecordedRun, replay, surface_key
+from gdsim.app.model.timeline import Plan, RecordedRun, needs_restart, replay, surface_key
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
@@ -80,7 +80,7 @@ class Engine:
         the start (keeps playing); an invalid configuration is reported, the run kept."""
         configs = list(configs)
         try:
-            if self.run.needs_reset(configs):
+            if needs_restart(self.run.configs, configs):
                 self._replace_run(RecordedRun(configs))
             else:
                 self.run.update_configs(configs)

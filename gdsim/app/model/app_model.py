@@ -27,7 +27,14 @@ from gdsim.app.model.formatting import fmt_vector
 from gdsim.app.model.frame import Frame
 from gdsim.app.model.history import History
 from gdsim.app.model.labels import run_labels
-from gdsim.app.model.timeline import Plan, config_at, needs_restart, surface_key, truncate
+from gdsim.app.model.timeline import (
+    Plan,
+    can_continue,
+    config_at,
+    needs_restart,
+    surface_key,
+    truncate,
+)
 from gdsim.core.config import ConfigError, RunConfig, first_unshared
 from gdsim.core.lessons import Lesson
 from gdsim.core.params import ParamError
@@ -369,7 +376,7 @@ class AppModel:
         cursor, self._cursor = self._cursor, None
         if force:  # other runs (a session, a lesson, Restart lesson): always from step 0
             self.engine.restore(((0, labelled),), 0)
-        elif cursor is not None and not needs_restart(old, new):
+        elif cursor is not None and can_continue(old, new):
             self.engine.restore((*truncate(self.plan, cursor), (cursor, labelled)), cursor)
         else:
             self.engine.set_configs(labelled)

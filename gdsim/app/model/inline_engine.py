@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gdsim.app.model.frame import make_frame
-from gdsim.app.model.timeline import Plan, RecordedRun, replay, surface_key
+from gdsim.app.model.timeline import Plan, RecordedRun, needs_restart, replay, surface_key
 from gdsim.core.config import RunConfig
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class InlineEngine:
         self._send()
 
     def set_configs(self, configs: Sequence[RunConfig]) -> None:
-        if self.run.needs_reset(list(configs)):
+        if needs_restart(self.run.configs, list(configs)):
             self._replace(RecordedRun(list(configs)))
         else:
             self.run.update_configs(list(configs))

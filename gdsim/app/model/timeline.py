@@ -28,10 +28,19 @@ def surface_key(config: RunConfig) -> tuple:
     return tuple(repr(getattr(config, name)) for name in SHARED_FIELDS)
 
 
+def can_continue(old: Sequence[RunConfig], new: Sequence[RunConfig]) -> bool:
+    """Whether a run under ``old`` can go on under ``new`` from where it is, keeping θ
+    (:meth:`Run.needs_reset` decides; it only reads the configurations)."""
+    return not Run.needs_reset(SimpleNamespace(configs=tuple(old)),  # type: ignore[arg-type]
+                               list(new))
+
+
 def needs_restart(old: Sequence[RunConfig], new: Sequence[RunConfig]) -> bool:
-    """Whether going from ``old`` to ``new`` restarts the run (:meth:`Run.needs_reset` decides;
-    it only reads the configurations)."""
-    return Run.needs_reset(SimpleNamespace(configs=tuple(old)), list(new))  # type: ignore[arg-type]
+    """Whether a live change from ``old`` to ``new`` restarts the run from θ₀: when it cannot
+    continue, and when a run gets another optimizer — a new variant is watched from the start
+    (at a rewound timeline cursor it continues from there instead: :func:`can_continue`)."""
+    return not can_continue(old, new) or any(
+        a.optimizer != b.optimizer for a, b in zip(old, new, strict=True))
 
 
 class RecordedRun(Run):

@@ -8,7 +8,9 @@ Reports, measured in this one run on this one machine (best of a few repeats):
    CPU, the same data, batches and initial weights) when torch is installed; target ≥ 2×;
 2. a 51 × 51 slice of the full-batch loss on N = 500 points, as one vectorized batch
    (:func:`gdsim.core.landscape.loss_slice`) and as 2,601 separate loss evaluations in a plain
-   numpy loop; target ≥ 5×.
+   numpy loop (``surface.loss`` at each point); target ≥ 5×. The batched slice is the app's
+   own path: float32, checked against float64 and redone in float64 where float32 could show
+   (see ``loss_slice``); the loop is float64.
 """
 
 from __future__ import annotations

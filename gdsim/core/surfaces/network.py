@@ -359,13 +359,12 @@ class Network(Surface):
         if not (len(alpha) and len(beta)):
             return out
         n = self.n_examples
-        parts = [tuple(np.asarray(v, dtype=float) for v in (centre, d1, d2))]
+        vectors = [np.asarray(v, dtype=float) for v in (centre, d1, d2)]
         # Per layer: W (fan_out, fan_in) and b (fan_out, 1) of the centre and both directions.
         weights = [[(v[layer.w].reshape(layer.fan_in, layer.fan_out).T, v[layer.b][:, None])
-                    for v in parts[0]] for layer in self.layers]
-        x = self.x.T  # (d, N)
-        first = [w @ x + b for w, b in weights[0]]  # Zᶜ, Zᵈ, Zᵉ: (width, N)
-        first = [z.astype(dtype) for z in first]
+                    for v in vectors] for layer in self.layers]
+        first = [(w @ self.x.T + b).astype(dtype) for w, b in weights[0]]  # Zᶜ, Zᵈ, Zᵉ (width, N)
+        along = [(wd.astype(dtype), bd.astype(dtype)) for _, (wd, bd), _ in weights[1:]]
         if self.classification and np.all((self.y == 0.0) | (self.y == 1.0)):
             sign, target = (1.0 - 2.0 * self.y).astype(dtype), None
         else:
@@ -384,9 +383,8 @@ class Network(Surface):
         for i, b_value in enumerate(beta):
             # Everything affine in β is folded in once per row: W(α) = (Wᶜ + βWᵉ) + αWᵈ.
             z_row = (first[0] + first[2] * dtype(b_value))
-            row = [((wc + b_value * we).astype(dtype), (bc + b_value * be).astype(dtype),
-                    wd.astype(dtype), bd.astype(dtype))
-                   for (wc, bc), (wd, bd), (we, be) in weights[1:]]
+            row = [((wc + b_value * we).astype(dtype), (bc + b_value * be).astype(dtype), *d)
+                   for ((wc, bc), _, (we, be)), d in zip(weights[1:], along, strict=True)]
             for part in chunks:
                 a = a_all[part][:, None, None]  # (g, 1, 1)
                 g, k = len(a), 0

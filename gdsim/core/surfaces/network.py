@@ -339,7 +339,7 @@ class Network(Surface):
         """The full-batch loss on the plane's grid ``beta`` × ``alpha``, computed in ``dtype``.
 
         The same loss as :meth:`loss` at every θ = centre + α·d1 + β·d2, evaluated the way a
-        grid allows (the landscape view's path; float32 is about 2.5× faster than float64 here —
+        grid allows (the landscape view's path; float32 is 1.7–2.6× faster than float64 here —
         :func:`gdsim.core.landscape.loss_slice` says when it is used):
 
         - the first layer is affine in (α, β): X·(W₁ᶜ + αW₁ᵈ + βW₁ᵉ) + b = Zᶜ + αZᵈ + βZᵉ, so

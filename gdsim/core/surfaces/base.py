@@ -131,6 +131,21 @@ class Surface(ABC):
         """Full-batch gradient ∇L(θ), shape ``theta.shape``."""
         return self.loss_and_grad(theta)[1]
 
+    def plane_loss(
+        self, centre: np.ndarray, d1: np.ndarray, d2: np.ndarray, alpha: np.ndarray,
+        beta: np.ndarray, dtype: type = np.float64,
+    ) -> np.ndarray:
+        """L(centre + α·d1 + β·d2) on the grid ``beta`` × ``alpha``: ``(len(beta), len(alpha))``.
+
+        Here one batched call of :meth:`loss` on the grid's points, always in float64;
+        ``dtype`` is a hint that surfaces with a faster reduced-precision path may take
+        (:class:`~gdsim.core.surfaces.network.Network` does).
+        """
+        alpha, beta = np.asarray(alpha, float), np.asarray(beta, float)
+        points = (np.asarray(centre, float) + alpha[None, :, None] * np.asarray(d1, float)
+                  + beta[:, None, None] * np.asarray(d2, float))
+        return self.loss(points.reshape(-1, self.dim)).reshape(len(beta), len(alpha))
+
     @abstractmethod
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full-batch loss and gradient at ``theta`` of shape ``(..., dim)``."""

@@ -756,8 +756,11 @@ class LossPlot(QWidget):
         """Auto-range the three x-linked plots now (the loss plot first: it leads the x axis),
         so that the next paint finds them settled and paints once."""
         for _ in range(2):
+            before = [plot.getViewBox().viewRange() for plot in self.plots]
             for plot in self.plots:
                 plot.getViewBox().updateAutoRange()
+            if [plot.getViewBox().viewRange() for plot in self.plots] == before:
+                break  # settled: a second pass would change nothing
 
     def curve_points(self) -> int:
         """The most points any curve was handed (the bound of a paint's cost)."""

@@ -315,9 +315,7 @@ class Run:
         below = self.steps_done < self.max_steps
         self._status[(self._status == _STEP_LIMIT) & below] = _RUNNING
         self._status[(self._status == _RUNNING) & ~below] = _STEP_LIMIT  # a lowered limit
-        self._active = self._status == _RUNNING
-        self._all_active = bool(self._active.all())
-        self._any_active = bool(self._active.any())
+        self._set_active(self._status == _RUNNING)
 
     def needs_reset(self, configs: Sequence[RunConfig]) -> bool:
         """Whether going from the current configs to ``configs`` must restart the run."""
@@ -353,8 +351,7 @@ class Run:
             self.loss, self.grad = self.surface.loss_and_grad(self.theta)
             if self.trajectory is not None:
                 self.trajectory.append_point(self.theta, self.loss, self.grad)
-            self._active = np.ones(self.runs, dtype=bool)
-            self._all_active = self._any_active = True
+            self._set_active(np.ones(self.runs, dtype=bool))
             self._update_status(self.theta, self.loss, self.grad, None, 0, None)
 
     def step(self) -> bool:
@@ -425,7 +422,7 @@ class Run:
                         used_grad[g.rows], g.state, theta[g.rows], hp)
                 g.state = self._keep_stopped(g.state, new_state, g.rows)
         if not self._all_active:
-            stopped = np.flatnonzero(~self._active)
+            stopped = self._stopped
             if new_theta is not theta:
                 new_theta[stopped] = theta[stopped]
         loss, grad = self.surface.loss_and_grad(new_theta)
@@ -442,8 +439,9 @@ class Run:
             self.steps_done[0] = t + 1
         elif self._all_active:
             self.steps_done.fill(t + 1)
-        else:
-            self.steps_done[self._active] = t + 1
+        else:  # the stopped lanes keep the count they stopped at
+            self.steps_done.fill(t + 1)
+            self.steps_done[self._stopped] = self._stopped_steps
         self._update_status(new_theta, loss, grad, previous[1], t + 1, previous)
         if self._can_fail and self._any_active:
             self._stop_failed()
@@ -456,7 +454,7 @@ class Run:
         """
         if self._all_active:
             return new
-        stopped = np.flatnonzero(~self._active[rows])
+        stopped = self._stopped_in(rows)
         if not len(stopped):
             return new
         fields = {}
@@ -510,9 +508,9 @@ class Run:
             failed = lanes[np.asarray(g.optimizer.failure(g.state), bool) & self._active[lanes]]
             if len(failed):
                 self._status[failed] = _SINGULAR
-                self._active[failed] = False
-        self._all_active = bool(self._active.all())
-        self._any_active = bool(self._active.any())
+                active = self._active.copy()
+                active[failed] = False
+                self._set_active(active)
 
     def evaluations(self, lane: int = 0) -> int:
         """Loss-and-gradient evaluations lane ``lane`` has made: one per update, plus the
@@ -567,9 +565,28 @@ class Run:
                 self._good_theta[lanes] = previous[0][lanes]
                 self._good_loss[lanes] = previous[1][lanes]
                 self._good_grad[lanes] = previous[2][lanes]
-            self._active = self._active & ~stopping
-            self._all_active = bool(self._active.all())
-            self._any_active = self._all_active or bool(self._active.any())
+            self._set_active(self._active & ~stopping)
+
+    def _set_active(self, active: np.ndarray) -> None:
+        """Which lanes run from now on; the stopped lanes' indices and step counts are kept
+        for the steps to come (each step then costs in the number of stopped lanes)."""
+        self._active = active
+        self._all_active = bool(active.all())
+        self._any_active = self._all_active or bool(active.any())
+        self._stopped = np.flatnonzero(~active)
+        self._stopped_steps = self.steps_done[self._stopped]
+        self._stopped_by_rows: dict[Any, tuple[Any, np.ndarray]] = {}
+
+    def _stopped_in(self, rows: slice | np.ndarray) -> np.ndarray:
+        """The stopped lanes among ``rows`` (an optimizer group's), as indices into ``rows``."""
+        if isinstance(rows, slice) and rows.start == 0 and rows.stop == self.runs \
+                and rows.step is None:
+            return self._stopped
+        key = (rows.start, rows.stop, rows.step) if isinstance(rows, slice) else id(rows)
+        found = self._stopped_by_rows.get(key)
+        if found is None or found[0] is not rows:
+            found = self._stopped_by_rows[key] = (rows, np.flatnonzero(~self._active[rows]))
+        return found[1]
 
     def _none_stops(self, theta: np.ndarray, loss: np.ndarray, gnorm2: np.ndarray) -> bool:
         """A sufficient test that no running lane converges or diverges at this step, from a
@@ -584,7 +601,7 @@ class Run:
             # Every |θᵢ| ≤ bound/√dim implies |θ| ≤ bound (with a margin for rounding).
             limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
             return bool(theta.max() <= limit and theta.min() >= -limit)
-        stopped = ~self._active
+        stopped = self._stopped
         gnorm2[stopped] = self._grad_tol2_max + 1.0
         if not gnorm2.min() > self._grad_tol2_max:
             return False

@@ -184,7 +184,10 @@ class Rosenbrock(AnalyticSurface):
         one_minus_x = 1.0 - x
         valley = y - x * x
         loss = one_minus_x * one_minus_x + 100.0 * (valley * valley)
-        return loss, _stack(-2.0 * one_minus_x - 400.0 * x * valley, 200.0 * valley)
+        grad = np.empty(np.shape(theta))  # each component written into its column at once
+        np.subtract(-2.0 * one_minus_x, 400.0 * x * valley, out=grad[..., 0])
+        np.multiply(200.0, valley, out=grad[..., 1])
+        return loss, grad
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """∂²L/∂x² = 2 − 400(y − x²) + 800x², ∂²L/∂x∂y = −400x, ∂²L/∂y² = 200."""

@@ -294,6 +294,14 @@ class Run:
             g.state = old_states[key] if key in old_states else g.schedule.init(
                 self.lr0[g.rows], g.params)
         self._one_group = len(self._opt_groups) == 1
+        # The divergence test's "non-finite value" can only happen beyond the bound.
+        self._finite_inside = bool(getattr(self.surface, "finite_within_bound", False))
+        # Nothing reads each step's loss: then only the gradient is evaluated per step, and
+        # the loss when it is read (or a status test needs it; see the ``loss`` property).
+        self._lazy_loss = (self._finite_inside and self.runs > 1 and not self.record
+                           and self._full_batch and not self._check_loss_change
+                           and not self._stateful
+                           and not any(g.optimizer.needs for g in self._opt_groups))
         self._can_fail = any(g.optimizer.failure is not None for g in self._opt_groups)
         self._constant_lr = self._rates is None and all(
             g.schedule.name == "constant" and g.params["warmup_iters"] == 0
@@ -354,6 +362,20 @@ class Run:
             self._set_active(np.ones(self.runs, dtype=bool))
             self._update_status(self.theta, self.loss, self.grad, None, 0, None)
 
+    @property
+    def loss(self) -> np.ndarray:
+        """Every lane's full-batch loss at its current θ, ``(runs,)``. A run whose steps need
+        only the gradient evaluates it when it is read: the same numbers (a stopped lane keeps
+        its θ, so its loss is the one it stopped with)."""
+        if self._loss is None:
+            with np.errstate(all="ignore"):
+                self._loss = self.surface.loss_and_grad(self.theta)[0]
+        return self._loss
+
+    @loss.setter
+    def loss(self, value: np.ndarray) -> None:
+        self._loss = value
+
     def step(self) -> bool:
         """Make one update of every running lane; ``False`` if none was running."""
         return self.advance(1) == 1
@@ -398,7 +420,8 @@ class Run:
     def _step(self) -> None:
         t = self.steps
         theta = self.theta
-        used_grad, used_loss = (self.grad, self.loss) if self._full_batch \
+        loss_now = self._loss if self._lazy_loss else self.loss  # None: not evaluated
+        used_grad, used_loss = (self.grad, loss_now) if self._full_batch \
             else self._batch_gradient(t)
         lr = self.lr0 if self._constant_lr else self._lr_at(t)
         if self._one_group:
@@ -425,11 +448,14 @@ class Run:
             stopped = self._stopped
             if new_theta is not theta:
                 new_theta[stopped] = theta[stopped]
-        loss, grad = self.surface.loss_and_grad(new_theta)
+        if self._lazy_loss:
+            loss, grad = None, self.surface.grad(new_theta)
+        else:
+            loss, grad = self.surface.loss_and_grad(new_theta)
         if self.trajectory is not None:
             self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
-        previous = (theta, self.loss, self.grad)
-        self.theta, self.loss, self.grad = new_theta, loss, grad
+        previous = (theta, loss_now, self.grad)
+        self.theta, self._loss, self.grad = new_theta, loss, grad
         if self._stateful:  # ReduceLROnPlateau's scheduler.step(loss)
             for sg in self._stateful:
                 sg.state = sg.schedule.observe(sg.state, loss[sg.rows], self._active[sg.rows],
@@ -542,6 +568,8 @@ class Run:
                 self._check_loss_change and previous_loss is not None) \
                 and self._none_stops(theta, loss, gnorm2):
             return
+        if loss is None:  # only the gradient was evaluated: theta is the current θ
+            loss = self.loss
         tnorm2 = _row_sum_sq(theta)
         # ~(x <= bound) is also true for NaN; loss + |g|² is non-finite if either is.
         stopping = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
@@ -563,7 +591,9 @@ class Run:
                 lanes = diverged & stopping
                 self._good_step[lanes] = self.steps_done[lanes] - 1
                 self._good_theta[lanes] = previous[0][lanes]
-                self._good_loss[lanes] = previous[1][lanes]
+                previous_loss = previous[1] if previous[1] is not None else \
+                    self.surface.loss_and_grad(previous[0])[0]
+                self._good_loss[lanes] = previous_loss[lanes]
                 self._good_grad[lanes] = previous[2][lanes]
             self._set_active(self._active & ~stopping)
 
@@ -588,7 +618,8 @@ class Run:
             found = self._stopped_by_rows[key] = (rows, np.flatnonzero(~self._active[rows]))
         return found[1]
 
-    def _none_stops(self, theta: np.ndarray, loss: np.ndarray, gnorm2: np.ndarray) -> bool:
+    def _none_stops(self, theta: np.ndarray, loss: np.ndarray | None,
+                    gnorm2: np.ndarray) -> bool:
         """A sufficient test that no running lane converges or diverges at this step, from a
         few reductions: the common case of a large sweep. ``False`` means "maybe": the caller
         makes the exact, lane-wise test. Stopped lanes are left out: ``gnorm2``'s entries for
@@ -596,7 +627,7 @@ class Run:
         if self._all_active:
             if not gnorm2.min() > self._grad_tol2_max:
                 return False  # some |∇L| ≤ grad_tol, or a NaN
-            if not math.isfinite(loss.sum() + gnorm2.sum()):
+            if not self._finite_inside and not math.isfinite(loss.sum() + gnorm2.sum()):
                 return False  # a non-finite value (or a sum too large to tell)
             # Every |θᵢ| ≤ bound/√dim implies |θ| ≤ bound (with a margin for rounding).
             limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
@@ -605,7 +636,8 @@ class Run:
         gnorm2[stopped] = self._grad_tol2_max + 1.0
         if not gnorm2.min() > self._grad_tol2_max:
             return False
-        if not math.isfinite(loss.sum(where=self._active) + gnorm2.sum()):
+        if not self._finite_inside and not math.isfinite(loss.sum(where=self._active)
+                                                         + gnorm2.sum()):
             return False
         limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
         if theta.max() <= limit and theta.min() >= -limit:

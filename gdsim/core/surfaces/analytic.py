@@ -179,15 +179,26 @@ class Rosenbrock(AnalyticSurface):
            "amsgrad": 0.1, "nadam": 0.02, "radam": 0.005, "adamax": 0.2, "adam": 0.05}
     points = (CriticalPoint((1.0, 1.0), 0.0, "global minimum"),)
 
+    finite_within_bound = True  # |θ| ≤ 4000: L < 3e16, |∇L| < 3e13
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
         one_minus_x = 1.0 - x
         valley = y - x * x
         loss = one_minus_x * one_minus_x + 100.0 * (valley * valley)
+        return loss, self._grad(theta, x, one_minus_x, valley)
+
+    def df(self, theta: np.ndarray) -> np.ndarray:
+        x, y = _xy(theta)
+        return self._grad(theta, x, 1.0 - x, y - x * x)
+
+    @staticmethod
+    def _grad(theta: np.ndarray, x: np.ndarray, one_minus_x: np.ndarray,
+              valley: np.ndarray) -> np.ndarray:
         grad = np.empty(np.shape(theta))  # each component written into its column at once
         np.subtract(-2.0 * one_minus_x, 400.0 * x * valley, out=grad[..., 0])
         np.multiply(200.0, valley, out=grad[..., 1])
-        return loss, grad
+        return grad
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """∂²L/∂x² = 2 − 400(y − x²) + 800x², ∂²L/∂x∂y = −400x, ∂²L/∂y² = 200."""

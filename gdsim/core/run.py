@@ -100,13 +100,16 @@ class _ScheduleGroup:
 
 
 def _row_sum_sq(a: np.ndarray) -> np.ndarray:
-    """Σⱼ a[:, j]² of a ``(runs, dim)`` array, shape ``(runs,)``: column by column, faster
-    than numpy's reductions over a short last axis (or a product with ones)."""
-    column = a[:, 0]
-    out = column * column
-    for j in range(1, a.shape[1]):
-        column = a[:, j]
-        out += column * column
+    """Σⱼ a[:, j]² of a ``(runs, dim)`` array, shape ``(runs,)``: the squares in one pass, then
+    added column by column in order (faster than numpy's reductions over a short last axis,
+    or a product with ones)."""
+    if a.shape[1] == 1:
+        column = a[:, 0]
+        return column * column
+    squares = a * a
+    out = squares[:, 0] + squares[:, 1]
+    for j in range(2, a.shape[1]):
+        out += squares[:, j]
     return out
 
 

@@ -269,8 +269,9 @@ class Run:
             for key in resolved[cis[0]]:
                 if key == "lr" or key in hp:
                     continue
-                per_config = {ci: float(resolved[ci][key]) for ci in cis}
-                values = np.array([per_config[ci] for ci in lc[lanes]])
+                per_config = np.zeros(len(cfgs))  # each config's value, looked up per lane
+                per_config[cis] = [float(resolved[ci][key]) for ci in cis]
+                values = per_config[lc[lanes]]
                 if key in self._param_override:
                     values = self._param_override[key][lanes]
                 hp[key] = float(values[0]) if np.all(values == values[0]) else values[:, None]
@@ -571,23 +572,23 @@ class Run:
                 self._check_loss_change and previous_loss is not None) \
                 and self._none_stops(theta, loss, gnorm2):
             return
-        if loss is None:  # only the gradient was evaluated: theta is the current θ
-            loss = self.loss
         tnorm2 = _row_sum_sq(theta)
-        # ~(x <= bound) is also true for NaN; loss + |g|² is non-finite if either is.
-        stopping = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
-        stopping |= gnorm2 <= self._grad_tol2
+        # ~(x <= bound) is also true for NaN; loss + |g|² is non-finite if either is (and on
+        # a surface finite within its bound, only beyond it).
+        diverged = ~(tnorm2 <= self._bound2)
+        if not self._finite_inside:
+            if loss is None:  # only the gradient was evaluated: theta is the current θ
+                loss = self.loss
+            diverged |= ~np.isfinite(loss + gnorm2)
+        converged = gnorm2 <= self._grad_tol2
         if self._check_loss_change and previous_loss is not None:
-            stopping |= np.abs(loss - previous_loss) <= self.loss_tol
+            converged |= np.abs(loss - previous_loss) <= self.loss_tol
+        stopping = diverged | converged
         if t >= self._min_max_steps:  # steps_done ≤ t: only then can a lane be at its limit
             stopping |= self.max_steps <= self.steps_done
         if not self._all_active:
             stopping &= self._active
         if stopping.any():
-            diverged = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
-            converged = gnorm2 <= self._grad_tol2
-            if self._check_loss_change and previous_loss is not None:
-                converged |= np.abs(loss - previous_loss) <= self.loss_tol
             status = np.where(diverged, _DIVERGED, np.where(converged, _CONVERGED, _STEP_LIMIT))
             self._status[stopping] = status[stopping]
             if previous is not None and (diverged & stopping).any():

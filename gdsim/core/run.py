@@ -15,6 +15,10 @@ Each update t → t+1 of a lane:
    *diverged* (a non-finite value, or |θ| beyond the surface's bound), *converged* (|∇L| ≤
    grad_tol, or |ΔL| ≤ loss_tol), or *step limit* reached. A lane that stops keeps its last θ;
    a diverged lane also remembers the last state before it diverged (:meth:`Run.last_finite`).
+   A run that records nothing, on a surface whose values are finite within its bound
+   (``Surface.finite_within_bound``), evaluates only the gradient here: "non-finite" can then
+   only happen beyond the bound, and :attr:`Run.loss` is computed when it is read — the same
+   numbers, for a fraction of the cost per step of a large map.
 
 Overflow is part of diverging, not an error: the loop runs under ``np.errstate(all="ignore")``,
 so a learning rate of 1e300 ends the run "diverged" without a numpy warning.

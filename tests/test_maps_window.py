@@ -187,3 +187,26 @@ def test_map_windows_follow_the_model_and_a_loaded_map_run_is_undoable(
     assert float(panel.rates.low.text()) == pytest.approx(before[0].resolved_lr() / 1e3, rel=1e-2)
     window.action_undo.trigger()
     qtbot.waitUntil(lambda: window.configs == before, timeout=10_000)
+
+
+def test_maps_compute_in_a_process_of_their_own(qtbot, window: MainWindow) -> None:
+    """Not in a thread of the GUI's process (which shared the GUI's interpreter lock and
+    stalled it on a busy machine); one process serves the window's jobs, and one that dies is
+    reported and replaced by the next Compute."""
+    import os
+
+    panel = open_map(qtbot, window, "basins")
+    panel.second.setCurrentIndex(panel.second.findData(""))
+    panel.grid_spin.setValue(8)
+    panel.steps_spin.setValue(20)
+    (first,) = compute(qtbot, panel)
+    process = panel.runner._worker.process
+    assert first.progress.complete and process is not None and process.is_alive()
+    assert process.pid != os.getpid()
+    compute(qtbot, panel)
+    assert panel.runner._worker.process is process
+    process.kill()
+    qtbot.waitUntil(lambda: "stopped unexpectedly" in panel.message.text(), timeout=10_000)
+    assert panel.compute_button.isEnabled()
+    (again,) = compute(qtbot, panel)
+    assert again.progress.complete and panel.runner._worker.process is not process

@@ -394,3 +394,68 @@ def test_integer_parameters_are_bounded_and_work_at_their_limit(owner: str, spec
     run = Run(config)
     assert run.advance(3) == 3 or run.status() is not Status.RUNNING
     assert np.isfinite(run.lr_at(run.steps)).all()
+
+
+@pytest.mark.parametrize("surface,optimizer,lrs", [
+    ("rosenbrock", "gd", (1e-4, 0.05)), ("rosenbrock", "adam", (1e-3, 5.0)),
+    ("rosenbrock", "momentum", (1e-4, 0.02)), ("himmelblau", "gd", (1e-3, 0.1)),
+    ("bowl", "nesterov", (0.01, 3.0)), ("ackley", "adam", (1e-3, 10.0)),
+    ("goldstein-price", "rmsprop", (1e-4, 1.0))])
+def test_a_sweep_evaluating_only_the_gradient_gives_the_same_numbers(
+        surface: str, optimizer: str, lrs: tuple[float, float],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A surface that promises finite values within its bound lets a run that records
+    nothing evaluate only the gradient per step (the loss when read): statuses, steps, losses
+    and last finite points are bitwise those of the run evaluating the loss at every step."""
+    from gdsim.core.surfaces import SURFACES
+
+    def sweep() -> Run:
+        run = Run.sweep(RunConfig(surface=surface, optimizer=optimizer, max_steps=300),
+                        lr=np.geomspace(*lrs, 200))
+        losses = []
+        for n in (1, 7, 50, 242):
+            run.advance(n)
+            losses.append(run.loss.copy())
+        run.losses = losses
+        return run
+
+    lazy = sweep()
+    assert lazy._lazy_loss
+    monkeypatch.setattr(SURFACES[surface], "finite_within_bound", False)
+    eager = sweep()
+    assert not eager._lazy_loss
+    for name in ("theta", "grad", "steps_done"):
+        np.testing.assert_array_equal(getattr(lazy, name), getattr(eager, name))
+    np.testing.assert_array_equal(lazy.status_codes(), eager.status_codes())
+    for a, b in zip(lazy.losses, eager.losses, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for lane in range(lazy.runs):
+        assert lazy.summary(lane) == eager.summary(lane)
+        a, b = lazy.last_finite(lane), eager.last_finite(lane)
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a[0] == b[0] and a[2] == b[2] or (np.isnan(a[2]) and np.isnan(b[2]))
+            np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_finite_within_bound_is_kept() -> None:
+    """Surfaces that promise finite values within their bound keep it: on the bound's sphere
+    and inside it, at the parameters' extremes."""
+    from gdsim.core.surfaces import SURFACES, make_surface
+
+    rng = np.random.default_rng(0)
+    for name, cls in SURFACES.items():
+        if not getattr(cls, "finite_within_bound", False):
+            continue
+        for params in ({}, *({s.name: v} for s in cls.specs if s.kind != "bool"
+                             for v in (s.low, s.high) if v is not None)):
+            surface = make_surface(name, params)
+            direction = rng.normal(size=(20_000, surface.dim))
+            direction /= np.sqrt((direction * direction).sum(axis=1, keepdims=True))
+            radius = surface.bound * rng.uniform(0, 1, (20_000, 1))
+            radius[:5000] = surface.bound * (1 - 1e-12)
+            theta = radius * direction
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                loss, grad = surface.loss_and_grad(theta)
+            assert np.all(np.abs(loss) < 1e280), name
+            assert np.all((grad * grad).sum(axis=1) < 1e280), name

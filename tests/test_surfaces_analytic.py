@@ -525,3 +525,16 @@ def test_default_gradient_descent_run_shows_the_lesson(name: str, expected: obje
         assert np.linalg.norm(end - np.array(local.theta)) < 1e-4
     else:
         assert np.linalg.norm(end - np.array(expected)) < 0.01
+
+
+def test_the_gradient_alone_is_the_gradient_of_loss_and_grad() -> None:
+    """``grad`` (a surface's gradient-only ``df``, used by runs that need no loss per step)
+    gives bitwise the numbers of ``loss_and_grad``."""
+    rng = np.random.default_rng(3)
+    for name, cls in SURFACES.items():
+        if not issubclass(cls, AnalyticSurface) or name == "custom":
+            continue
+        surface = make_surface(name, {})
+        theta = rng.uniform(-3, 3, (1000, surface.dim))
+        np.testing.assert_array_equal(surface.grad(theta), surface.loss_and_grad(theta)[1])
+        np.testing.assert_array_equal(surface.grad(theta[0]), surface.loss_and_grad(theta[0])[1])

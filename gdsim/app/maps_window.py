@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -41,6 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdsim.app.engine import maps_compute
+from gdsim.app.engine.maps_compute import CHUNK_SECONDS, REPORT_SECONDS  # noqa: F401
 from gdsim.app.engine.maps_worker import MapRunner
 from gdsim.app.model.app_model import CONFIGS, SELECTION, SURFACE
 from gdsim.app.plots.maps_plots import BasinPlot, LRFindPlot, MomentumPlot, RacePlot, SweepPlot
@@ -53,19 +56,12 @@ from gdsim.core.maps import (
     MomentumMapResult,
     RaceResult,
     SweepResult,
-    basins,
-    lr_find,
-    lr_sweep,
-    momentum_map,
-    race,
 )
 from gdsim.core.maps.momentum_map import momentum_optimizers
 from gdsim.core.maps.sweep import check_range
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.surfaces import make_surface
 
-CHUNK_SECONDS = 0.02  # a map polls Cancel and yields the GIL this often
-REPORT_SECONDS = 0.25  # and sends a partial result at most this often
 PROGRESS_STEPS = 1000
 
 
@@ -206,7 +202,7 @@ class MapPanel(QWidget):
         self.progress.setValue(round(self.fraction(result) * PROGRESS_STEPS))
         for plot in self.plot_widgets():
             if plot.isVisible():
-                plot.repaint()  # now, while the worker waits for it (see maps_worker)
+                plot.repaint()  # now: the next partial result comes once this one is drawn
 
     def _finished(self, result: Any) -> None:
         self.show_result(result)
@@ -288,9 +284,7 @@ class SweepPanel(MapPanel):
     def make_job(self) -> Callable:
         low, high = self.rates.values()
         config, points, steps = self.config, self.points_spin.value(), self.steps_spin.value()
-        return lambda progress, cancelled: lr_sweep(
-            config, low, high, points, steps, progress=progress, cancelled=cancelled,
-            chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
+        return partial(maps_compute.sweep_job, config, low, high, points, steps)
 
     def show_result(self, result: SweepResult) -> None:
         self.plot.set_result(result)
@@ -322,19 +316,8 @@ class LRFindPanel(MapPanel):
 
     def make_job(self) -> Callable:
         low, high = self.rates.values()
-        config, steps = self.config, self.steps_spin.value()
-
-        def job(progress: Callable, cancelled: Callable) -> tuple:
-            found = lr_find(config, low, high, steps, progress=progress, cancelled=cancelled,
-                            chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
-            if found.progress.cancelled:
-                return (found,)
-            sweep = lr_sweep(config, low, high, 100, steps, progress=progress,
-                             cancelled=cancelled, chunk_seconds=CHUNK_SECONDS,
-                             report_seconds=REPORT_SECONDS)
-            return found, sweep
-
-        return job
+        return partial(maps_compute.lr_find_job, self.config, low, high,
+                       self.steps_spin.value())
 
     def show_result(self, result: Any) -> None:
         if isinstance(result, LRFindResult):
@@ -402,22 +385,9 @@ class BasinsPanel(MapPanel):
                                                     lr=None))
         grid, steps = self.grid_spin.value(), self.steps_spin.value()
         x_range, y_range = self._ranges()
-
-        def job(progress: Callable, cancelled: Callable) -> tuple:
-            done = []
-            for k, config in enumerate(configs):
-                result = basins(config, grid, steps, x_range=x_range, y_range=y_range,
-                                progress=lambda r, k=k: progress((k, r)), cancelled=cancelled,
-                                chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
-                done.append(result)
-                progress((k, result))
-                if result.progress.cancelled:
-                    break
-            return tuple(done)
-
         self._count = len(configs)
         self.plot_b.setVisible(len(configs) > 1)
-        return job
+        return partial(maps_compute.basins_job, tuple(configs), grid, steps, x_range, y_range)
 
     def show_result(self, result: Any) -> None:
         items = list(enumerate(result)) if isinstance(result, tuple) and \
@@ -478,9 +448,7 @@ class MomentumPanel(MapPanel):
         low, high = self.rates.values()
         config = self._momentum_config()
         n_lr, n_mu, steps = self.lr_spin.value(), self.mu_spin.value(), self.steps_spin.value()
-        return lambda progress, cancelled: momentum_map(
-            config, low, high, steps, lr_points=n_lr, mu_points=n_mu, progress=progress,
-            cancelled=cancelled, chunk_seconds=CHUNK_SECONDS, report_seconds=REPORT_SECONDS)
+        return partial(maps_compute.momentum_job, config, low, high, steps, n_lr, n_mu)
 
     def show_result(self, result: MomentumMapResult) -> None:
         self.plot.set_result(result)
@@ -539,9 +507,7 @@ class RacePanel(MapPanel):
         from gdsim.core.maps.race import check_optimizers
 
         check_optimizers(names)
-        return lambda progress, cancelled: race(
-            config, names, steps, tuned=tuned, points=points,
-            progress=lambda stage, f: progress((stage, f)), cancelled=cancelled)
+        return partial(maps_compute.race_job, config, tuple(names), steps, tuned, points)
 
     def show_result(self, result: Any) -> None:
         if isinstance(result, tuple):

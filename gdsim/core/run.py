@@ -15,6 +15,10 @@ Each update t → t+1 of a lane:
    *diverged* (a non-finite value, or |θ| beyond the surface's bound), *converged* (|∇L| ≤
    grad_tol, or |ΔL| ≤ loss_tol), or *step limit* reached. A lane that stops keeps its last θ;
    a diverged lane also remembers the last state before it diverged (:meth:`Run.last_finite`).
+   A run that records nothing, on a surface whose values are finite within its bound
+   (``Surface.finite_within_bound``), evaluates only the gradient here: "non-finite" can then
+   only happen beyond the bound, and :attr:`Run.loss` is computed when it is read — the same
+   numbers, for a fraction of the cost per step of a large map.
 
 Overflow is part of diverging, not an error: the loop runs under ``np.errstate(all="ignore")``,
 so a learning rate of 1e300 ends the run "diverged" without a numpy warning.
@@ -133,13 +137,16 @@ class _ScheduleGroup:
 
 
 def _row_sum_sq(a: np.ndarray) -> np.ndarray:
-    """Σⱼ a[:, j]² of a ``(runs, dim)`` array, shape ``(runs,)``: column by column, faster
-    than numpy's reductions over a short last axis (or a product with ones)."""
-    column = a[:, 0]
-    out = column * column
-    for j in range(1, a.shape[1]):
-        column = a[:, j]
-        out += column * column
+    """Σⱼ a[:, j]² of a ``(runs, dim)`` array, shape ``(runs,)``: the squares in one pass, then
+    added column by column in order (faster than numpy's reductions over a short last axis,
+    or a product with ones)."""
+    if a.shape[1] == 1:
+        column = a[:, 0]
+        return column * column
+    squares = a * a
+    out = squares[:, 0] + squares[:, 1]
+    for j in range(2, a.shape[1]):
+        out += squares[:, j]
     return out
 
 
@@ -307,8 +314,9 @@ class Run:
             for key in resolved[cis[0]]:
                 if key == "lr" or key in hp:
                     continue
-                per_config = {ci: float(resolved[ci][key]) for ci in cis}
-                values = np.array([per_config[ci] for ci in lc[lanes]])
+                per_config = np.zeros(len(cfgs))  # each config's value, looked up per lane
+                per_config[cis] = [float(resolved[ci][key]) for ci in cis]
+                values = per_config[lc[lanes]]
                 if key in self._param_override:
                     values = self._param_override[key][lanes]
                 hp[key] = float(values[0]) if np.all(values == values[0]) else values[:, None]
@@ -336,6 +344,14 @@ class Run:
             g.state = old_states[key] if key in old_states else g.schedule.init(
                 self.lr0[g.rows], g.params)
         self._one_group = len(self._opt_groups) == 1
+        # The divergence test's "non-finite value" can only happen beyond the bound.
+        self._finite_inside = bool(getattr(self.surface, "finite_within_bound", False))
+        # Nothing reads each step's loss: then only the gradient is evaluated per step, and
+        # the loss when it is read (or a status test needs it; see the ``loss`` property).
+        self._lazy_loss = (self._finite_inside and self.runs > 1 and not self.record
+                           and self._full_batch and not self._check_loss_change
+                           and not self._stateful
+                           and not any(g.optimizer.needs for g in self._opt_groups))
         self._can_fail = any(g.optimizer.failure is not None for g in self._opt_groups)
         self._constant_lr = self._rates is None and all(
             g.schedule.name == "constant" and g.params["warmup_iters"] == 0
@@ -362,9 +378,7 @@ class Run:
         below = self.steps_done < self.max_steps
         self._status[(self._status == _STEP_LIMIT) & below] = _RUNNING
         self._status[(self._status == _RUNNING) & ~below] = _STEP_LIMIT  # a lowered limit
-        self._active = self._status == _RUNNING
-        self._all_active = bool(self._active.all())
-        self._any_active = bool(self._active.any())
+        self._set_active(self._status == _RUNNING)
 
     def needs_reset(self, configs: Sequence[RunConfig]) -> bool:
         """Whether going from the current configs to ``configs`` must restart the run."""
@@ -403,9 +417,22 @@ class Run:
             self.loss, self.grad = self.surface.loss_and_grad(self.theta)
             if self.trajectory is not None:
                 self.trajectory.append_point(self.theta, self.loss, self.grad)
-            self._active = np.ones(self.runs, dtype=bool)
-            self._all_active = self._any_active = True
+            self._set_active(np.ones(self.runs, dtype=bool))
             self._update_status(self.theta, self.loss, self.grad, None, 0, None)
+
+    @property
+    def loss(self) -> np.ndarray:
+        """Every lane's full-batch loss at its current θ, ``(runs,)``. A run whose steps need
+        only the gradient evaluates it when it is read: the same numbers (a stopped lane keeps
+        its θ, so its loss is the one it stopped with)."""
+        if self._loss is None:
+            with np.errstate(all="ignore"):
+                self._loss = self.surface.loss_and_grad(self.theta)[0]
+        return self._loss
+
+    @loss.setter
+    def loss(self, value: np.ndarray) -> None:
+        self._loss = value
 
     def step(self) -> bool:
         """Make one update of every running lane; ``False`` if none was running."""
@@ -451,7 +478,8 @@ class Run:
     def _step(self) -> None:
         t = self.steps
         theta = self.theta
-        used_grad, used_loss = (self.grad, self.loss) if self._full_batch \
+        loss_now = self._loss if self._lazy_loss else self.loss  # None: not evaluated
+        used_grad, used_loss = (self.grad, loss_now) if self._full_batch \
             else self._batch_gradient(t)
         lr = self.lr0 if self._constant_lr else self._lr_at(t)
         if self._one_group:
@@ -475,14 +503,17 @@ class Run:
                         used_grad[g.rows], g.state, theta[g.rows], hp)
                 g.state = self._keep_stopped(g.state, new_state, g.rows)
         if not self._all_active:
-            stopped = np.flatnonzero(~self._active)
+            stopped = self._stopped
             if new_theta is not theta:
                 new_theta[stopped] = theta[stopped]
-        loss, grad = self.surface.loss_and_grad(new_theta)
+        if self._lazy_loss:
+            loss, grad = None, self.surface.grad(new_theta)
+        else:
+            loss, grad = self.surface.loss_and_grad(new_theta)
         if self.trajectory is not None:
             self.trajectory.record(used_grad, used_loss, lr, new_theta, loss, grad)
-        previous = (theta, self.loss, self.grad)
-        self.theta, self.loss, self.grad = new_theta, loss, grad
+        previous = (theta, loss_now, self.grad)
+        self.theta, self._loss, self.grad = new_theta, loss, grad
         if self._stateful:  # ReduceLROnPlateau's scheduler.step(loss)
             for sg in self._stateful:
                 sg.state = sg.schedule.observe(sg.state, loss[sg.rows], self._active[sg.rows],
@@ -492,8 +523,9 @@ class Run:
             self.steps_done[0] = t + 1
         elif self._all_active:
             self.steps_done.fill(t + 1)
-        else:
-            self.steps_done[self._active] = t + 1
+        else:  # the stopped lanes keep the count they stopped at
+            self.steps_done.fill(t + 1)
+            self.steps_done[self._stopped] = self._stopped_steps
         self._update_status(new_theta, loss, grad, previous[1], t + 1, previous)
         if self._can_fail and self._any_active:
             self._stop_failed()
@@ -506,7 +538,7 @@ class Run:
         """
         if self._all_active:
             return new
-        stopped = np.flatnonzero(~self._active[rows])
+        stopped = self._stopped_in(rows)
         if not len(stopped):
             return new
         fields = {}
@@ -560,9 +592,9 @@ class Run:
             failed = lanes[np.asarray(g.optimizer.failure(g.state), bool) & self._active[lanes]]
             if len(failed):
                 self._status[failed] = _SINGULAR
-                self._active[failed] = False
-        self._all_active = bool(self._active.all())
-        self._any_active = bool(self._active.any())
+                active = self._active.copy()
+                active[failed] = False
+                self._set_active(active)
 
     def evaluations(self, lane: int = 0) -> int:
         """Loss-and-gradient evaluations lane ``lane`` has made: one per update, plus the
@@ -595,33 +627,57 @@ class Run:
                 and self._none_stops(theta, loss, gnorm2):
             return
         tnorm2 = _row_sum_sq(theta)
-        # ~(x <= bound) is also true for NaN; loss + |g|² is non-finite if either is.
-        stopping = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
-        stopping |= gnorm2 <= self._grad_tol2
+        # ~(x <= bound) is also true for NaN; loss + |g|² is non-finite if either is (and on
+        # a surface finite within its bound, only beyond it).
+        diverged = ~(tnorm2 <= self._bound2)
+        if not self._finite_inside:
+            if loss is None:  # only the gradient was evaluated: theta is the current θ
+                loss = self.loss
+            diverged |= ~np.isfinite(loss + gnorm2)
+        converged = gnorm2 <= self._grad_tol2
         if self._check_loss_change and previous_loss is not None:
-            stopping |= np.abs(loss - previous_loss) <= self.loss_tol
+            converged |= np.abs(loss - previous_loss) <= self.loss_tol
+        stopping = diverged | converged
         if t >= self._min_max_steps:  # steps_done ≤ t: only then can a lane be at its limit
             stopping |= self.max_steps <= self.steps_done
         if not self._all_active:
             stopping &= self._active
         if stopping.any():
-            diverged = ~(tnorm2 <= self._bound2) | ~np.isfinite(loss + gnorm2)
-            converged = gnorm2 <= self._grad_tol2
-            if self._check_loss_change and previous_loss is not None:
-                converged |= np.abs(loss - previous_loss) <= self.loss_tol
             status = np.where(diverged, _DIVERGED, np.where(converged, _CONVERGED, _STEP_LIMIT))
             self._status[stopping] = status[stopping]
             if previous is not None and (diverged & stopping).any():
                 lanes = diverged & stopping
                 self._good_step[lanes] = self.steps_done[lanes] - 1
                 self._good_theta[lanes] = previous[0][lanes]
-                self._good_loss[lanes] = previous[1][lanes]
+                previous_loss = previous[1] if previous[1] is not None else \
+                    self.surface.loss_and_grad(previous[0])[0]
+                self._good_loss[lanes] = previous_loss[lanes]
                 self._good_grad[lanes] = previous[2][lanes]
-            self._active = self._active & ~stopping
-            self._all_active = bool(self._active.all())
-            self._any_active = self._all_active or bool(self._active.any())
+            self._set_active(self._active & ~stopping)
 
-    def _none_stops(self, theta: np.ndarray, loss: np.ndarray, gnorm2: np.ndarray) -> bool:
+    def _set_active(self, active: np.ndarray) -> None:
+        """Which lanes run from now on; the stopped lanes' indices and step counts are kept
+        for the steps to come (each step then costs in the number of stopped lanes)."""
+        self._active = active
+        self._all_active = bool(active.all())
+        self._any_active = self._all_active or bool(active.any())
+        self._stopped = np.flatnonzero(~active)
+        self._stopped_steps = self.steps_done[self._stopped]
+        self._stopped_by_rows: dict[Any, tuple[Any, np.ndarray]] = {}
+
+    def _stopped_in(self, rows: slice | np.ndarray) -> np.ndarray:
+        """The stopped lanes among ``rows`` (an optimizer group's), as indices into ``rows``."""
+        if isinstance(rows, slice) and rows.start == 0 and rows.stop == self.runs \
+                and rows.step is None:
+            return self._stopped
+        key = (rows.start, rows.stop, rows.step) if isinstance(rows, slice) else id(rows)
+        found = self._stopped_by_rows.get(key)
+        if found is None or found[0] is not rows:
+            found = self._stopped_by_rows[key] = (rows, np.flatnonzero(~self._active[rows]))
+        return found[1]
+
+    def _none_stops(self, theta: np.ndarray, loss: np.ndarray | None,
+                    gnorm2: np.ndarray) -> bool:
         """A sufficient test that no running lane converges or diverges at this step, from a
         few reductions: the common case of a large sweep. ``False`` means "maybe": the caller
         makes the exact, lane-wise test. Stopped lanes are left out: ``gnorm2``'s entries for
@@ -629,16 +685,17 @@ class Run:
         if self._all_active:
             if not gnorm2.min() > self._grad_tol2_max:
                 return False  # some |∇L| ≤ grad_tol, or a NaN
-            if not math.isfinite(loss.sum() + gnorm2.sum()):
+            if not self._finite_inside and not math.isfinite(loss.sum() + gnorm2.sum()):
                 return False  # a non-finite value (or a sum too large to tell)
             # Every |θᵢ| ≤ bound/√dim implies |θ| ≤ bound (with a margin for rounding).
             limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
             return bool(theta.max() <= limit and theta.min() >= -limit)
-        stopped = ~self._active
+        stopped = self._stopped
         gnorm2[stopped] = self._grad_tol2_max + 1.0
         if not gnorm2.min() > self._grad_tol2_max:
             return False
-        if not math.isfinite(loss.sum(where=self._active) + gnorm2.sum()):
+        if not self._finite_inside and not math.isfinite(loss.sum(where=self._active)
+                                                         + gnorm2.sum()):
             return False
         limit = self._bound / math.sqrt(self.dim) * (1.0 - 1e-9)
         if theta.max() <= limit and theta.min() >= -limit:

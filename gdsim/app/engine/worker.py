@@ -62,7 +62,7 @@ def _context() -> BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods() and not getattr(
             sys, "frozen", False):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["gdsim.app.engine.compute"])
+        ctx.set_forkserver_preload(["gdsim.app.engine.compute", "gdsim.app.engine.maps_compute"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -70,11 +70,16 @@ def _context() -> BaseContext:
 def _engine_process(ctx: BaseContext, conn: Connection,
                     configs: Sequence[RunConfig]) -> multiprocessing.process.BaseProcess:
     """The compute process for ``configs``, not started; a daemon."""
+    return child_process(ctx, compute.serve, (conn, configs), "gdsim-engine")
+
+
+def child_process(ctx: BaseContext, target: Any, args: tuple,
+                  name: str) -> multiprocessing.process.BaseProcess:
+    """A daemon process of ``ctx`` running ``target(*args)`` (a function of a Qt-free module),
+    not started; from the fork server without the app's ``__main__`` (see below)."""
     if ctx.get_start_method() == "forkserver":
-        return _EngineProcess(target=compute.serve, args=(conn, configs), name="gdsim-engine",
-                              daemon=True)
-    return ctx.Process(target=compute.serve, args=(conn, configs), name="gdsim-engine",
-                       daemon=True)
+        return _EngineProcess(target=target, args=args, name=name, daemon=True)
+    return ctx.Process(target=target, args=args, name=name, daemon=True)
 
 
 if "forkserver" in multiprocessing.get_all_start_methods():

@@ -13,9 +13,10 @@ With learning rate γ, decay rates β₁, β₂, ε and weight decay λ, for t =
     θ_t ← θ_{t-1} − γ m̂_t / (√v̂_t + ε)
 
 As in torch's implementation the last line is evaluated as
-``θ − (γ / (1 − β₁^t)) · m_t / (√v_t / √(1 − β₂^t) + ε)``. The running maximum v^max is kept
-even when ``amsgrad`` is off (torch keeps it only with amsgrad), so toggling ``amsgrad`` keeps the
-state's fields and shapes.
+``θ − (γ / (1 − β₁^t)) · m_t / (√v_t / √(1 − β₂^t) + ε)``. Like torch, the running maximum
+v^max is kept only with ``amsgrad``: with it off the state's ``max_exp_avg_sq`` field is v_t
+itself (the same array, no work per step), so the state keeps its fields and shapes, and
+switching ``amsgrad`` on during a run starts the running maximum at the current v.
 
 ``scale`` is ``1 / (√v̂_t + ε)``: the update was ``θ_t = θ_{t-1} − γ · scale · m̂_t``.
 """
@@ -76,21 +77,31 @@ def adam_update(
             grad = grad + weight_decay * theta
     weight = 1 - beta1
     if isinstance(weight, float) and abs(weight) < 0.5:  # lerp's usual branch, inlined
-        exp_avg = state.exp_avg + weight * (grad - state.exp_avg)
+        exp_avg = np.subtract(grad, state.exp_avg)  # m + w·(g − m), in one new array
+        exp_avg *= weight
+        exp_avg += state.exp_avg
     else:
         exp_avg = lerp(state.exp_avg, grad, weight)
-    exp_avg_sq = state.exp_avg_sq * beta2 + (1 - beta2) * grad * grad
+    exp_avg_sq = state.exp_avg_sq * beta2  # v·β₂ + ((1 − β₂)·g)·g
+    scaled = np.multiply(grad, 1 - beta2)
+    scaled *= grad
+    exp_avg_sq += scaled
+    amsgrad = hp.get("amsgrad", False)
     new_state = AdamState(state.step + 1, exp_avg, exp_avg_sq,
-                          np.maximum(state.max_exp_avg_sq, exp_avg_sq))
+                          np.maximum(state.max_exp_avg_sq, exp_avg_sq) if amsgrad
+                          else exp_avg_sq)
     if type(beta1) is float and type(beta2) is float:  # shared betas: fpow's scalar case
         t = float(new_state.step)
         step_size = lr / (1 - beta1**t)
-        second = new_state.max_exp_avg_sq if hp.get("amsgrad", False) else exp_avg_sq
-        denom = np.sqrt(second) / (1 - beta2**t) ** 0.5 + hp.get("eps", 1e-8)
+        denom = np.sqrt(new_state.max_exp_avg_sq)  # v^max_t is v_t without amsgrad
+        denom /= (1 - beta2**t) ** 0.5
+        denom += hp.get("eps", 1e-8)
     else:
         step_size = lr / (1 - fpow(beta1, float(new_state.step)))
         denom = _denominator(new_state, hp)
-    new_theta = theta + -step_size * exp_avg / denom
+    new_theta = np.multiply(exp_avg, -step_size)  # θ + (−step·m)/denom
+    new_theta /= denom
+    new_theta += theta
     return new_theta, new_state
 
 
@@ -104,7 +115,7 @@ def adam_scale(state: AdamState, hp: Hyper) -> np.ndarray:
 ADAM_LABELS = {
     "exp_avg": "first moment m",
     "exp_avg_sq": "second moment v",
-    "max_exp_avg_sq": "running max of v (used by amsgrad)",
+    "max_exp_avg_sq": "running max of v (amsgrad; v itself while amsgrad is off)",
 }
 
 AMSGRAD_FLAG = ParamSpec("amsgrad", False, "Use the running maximum of the second moment "

@@ -100,6 +100,8 @@ class Bowl(AnalyticSurface):
            "radam": 0.5, "adamax": 0.3, "adam": 0.2}
     points = (CriticalPoint((0.0, 0.0), 0.0, "global minimum"),)
 
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (theta**2).sum(axis=-1), 2.0 * theta
 
@@ -138,6 +140,8 @@ class Ellipse(AnalyticSurface):
     points = (CriticalPoint((0.0, 0.0), 0.0, "global minimum"),)
     _CURVATURE_SCALED: ClassVar[frozenset[str]] = frozenset(
         {"gd", "momentum", "nesterov", "radam"})
+
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
 
     def default_lr(self, optimizer: str) -> float:
         """The table's rate, scaled by 10/κ for the curvature-bound methods when κ > 10."""
@@ -179,12 +183,26 @@ class Rosenbrock(AnalyticSurface):
            "amsgrad": 0.1, "nadam": 0.02, "radam": 0.005, "adamax": 0.2, "adam": 0.05}
     points = (CriticalPoint((1.0, 1.0), 0.0, "global minimum"),)
 
+    finite_within_bound = True  # |θ| ≤ 4000: L < 3e16, |∇L| < 3e13
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
         one_minus_x = 1.0 - x
         valley = y - x * x
         loss = one_minus_x * one_minus_x + 100.0 * (valley * valley)
-        return loss, _stack(-2.0 * one_minus_x - 400.0 * x * valley, 200.0 * valley)
+        return loss, self._grad(theta, x, one_minus_x, valley)
+
+    def df(self, theta: np.ndarray) -> np.ndarray:
+        x, y = _xy(theta)
+        return self._grad(theta, x, 1.0 - x, y - x * x)
+
+    @staticmethod
+    def _grad(theta: np.ndarray, x: np.ndarray, one_minus_x: np.ndarray,
+              valley: np.ndarray) -> np.ndarray:
+        grad = np.empty(np.shape(theta))  # each component written into its column at once
+        np.subtract(-2.0 * one_minus_x, 400.0 * x * valley, out=grad[..., 0])
+        np.multiply(200.0, valley, out=grad[..., 1])
+        return grad
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """∂²L/∂x² = 2 − 400(y − x²) + 800x², ∂²L/∂x∂y = −400x, ∂²L/∂y² = 200."""
@@ -226,11 +244,19 @@ class Himmelblau(AnalyticSurface):
                       "saddle"),
     )
 
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
         a = x * x + y - 11.0
         b = x + y * y - 7.0
         return a * a + b * b, _stack(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b)
+
+    def df(self, theta: np.ndarray) -> np.ndarray:
+        x, y = _xy(theta)
+        a = x * x + y - 11.0
+        b = x + y * y - 7.0
+        return _stack(4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b)
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """∂²L/∂x² = 4a + 8x² + 2, ∂²L/∂x∂y = 4(x + y), ∂²L/∂y² = 2 + 4b + 8y²."""
@@ -266,6 +292,8 @@ class Beale(AnalyticSurface):
         CriticalPoint((0.0, 1.0), 14.203125, "saddle"),
         CriticalPoint((0.10053793732415842, -2.6445135850231245), 9.86451228475556, "saddle"),
     )
+
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
 
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
@@ -316,6 +344,8 @@ class Booth(AnalyticSurface):
            "radam": 0.1, "adamax": 0.5, "adam": 0.25}
     points = (CriticalPoint((1.0, 3.0), 0.0, "global minimum"),)
 
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
         a = x + 2.0 * y - 7.0
@@ -347,6 +377,8 @@ class Rastrigin(AnalyticSurface):
     lrs = {"gd": 0.001, "momentum": 0.0005, "adagrad": 0.5, "rmsprop": 0.005, "adadelta": 0.5,
            "nadam": 0.025, "radam": 0.005, "adam": 0.05}
     points = (CriticalPoint((0.0, 0.0), 0.0, "global minimum"),)
+
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
 
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         two_pi_theta = 2.0 * np.pi * theta
@@ -381,6 +413,8 @@ class Ackley(AnalyticSurface):
     lrs = {"gd": 0.01, "momentum": 0.005, "adagrad": 1.0, "rmsprop": 0.02, "adadelta": 0.5,
            "nadam": 0.05, "radam": 0.05, "adam": 0.1}
     points = (CriticalPoint((0.0, 0.0), 0.0, "global minimum"),)
+
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
 
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
@@ -465,14 +499,22 @@ class SixHumpCamel(AnalyticSurface):
                       "saddle"),
     )
 
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
         x2 = x * x
         y2 = y * y
         loss = (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2
+        return loss, self.df(theta)
+
+    def df(self, theta: np.ndarray) -> np.ndarray:
+        x, y = _xy(theta)
+        x2 = x * x
+        y2 = y * y
         gx = 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y
         gy = x - 8.0 * y + 16.0 * y2 * y
-        return loss, _stack(gx, gy)
+        return _stack(gx, gy)
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """∂²L/∂x² = 8 − 25.2x² + 10x⁴, ∂²L/∂x∂y = 1, ∂²L/∂y² = −8 + 48y²."""
@@ -525,6 +567,8 @@ class StyblinskiTang(AnalyticSurface):
            "radam": 0.01, "adam": 0.1}
     points = _styblinski_tang_points()
 
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t2 = theta * theta
         loss = 0.5 * (t2 * t2 - 16.0 * t2 + 5.0 * theta).sum(axis=-1)
@@ -573,6 +617,8 @@ class GoldsteinPrice(AnalyticSurface):
         CriticalPoint((1.4, 0.6), 980.0, "saddle"),
         CriticalPoint((0.6, 0.4), 990.0, "saddle"),
     )
+
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
 
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
@@ -634,6 +680,8 @@ class Saddle(AnalyticSurface):
            "adam": 0.05}
     points = (CriticalPoint((0.0, 0.0), 0.0, "saddle"),)
 
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
+
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
         return x * x - y * y, _stack(2.0 * x, -2.0 * y)
@@ -664,6 +712,8 @@ class MonkeySaddle(AnalyticSurface):
     lrs = {"gd": 0.05, "momentum": 0.005, "adagrad": 0.2, "rmsprop": 0.01, "adadelta": 1.0,
            "adam": 0.05}
     points = (CriticalPoint((0.0, 0.0), 0.0, "saddle"),)
+
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
 
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = _xy(theta)
@@ -802,6 +852,8 @@ class TwoWells(AnalyticSurface):
     lrs = {"gd": 0.02, "momentum": 0.005, "adagrad": 0.15, "rmsprop": 0.005, "adadelta": 0.5,
            "adam": 0.05}
     points = _two_wells_points(2.0, 1.0)
+
+    finite_within_bound = True  # checked on the bound sphere by tests/test_run.py
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
         super().__init__(seed, **params)

@@ -63,6 +63,11 @@ class Surface(ABC):
             ``family`` (see :meth:`default_lr`).
         log_scale: whether the loss spans decades (the contour map uses a log colour scale).
         bound: |θ| beyond which a run counts as diverged.
+        finite_within_bound: a promise that the loss and the gradient are finite, and far from
+            overflowing (|L| and |∇L|² below 1e280), at every θ with |θ| ≤ ``bound``, for
+            every value of the surface's parameters. Then a run's divergence test ("a
+            non-finite value, or |θ| beyond the bound") needs only the bound, and a run that
+            records nothing per step evaluates the gradient alone (:meth:`grad`).
     """
 
     name: ClassVar[str]
@@ -76,6 +81,7 @@ class Surface(ABC):
     lrs: ClassVar[Mapping[str, float]] = {}
     log_scale: ClassVar[bool] = False
     data_driven: ClassVar[bool] = False
+    finite_within_bound: ClassVar[bool] = False
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
         self.params: dict[str, Any] = resolve_params(self.specs, params, owner=self.title)
@@ -232,10 +238,20 @@ class AnalyticSurface(Surface):
     def f(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The test function and its analytic gradient at ``theta`` ``(..., dim)``."""
 
+    def df(self, theta: np.ndarray) -> np.ndarray:
+        """The analytic gradient alone, the very numbers of :meth:`f`'s (a surface may
+        override this to skip computing the loss)."""
+        return self.f(theta)[1]
+
     def loss_and_grad(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if type(theta) is not np.ndarray or theta.dtype != np.float64:
             theta = np.asarray(theta, dtype=float)
         return self.f(theta)
+
+    def grad(self, theta: np.ndarray) -> np.ndarray:
+        if type(theta) is not np.ndarray or theta.dtype != np.float64:
+            theta = np.asarray(theta, dtype=float)
+        return self.df(theta)
 
     def examples(self) -> tuple[np.ndarray, ...]:
         return (self.tilts,)

@@ -13,7 +13,7 @@ from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
-MAX_PIECES = 6
+MAX_PIECES = 4
 """Pieces of one polyline, at most (each shares its first point with the previous one's last)."""
 
 

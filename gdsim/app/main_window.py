@@ -16,8 +16,6 @@ history, rewound or live).
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -57,6 +55,7 @@ from gdsim.app.model import edits
 from gdsim.app.model.formatting import fmt_number
 from gdsim.app.model.frame import Frame
 from gdsim.app.model.history import History
+from gdsim.app.model.readout import ReadoutPace
 from gdsim.app.panels import (
     BatchPanel,
     OptimizerPanel,
@@ -84,10 +83,6 @@ DISPLAY_INTERVAL_MS = 16
 REDRAW_DUTY = 0.9
 """While playing, redraws (with their painting) take at most this share of the GUI's time (the
 engine computes in its own process: the rest is for input and the other widgets)."""
-
-INSPECTOR_PLAYING_HZ = 10.0
-"""While playing, the step inspector's numbers change at most this often (a readout changing
-at the display rate cannot be read); a step, a pause or a scrub shows at once."""
 
 _STATE_COLORS = {"running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
                  "diverged": "#B00020", "step limit": "#A35200", "rewound": "#6A1B9A"}
@@ -125,7 +120,7 @@ class MainWindow(QMainWindow):
         self._lane_labels: tuple[str, ...] = ()
         self._dirty = False
         self.redraw_count = 0
-        self._inspected = -math.inf  # time.perf_counter() of the inspector's last update
+        self._readout = ReadoutPace()
         """How many times the views were redrawn (for benchmarks)."""
 
         self._plots: list[Any] = []
@@ -617,10 +612,9 @@ class MainWindow(QMainWindow):
         return [*parts, partial(self._finish_redraw, h)]
 
     def _finish_redraw(self, h: History) -> None:
-        now = time.perf_counter()
-        if not h.playing or now - self._inspected >= 1.0 / INSPECTOR_PLAYING_HZ:
+        readout = self._readout.due(h.playing)  # text readouts: at most 10 Hz while playing
+        if readout:
             self.inspector.update_history(h)
-            self._inspected = now
         cursor = self.model.cursor
         self._loss_cursor.setVisible(cursor is not None)
         if cursor is not None:
@@ -632,7 +626,8 @@ class MainWindow(QMainWindow):
             plain = get_optimizer(h.lanes[lane].optimizer).family == "gd"
             self.optimizer_panel.show_curvature(h.lanes[lane].hessian if plain else None,
                                                 float(h.lr[-1, lane]))
-        self._update_status()
+        if readout:
+            self._update_status()
         self._show_runs()
         self.timeline.refresh()
         self.redraw_count += 1

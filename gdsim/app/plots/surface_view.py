@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from gdsim.app import style
 from gdsim.app.model.history import History
 from gdsim.app.model.loss_grid import GRID_MARGIN, ColorScale, evaluate_grid
+from gdsim.app.model.readout import ReadoutPace
 from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.critical_points import CriticalPointMarkers
@@ -99,6 +100,7 @@ class SurfaceView(QWidget):
         self._dim = 2
 
         self._legend_placed = -math.inf  # time.perf_counter() of the last placement
+        self._caption_pace = ReadoutPace()
         self._catch_up = QTimer(self)
         self._catch_up.setSingleShot(True)
         self._catch_up.setInterval(CATCH_UP_MS)
@@ -294,7 +296,9 @@ class SurfaceView(QWidget):
             self.aids.refresh()
 
     def _update_caption(self) -> None:
-        self.caption.setText(self.aids.caption())
+        playing = self.history is not None and self.history.playing
+        if self._caption_pace.due(playing):  # a text readout: at most 10 Hz while playing
+            self.caption.setText(self.aids.caption())
 
     # --- legend -----------------------------------------------------------------------------
     def _rebuild_legend(self) -> None:

@@ -27,6 +27,7 @@ from gdsim.app.plots import (
     StepInspector,
     SurfaceView,
     lane_paths,
+    loss_plot,
 )
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.lane_paths import PATH_POINT_BUDGET
@@ -567,7 +568,8 @@ def test_loss_plot_curves_stay_within_the_point_budget(qtbot) -> None:
         pi.setClipToView(True)
     plot.update_history(full.prefix(100_000))
     plot.update_history(full)  # incremental: buckets of the first rows are kept
-    assert CURVE_POINTS < plot.curve_points() <= 2 * CURVE_POINTS <= 4000
+    budget = plot.bucket_budget()  # buckets: one per pixel column, at most CURVE_POINTS
+    assert budget < plot.curve_points() <= 2 * budget + 2 <= 2 * CURVE_POINTS + 2 <= 4002
     for lane in range(2):
         x, y = plot.lanes[lane].loss.getOriginalDataset()
         assert x[0] == 0 and x[-1] == 249_999
@@ -916,3 +918,20 @@ def test_a_growing_loss_curve_repaints_only_its_new_points(qtbot, log_y: bool) -
     # Hidden from the legend: its pieces hide with it.
     curve.setVisible(False)
     assert not any(p.item.isVisibleTo(plot.plot_item) for p, _, _ in curve._pieces.pieces)
+
+
+def test_loss_curves_get_a_bucket_per_pixel_column(qtbot) -> None:
+    """Shown, a curve has at most one bucket (two points) per pixel column of its plot —
+    the envelope is whole, and a paint costs what the plot's width needs, not more."""
+    full = noisy_history(200_000, runs=1)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_lanes(["a"])
+    shown(qtbot, plot, (700, 500))
+    width = plot.plot_item.getViewBox().width()
+    assert loss_plot.MIN_BUCKETS < width < CURVE_POINTS
+    assert plot.bucket_budget() == int(width)
+    plot.update_history(full)
+    x, y = plot.lanes[0].loss.getOriginalDataset()
+    assert width < len(x) <= 2 * width + 2
+    assert y.max() == full.loss[:, 0].max() and y.min() == full.loss[:, 0].min()

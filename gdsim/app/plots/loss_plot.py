@@ -10,12 +10,13 @@ Three x-linked plots stacked in one ``GraphicsLayoutWidget``:
 * the learning rate η_t, the schedule.
 
 Every curve is handed at most ~2 × :data:`CURVE_POINTS` points, however long the run: past
-``CURVE_POINTS`` rows the rows are grouped in buckets of a power-of-two number of steps and
-each bucket drawn as its maximum and minimum (peak decimation, which keeps spikes and the
-envelope of a noisy curve). The factor depends on the row count only — not on the view, which
-auto-ranges from the data: pyqtgraph's automatic downsampling and the auto-range can chase
-each other in an endless repaint loop — and the buckets are computed incrementally, once per
-bucket. The curves ignore a ``PlotItem``'s downsampling and clip-to-view settings (which
+one row per pixel column (:meth:`LossPlot.bucket_budget`, at most ``CURVE_POINTS``) the rows
+are grouped in buckets of a power-of-two number of steps and each bucket drawn as its
+maximum and minimum (peak decimation, which keeps spikes and the envelope of a noisy curve).
+The factor depends on the row count and the plot's width in pixels only — not on the view's
+range, which auto-ranges from the data: pyqtgraph's automatic downsampling and the auto-range
+can chase each other in an endless repaint loop — and the buckets are computed incrementally,
+once per bucket. The curves ignore a ``PlotItem``'s downsampling and clip-to-view settings (which
 ``PlotItem.addItem`` would otherwise impose on them).
 
 After new data the three x-linked plots settle their auto-ranges at once, before painting:
@@ -71,12 +72,16 @@ RANGE_SLACK = 0.03
 """... and while the data's bounds are within it, give or take this fraction of it."""
 
 
-def decimation_factor(rows: int) -> int:
-    """The bucket size for ``rows`` rows: 1 up to :data:`CURVE_POINTS`, else the smallest
-    power of two that leaves at most ``CURVE_POINTS`` buckets."""
-    if rows <= CURVE_POINTS:
+MIN_BUCKETS = 256
+"""Buckets at least, however narrow the plot (see :meth:`LossPlot.bucket_budget`)."""
+
+
+def decimation_factor(rows: int, buckets: int = CURVE_POINTS) -> int:
+    """The bucket size for ``rows`` rows: 1 up to ``buckets``, else the smallest power of
+    two that leaves at most ``buckets`` buckets."""
+    if rows <= buckets:
         return 1
-    return 1 << math.ceil(math.log2(rows / CURVE_POINTS))
+    return 1 << math.ceil(math.log2(rows / buckets))
 
 
 def _without_flat_interiors(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -633,7 +638,7 @@ class LossPlot(QWidget):
                     column.reset()
         norms = self._columns.grad_norms(history)
         offset = self._reference if (self.log_y() and self._reference is not None) else 0.0
-        factor = decimation_factor(n)
+        factor = decimation_factor(n, self.bucket_budget())
         any_batch = False
         lr_top, lr_bottom = 0.0, math.inf
         constant_rates: set[float] | None = set()  # each lane's η, while every one is constant
@@ -761,6 +766,17 @@ class LossPlot(QWidget):
                 plot.getViewBox().updateAutoRange()
             if [plot.getViewBox().viewRange() for plot in self.plots] == before:
                 break  # settled: a second pass would change nothing
+
+    def bucket_budget(self) -> int:
+        """Buckets a curve may have: one per pixel column of the plot (a bucket draws its
+        minimum and maximum, so the envelope is whole), between :data:`MIN_BUCKETS` and
+        :data:`CURVE_POINTS`; :data:`CURVE_POINTS` before the plot has a size (an export).
+        It depends on the plot's width only, never on its range: an auto-range that followed
+        the decimation would chase it."""
+        width = self.plot_item.getViewBox().width()
+        if width <= 0:
+            return CURVE_POINTS
+        return int(min(max(width, MIN_BUCKETS), CURVE_POINTS))
 
     def curve_points(self) -> int:
         """The most points any curve was handed (the bound of a paint's cost)."""

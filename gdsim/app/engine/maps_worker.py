@@ -27,7 +27,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QThre
 
 from gdsim.app.engine import maps_compute
 from gdsim.app.engine.maps_compute import Job
-from gdsim.app.engine.worker import _context, child_process
+from gdsim.app.engine.worker import _context, child_process, send_or_lost
 
 STOP_TIMEOUT = 0.5
 """Seconds the worker waits for the maps process to end by itself before terminating it."""
@@ -87,12 +87,7 @@ class MapWorker(QObject):
         self._send("ack", job_id)
 
     def _send(self, *message: Any) -> None:
-        if self._conn is None:
-            return
-        try:
-            self._conn.send(message)
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            self._lost()
+        send_or_lost(self._conn, message, self._lost)
 
     def _receive(self) -> None:
         """Relay every message waiting in the pipe."""

@@ -36,7 +36,7 @@ import multiprocessing
 import os
 import queue
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -118,6 +118,18 @@ if "forkserver" in multiprocessing.get_all_start_methods():
         @staticmethod
         def _Popen(process_obj: multiprocessing.process.BaseProcess) -> _EnginePopen:  # noqa: N802
             return _EnginePopen(process_obj)
+
+
+def send_or_lost(conn: Connection | None, message: tuple[Any, ...],
+                 lost: Callable[[], None]) -> None:
+    """Send ``message`` down a compute process's pipe (nothing once it is closed); a broken
+    pipe means the process has gone: ``lost()``."""
+    if conn is None:
+        return
+    try:
+        conn.send(message)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        lost()
 
 
 class SimulationWorker(QObject):
@@ -242,12 +254,7 @@ class SimulationWorker(QObject):
 
     # --- the pipe ---------------------------------------------------------------------------
     def _send(self, *message: Any) -> None:
-        if self._conn is None:
-            return
-        try:
-            self._conn.send(message)
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            self._lost()
+        send_or_lost(self._conn, message, self._lost)
 
     def _receive(self) -> None:
         """Relay every message waiting in the pipe."""

@@ -27,10 +27,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QThre
 
 from gdsim.app.engine import maps_compute
 from gdsim.app.engine.maps_compute import Job
-from gdsim.app.engine.worker import _context, child_process, send_or_lost
-
-STOP_TIMEOUT = 0.5
-"""Seconds the worker waits for the maps process to end by itself before terminating it."""
+from gdsim.app.engine.worker import _context, child_process, end_process, send_or_lost
 
 LOST = "The maps process stopped unexpectedly; compute again to restart it."
 
@@ -117,13 +114,7 @@ class MapWorker(QObject):
             self._conn.close()
             self._conn = None
         if self.process is not None:
-            self.process.join(STOP_TIMEOUT)
-            if self.process.is_alive():
-                self.process.terminate()
-                self.process.join(STOP_TIMEOUT)
-            if self.process.is_alive():
-                self.process.kill()
-                self.process.join()
+            end_process(self.process)
             self.process = None
 
     @Slot()

@@ -39,6 +39,7 @@ import sys
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QThread, Signal, Slot
@@ -118,6 +119,18 @@ if "forkserver" in multiprocessing.get_all_start_methods():
         @staticmethod
         def _Popen(process_obj: multiprocessing.process.BaseProcess) -> _EnginePopen:  # noqa: N802
             return _EnginePopen(process_obj)
+
+
+def end_process(process: BaseProcess) -> None:
+    """Wait for a compute process to end, at most :data:`STOP_TIMEOUT`; then terminate it,
+    and kill it if that is not enough either."""
+    process.join(STOP_TIMEOUT)
+    if process.is_alive():
+        process.terminate()
+        process.join(STOP_TIMEOUT)
+    if process.is_alive():
+        process.kill()
+        process.join()
 
 
 def send_or_lost(conn: Connection | None, message: tuple[Any, ...],
@@ -238,13 +251,7 @@ class SimulationWorker(QObject):
             self._notifier = None
         self._send("stop")
         if self.process is not None:
-            self.process.join(STOP_TIMEOUT)
-            if self.process.is_alive():
-                self.process.terminate()
-                self.process.join(STOP_TIMEOUT)
-            if self.process.is_alive():
-                self.process.kill()
-                self.process.join()
+            end_process(self.process)
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -78,3 +78,36 @@ def test_exports_keep_the_light_theme(qtbot, tmp_path) -> None:
     assert _mean_lightness(QImage(str(path))) > 0.8  # the export is light
     assert style.BACKGROUND == "#FFFFFF"
     w.close()
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours."""
+    from PySide6.QtGui import QColor
+
+    def luminance(name: str) -> float:
+        c = QColor(name)
+        channels = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_state_word_is_readable_in_both_themes(qtbot) -> None:
+    """Every state's colour in the status bar has a contrast of at least 4.5 : 1 against
+    the panels of its theme, and switching the theme recolours the word at once."""
+    w = _window(qtbot)
+    light_bg = w.palette().window().color().name()
+    assert style.STATE_COLORS.keys() == style.STATE_COLORS_DARK.keys()
+    for color in style.STATE_COLORS.values():
+        assert _contrast(color, light_bg) >= 4.5, color
+    for color in style.STATE_COLORS_DARK.values():
+        assert _contrast(color, comfort.DARK["window"]) >= 4.5, color
+    qtbot.waitUntil(lambda: w.status_state.text() != "")
+    state = w.status_state.text()
+    dark = w.findChild(QAction, "action_dark_theme")
+    for colors in (style.STATE_COLORS, style.STATE_COLORS_DARK, style.STATE_COLORS):
+        assert colors[state] in w.status_state.styleSheet()
+        assert colors[state] in w.inspector.header.text()  # the inspector's header too
+        dark.trigger()

@@ -150,6 +150,10 @@ class ViewOptions(QObject):
         caption = self.window.surface_view.caption
         caption.setStyleSheet(f"color: {DARK['muted'] if self.dark else style.MUTED}; "
                               "padding: 2px 6px;")
+        self.window.update_status()  # the state words in the theme's colours
+        inspector = self.window.inspector
+        if inspector.history is not None:
+            inspector.update_history(inspector.history)
         self._item_count = sum(len(view.scene().items()) for view in self._views())
 
     def _restyle_item(self, item: QGraphicsItem, fg: str, lines: float, fonts: float) -> None:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdsim.app import comfort, help_menu, layout
+from gdsim.app import comfort, help_menu, layout, style
 from gdsim.app.actions import (
     SpeedControl,
     build_menus,
@@ -84,8 +84,6 @@ REDRAW_DUTY = 0.9
 """While playing, redraws (with their painting) take at most this share of the GUI's time (the
 engine computes in its own process: the rest is for input and the other widgets)."""
 
-_STATE_COLORS = {"running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
-                 "diverged": "#B00020", "step limit": "#A35200", "rewound": "#6A1B9A"}
 
 
 class MainWindow(QMainWindow):
@@ -194,7 +192,7 @@ class MainWindow(QMainWindow):
         self.network_view = self._add_plot(NetworkView())  # instead of the map for networks
         self.data_view.setVisible(False)
         self._loss_cursor = pg.InfiniteLine(angle=90, movable=False,
-                                            pen=pg.mkPen(_STATE_COLORS["rewound"], width=1.5))
+                                            pen=pg.mkPen(style.STATE_COLORS["rewound"], width=1.5))
         self._loss_cursor.setVisible(False)
         self.loss_plot.plot_item.addItem(self._loss_cursor, ignoreBounds=True)
         # The map on top; below it the loss plot and, for data-driven surfaces, the data.
@@ -474,7 +472,7 @@ class MainWindow(QMainWindow):
         elif kind == m.SELECTION:
             self._show_configs()
             self._select_lane()
-            self._update_status()
+            self.update_status()
         elif kind == m.HISTORY:
             self._on_history(change.playing)
         elif kind == m.CURSOR:
@@ -627,13 +625,15 @@ class MainWindow(QMainWindow):
             self.optimizer_panel.show_curvature(h.lanes[lane].hessian if plain else None,
                                                 float(h.lr[-1, lane]))
         if readout:
-            self._update_status()
+            self.update_status()
         self._show_runs()
         self.timeline.refresh()
         self.redraw_count += 1
         self.sigRedrawn.emit()
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
+        """The status bar's fields for the selected run (the state word in the theme's
+        colour for that state)."""
         h = self.model.shown_history()
         if h is None or not h.lanes:
             return
@@ -645,8 +645,10 @@ class MainWindow(QMainWindow):
         if self.model.cursor is not None:
             state = "rewound"
         self.status_state.setText(state)
+        colors = style.state_colors(comfort.is_dark(self))
         self.status_state.setStyleSheet(
-            f"color: {_STATE_COLORS.get(state, '#000')}; font-weight: bold;")
+            f"color: {colors.get(state, self.palette().windowText().color().name())}; "
+            "font-weight: bold;")
         self.status_steps.setText(f"step {info.steps_done:,}")
         loss = h.loss[h.lane_rows(lane) - 1, lane]
         self.status_loss.setText(f"L = {fmt_number(loss)}")

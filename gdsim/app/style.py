@@ -58,10 +58,21 @@ AID_COLORS: dict[str, str] = {
 
 STATE_COLORS: dict[str, str] = {
     "running": "#1E7B34", "paused": "#555555", "converged": "#0B5FA5",
-    "diverged": "#B00020", "step limit": "#A35200",
+    "diverged": "#B00020", "step limit": "#A35200", "rewound": "#6A1B9A",
 }
 """A lane's state in text: green running, grey paused, blue converged, red diverged,
-orange at its step limit."""
+orange at its step limit, purple rewound (the timeline); contrast ≥ 4.5 : 1 on light panels."""
+
+STATE_COLORS_DARK: dict[str, str] = {
+    "running": "#6FD08C", "paused": "#C8C8C8", "converged": "#82BDF5",
+    "diverged": "#FF8A8A", "step limit": "#F2AE6B", "rewound": "#D3A6F0",
+}
+"""The same hues for the dark theme's panels, light enough for ≥ 4.5 : 1 there."""
+
+
+def state_colors(dark: bool) -> dict[str, str]:
+    """The state colours for the light or the dark theme."""
+    return STATE_COLORS_DARK if dark else STATE_COLORS
 
 COLORMAP_NAME = "viridis"
 """The perceptually uniform colour map of the loss map (pyqtgraph's built-in copy)."""

@@ -309,7 +309,9 @@ class StepInspector(QWidget):
             state, text = status, f"{status} at step {stopped:,}"
             if stopped != snap.t:
                 text += f" (showing step {snap.t:,}, its last finite state)"
-        color = style.STATE_COLORS.get(state, style.FOREGROUND)
+        window = self.window()
+        dark = window is not None and bool(window.property("dark_theme"))
+        color = style.state_colors(dark).get(state, style.FOREGROUND)
         return f'{label} — <span style="color:{color}">{html.escape(text)}</span>'
 
     @staticmethod

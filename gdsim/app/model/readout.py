@@ -1,4 +1,4 @@
-"""How often a text readout changes while a run plays (Qt-free).
+"""How often a text readout, or a legend's corner, changes while a run plays (Qt-free).
 
 Numbers that change at the display rate (30–60 times a second) cannot be read, and each change
 of a label's text costs the GUI a relayout and a repaint. So the text readouts — the step
@@ -14,6 +14,10 @@ import time
 
 READOUT_HZ = 10.0
 """Updates a second of a text readout while the run plays, at most."""
+
+LEGEND_HZ = 2.0
+"""Looks a second for a better corner for a plot's legend while the run plays, at most (where
+the curves lie changes slowly, and each look tests every drawn point)."""
 
 
 class ReadoutPace:

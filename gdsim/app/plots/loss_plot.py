@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 from gdsim.app import style
 from gdsim.app.model.formatting import fmt_number
 from gdsim.app.model.history import History
+from gdsim.app.model.readout import LEGEND_HZ, ReadoutPace
 from gdsim.app.plots import sharpness
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.legend import Legend, path_points
@@ -445,6 +446,7 @@ class LossPlot(QWidget):
         self._columns = _GrowingColumns()
         self._steps = np.arange(1024, dtype=float)
         self.history: History | None = None
+        self._legend_pace = ReadoutPace(LEGEND_HZ)
         self._decimated: tuple[History, int] | None = None  # whose columns are decimated
         self._rate_ticks: list | None = None  # explicit η ticks (constant rates), or None
         self._legend_has_batch = False
@@ -751,9 +753,11 @@ class LossPlot(QWidget):
             self._extent.informViewBoundsChanged()
 
     def _place_legend(self) -> None:
-        """The legend to the corner of the loss plot that hides the fewest curve points."""
+        """The legend to the corner of the loss plot that hides the fewest curve points; while
+        the run plays, at most :data:`~gdsim.app.model.readout.LEGEND_HZ` times a second."""
         self._legend_band()
-        if self.legend.isVisible():
+        playing = self.history is not None and self.history.playing
+        if self.legend.isVisible() and self._legend_pace.due(playing):
             curves = [item for lane in self.lanes for item in (lane.loss, lane.batch_loss)]
             self.legend.place([(path_points(curves), 1.0)])
 

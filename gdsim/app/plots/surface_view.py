@@ -14,7 +14,6 @@ a grid. A left click on the plot asks for a new start point (:attr:`sigStartRequ
 from __future__ import annotations
 
 import html
-import math
 import time
 from collections.abc import Sequence
 
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from gdsim.app import style
 from gdsim.app.model.history import History
 from gdsim.app.model.loss_grid import GRID_MARGIN, ColorScale, evaluate_grid
-from gdsim.app.model.readout import ReadoutPace
+from gdsim.app.model.readout import LEGEND_HZ, ReadoutPace
 from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.critical_points import CriticalPointMarkers
@@ -42,7 +41,6 @@ MAX_LOCKED_ASPECT = 4.0  # lock x:y = 1:1 (∇L ⟂ level lines) unless the view
 CURVE_Y_PADDING = 0.06  # 1-D: fraction of the loss range added above and below the curve
 DRAW_SECONDS = 0.008  # on screen, one update examines path rows for about this long ...
 CATCH_UP_MS = 5  # ... and a lane that is behind goes on after this pause (event loop runs)
-LEGEND_PLAYING_SECONDS = 0.5  # while playing, the legend looks for a better corner this seldom
 
 
 class SurfaceView(QWidget):
@@ -99,7 +97,7 @@ class SurfaceView(QWidget):
         self._labels: list[str] = []
         self._dim = 2
 
-        self._legend_placed = -math.inf  # time.perf_counter() of the last placement
+        self._legend_pace = ReadoutPace(LEGEND_HZ)
         self._caption_pace = ReadoutPace()
         self._catch_up = QTimer(self)
         self._catch_up.setSingleShot(True)
@@ -273,14 +271,11 @@ class SurfaceView(QWidget):
     def _place_legend(self) -> None:
         """The legend to the corner that hides the least of the paths, the markers and the
         aids (the aids then keep their labels off the legend). While the run plays, at most
-        every :data:`LEGEND_PLAYING_SECONDS`: where the paths lie changes slowly."""
+        :data:`~gdsim.app.model.readout.LEGEND_HZ` times a second."""
         if not self.legend.isVisible():
             return
-        now = time.perf_counter()
-        if (self.history is not None and self.history.playing
-                and now - self._legend_placed < LEGEND_PLAYING_SECONDS):
+        if not self._legend_pace.due(self.history is not None and self.history.playing):
             return
-        self._legend_placed = now
         points: list[tuple[np.ndarray, float]] = []
         for lane in self.lanes.lanes:
             if not lane.current.isVisible():

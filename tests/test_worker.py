@@ -267,6 +267,40 @@ def test_the_engine_sends_no_new_frame_before_the_last_is_taken() -> None:
     assert not sent[-1][1].playing and sent[-1][1].steps == engine.run.steps
 
 
+def test_undo_of_a_restart_takes_the_replaced_run_back_without_a_replay(monkeypatch) -> None:
+    """A map click after a long run restarts it; undo asks for the old plan at its step: the
+    engine takes the run it replaced back as it was (no replay), and redo the other one; a
+    state it does not keep (another step) is replayed exactly."""
+    sent: list[tuple] = []
+    engine = Engine([ENDLESS], sent.append)
+    engine.start()
+    for _ in range(300):
+        engine.step()
+    before, plan = engine.run, engine.run.plan
+    theta = before.theta.copy()
+    engine.set_configs([ENDLESS.with_changes(start=(0.5, 0.5))])  # a restart
+    assert engine.run is not before and engine.run.steps == 0
+    clicked = engine.run
+    for _ in range(7):
+        engine.step()
+    clicked_plan = clicked.plan
+    replays: list[int] = []
+    real_replay = compute.replay
+    monkeypatch.setattr(compute, "replay",
+                        lambda p, n, *a: (replays.append(n), real_replay(p, n, *a))[1])
+    engine.restore(plan, 300)  # undo
+    assert engine.run is before and replays == []
+    np.testing.assert_array_equal(engine.run.theta, theta)
+    frame = sent[-1][1]
+    assert frame.first_row == 0 and frame.steps == 300  # the whole record again
+    np.testing.assert_array_equal(frame.theta[-1], theta)
+    engine.restore(clicked_plan, 7)  # redo
+    assert engine.run is clicked and replays == []
+    engine.restore(plan, 120)  # a state nobody kept: replayed, exactly
+    assert replays == [120]
+    np.testing.assert_array_equal(engine.run.theta, before.trajectory.theta[120])
+
+
 def test_a_script_without_a_main_guard_opens_one_window(tmp_path) -> None:
     """The compute process never runs the app's main script again (multiprocessing would)."""
     script = tmp_path / "script.py"

@@ -32,7 +32,14 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from gdsim.app.model.frame import make_frame
-from gdsim.app.model.timeline import Plan, RecordedRun, needs_restart, replay, surface_key
+from gdsim.app.model.timeline import (
+    Plan,
+    RecordedRun,
+    needs_restart,
+    replay,
+    surface_key,
+    truncate,
+)
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
@@ -44,6 +51,10 @@ CHUNK_TIME = 0.004
 
 MAX_CHUNK = 100_000
 """Most steps in one ``Run.advance`` call."""
+
+KEPT_RUNS = 2
+"""Runs replaced by an edit that the engine keeps, with their records, for an undo or redo to
+take back without a replay (a long run's record can be hundreds of megabytes: a few only)."""
 
 
 class Engine:
@@ -68,6 +79,7 @@ class Engine:
         self._last_emit = -1.0
         self._awaiting_ack = False
         self._rate_samples: deque[tuple[float, int]] = deque()
+        self._replaced: deque[RecordedRun] = deque(maxlen=KEPT_RUNS)  # newest first
 
     # --- commands ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -92,9 +104,16 @@ class Engine:
         self._emit_frame(force=True)
 
     def restore(self, plan: Plan, steps: int) -> None:
-        """Pause, and rebuild the run from ``plan`` at step ``steps`` by exact replay (undo,
-        or an edit at a rewound timeline cursor; see :mod:`gdsim.app.model.timeline`)."""
+        """Pause, and rebuild the run from ``plan`` at step ``steps`` (undo, redo, or an edit at
+        a rewound timeline cursor; see :mod:`gdsim.app.model.timeline`): a run this engine
+        replaced a moment ago that is exactly that state is taken back as it is (an undo of a
+        map click after a long run is instant), any other state is replayed exactly."""
         self._set_playing(False)
+        kept = self._kept_run(plan, steps)
+        if kept is not None:
+            self._replace_run(kept)
+            self._emit_frame(force=True)
+            return
         try:
             run = replay(plan, steps)
         except (ValueError, TypeError) as exc:
@@ -103,9 +122,21 @@ class Engine:
         self._replace_run(run)
         self._emit_frame(force=True)
 
+    def _kept_run(self, plan: Plan, steps: int) -> RecordedRun | None:
+        """A replaced run that is the state ``plan`` reaches at ``steps``, taken off the list."""
+        wanted = truncate(plan, steps)
+        for run in self._replaced:
+            if run.steps == steps and truncate(run.plan, steps) == wanted:
+                self._replaced.remove(run)
+                return run
+        return None
+
     def _replace_run(self, run: Run) -> None:
-        """A new run, a new generation; announce its surface if it changed."""
+        """A new run, a new generation; announce its surface if it changed. The run replaced
+        is kept for a while (:data:`KEPT_RUNS`): undo may ask for it back."""
         old = self.run.config
+        if isinstance(self.run, RecordedRun):
+            self._replaced.appendleft(self.run)
         self.run = run
         self._new_generation()
         if surface_key(old) != surface_key(run.config):

@@ -64,29 +64,31 @@ def _carried_state(groups: Sequence[_OptimizerGroup], name: str, since: int,
                    lanes: np.ndarray, runs: int) -> Any:
     """The optimizer state of ``lanes`` gathered from ``groups`` (the groups before a live
     change), if every one of them was updated by rule ``name`` since step ``since``; else
-    ``None``. The per-lane fields (arrays with a row per lane) are taken row by row; the
+    ``None``. The per-lane fields (arrays with a row per lane) are gathered row by row; the
     others (the step count) are the same for lanes updated since the same step."""
-    sources = []
-    for g in groups:
-        if g.optimizer.name != name or g.since != since or g.state is None:
-            continue
-        own = np.arange(runs)[g.rows]
+    sources = [(g, np.arange(runs)[g.rows]) for g in groups
+               if g.optimizer.name == name and g.since == since and g.state is not None]
+    for g, own in sources:
         if np.array_equal(own, lanes):
             return g.state  # the same lanes: the state as it is
-        sources.append((g, own))
-    where: dict[int, tuple[_OptimizerGroup, int]] = {}
+    found = np.zeros(len(lanes), dtype=bool)
+    parts = []  # (old state, its lane count, its rows to take, where they go)
     for g, own in sources:
-        for i, lane in enumerate(own.tolist()):
-            where[lane] = (g, i)
-    if not all(lane in where for lane in lanes.tolist()):
+        mine = np.isin(lanes, own)
+        if mine.any():
+            parts.append((g.state, len(own), np.searchsorted(own, lanes[mine]),
+                          np.flatnonzero(mine)))
+            found |= mine
+    if not parts or not found.all():
         return None
-    first = where[int(lanes[0])][0].state
+    first, count = parts[0][0], parts[0][1]
     fields = {}
     for field, value in first._asdict().items():
-        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == len(
-                np.arange(runs)[where[int(lanes[0])][0].rows]):
-            fields[field] = np.stack([getattr(where[lane][0].state, field)[where[lane][1]]
-                                      for lane in lanes.tolist()])
+        if isinstance(value, np.ndarray) and value.ndim and len(value) == count:
+            out = np.empty((len(lanes), *value.shape[1:]), dtype=value.dtype)
+            for state, _, take, put in parts:
+                out[put] = getattr(state, field)[take]
+            fields[field] = out
         else:
             fields[field] = value
     return first._replace(**fields)

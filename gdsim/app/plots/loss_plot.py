@@ -188,7 +188,6 @@ class _Curve(pg.PlotDataItem):
         first = max(stable - 1, 0)
         self._tail.set_data(x[first:], y[first:], "finite", False)
 
-
     def _clipping(self, y: np.ndarray) -> object:
         """What pyqtgraph's dynamic range limit may have done to the display values ``y``:
         ``None`` when it cannot have clipped them (their span is within twice the limit times

@@ -346,3 +346,34 @@ def test_a_crashed_engine_is_reported_and_shutdown_still_works(qtbot, make_contr
     controller.pause()  # commands to a lost engine are dropped, not raised
     assert controller.shutdown()
     assert controller.process.exitcode is not None
+
+
+def test_a_fork_server_that_never_answers_is_given_up_for_spawn(qtbot, monkeypatch,
+                                                                make_controller) -> None:
+    """A fork server that accepts a request but gives no process must not hang the window:
+    after LAUNCH_TIMEOUT the engine is spawned instead, and later ones are too."""
+    from multiprocessing import forkserver
+
+    from gdsim.app.engine import worker
+
+    kept: list[int] = []
+
+    def silent(fds: list[int]) -> tuple[int, int]:
+        status_r, status_w = os.pipe()  # nobody ever writes the pid
+        data_r, data_w = os.pipe()  # nobody ever reads the process
+        kept.extend((status_w, data_r))
+        return status_r, data_w
+
+    monkeypatch.setattr(forkserver, "connect_to_new_process", silent)
+    monkeypatch.setattr(worker, "LAUNCH_TIMEOUT", 0.5)
+    monkeypatch.setattr(worker, "_FORKSERVER_FAILED", False)
+    try:
+        controller, rec = make_controller([BOWL])
+        assert worker._FORKSERVER_FAILED
+        assert worker._context().get_start_method() == "spawn"
+        command(qtbot, controller, controller.step)
+        assert rec.last.steps == 1
+        np.testing.assert_allclose(rec.history.theta[-1, 0], [2.4, 3.2])
+    finally:
+        for fd in kept:
+            os.close(fd)

@@ -27,7 +27,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QThre
 
 from gdsim.app.engine import maps_compute
 from gdsim.app.engine.maps_compute import Job
-from gdsim.app.engine.worker import _context, child_process, end_process, send_or_lost
+from gdsim.app.engine.worker import end_process, send_or_lost, start_child
 
 LOST = "The maps process stopped unexpectedly; compute again to restart it."
 
@@ -56,11 +56,7 @@ class MapWorker(QObject):
     def _ensure_process(self) -> None:
         if self._conn is not None:
             return
-        ctx = _context()
-        conn, child_conn = ctx.Pipe()
-        self.process = child_process(ctx, maps_compute.serve, (child_conn,), "gdsim-maps")
-        self.process.start()
-        child_conn.close()
+        self.process, conn = start_child(maps_compute.serve, (), "gdsim-maps")
         self._conn = conn
         self._notifier = QSocketNotifier(conn.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._receive)

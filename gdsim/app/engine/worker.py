@@ -21,7 +21,10 @@ interval and a hold protocol). A compute process steps on its own core with its 
 worker thread only relays a few messages a second, and the GUI thread keeps the lock to itself.
 
 Start method: a fork server (where available) preloaded with the engine, so a window's compute
-process starts in milliseconds and never carries Qt; ``spawn`` elsewhere. The process is a
+process starts in milliseconds and never carries Qt; ``spawn`` elsewhere, and for the rest of
+the session once the fork server has failed to give a process within :data:`LAUNCH_TIMEOUT`
+(every wait of the start is bounded, so a fork server that stops answering cannot hang the
+window). The process is a
 daemon that ends on ``stop``, when the pipe closes (the app went away), or is terminated at
 shutdown — nothing of the engine outlives the window.
 
@@ -35,9 +38,11 @@ import io
 import multiprocessing
 import os
 import queue
+import select
 import sys
+import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -50,6 +55,11 @@ from gdsim.app.model.timeline import Plan
 from gdsim.core.config import RunConfig
 from gdsim.core.run import Run
 
+LAUNCH_TIMEOUT = 20.0
+"""Seconds a new compute process may take to come from the fork server before the start is
+given up there and made again by ``spawn`` (a fork server that stopped answering must not
+hang the window)."""
+
 STOP_TIMEOUT = 0.5
 """Seconds the worker waits for the compute process to end by itself before terminating it."""
 
@@ -57,21 +67,48 @@ RUN_TIMEOUT = 30.0
 """Seconds :attr:`SimulationController.run` waits for the process's copy of the run."""
 
 
+class LaunchTimeout(OSError):
+    """A compute process did not come from the fork server in time."""
+
+
+_FORKSERVER_FAILED = False
+"""Set once the fork server has failed to give a process: later ones are spawned."""
+
+
 def _context() -> BaseContext:
     """A fork server preloaded with the (Qt-free) engine where the platform has one; ``spawn``
     in a frozen bundle (PyInstaller's ``freeze_support`` handles spawned children)."""
-    if "forkserver" in multiprocessing.get_all_start_methods() and not getattr(
-            sys, "frozen", False):
+    if ("forkserver" in multiprocessing.get_all_start_methods()
+            and not getattr(sys, "frozen", False) and not _FORKSERVER_FAILED):
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["gdsim.app.engine.compute", "gdsim.app.engine.maps_compute"])
         return ctx
     return multiprocessing.get_context("spawn")
 
 
-def _engine_process(ctx: BaseContext, conn: Connection,
-                    configs: Sequence[RunConfig]) -> multiprocessing.process.BaseProcess:
-    """The compute process for ``configs``, not started; a daemon."""
-    return child_process(ctx, compute.serve, (conn, configs), "gdsim-engine")
+def start_child(target: Any, args: tuple, name: str) -> tuple[BaseProcess, Connection]:
+    """Start a daemon process running ``target(conn, *args)`` (a function of a Qt-free module)
+    and return it with this side's end of its pipe ``conn``.
+
+    From the fork server (see :func:`_context`); if the fork server gives no process within
+    :data:`LAUNCH_TIMEOUT`, it is not used again in this session and the process is spawned.
+    """
+    global _FORKSERVER_FAILED
+    while True:
+        ctx = _context()
+        conn, child_conn = ctx.Pipe()
+        process = child_process(ctx, target, (child_conn, *args), name)
+        try:
+            process.start()
+        except LaunchTimeout:
+            conn.close()
+            if ctx.get_start_method() != "forkserver":
+                raise
+            _FORKSERVER_FAILED = True
+            continue
+        finally:
+            child_conn.close()
+        return process, conn
 
 
 def child_process(ctx: BaseContext, target: Any, args: tuple,
@@ -111,9 +148,28 @@ if "forkserver" in multiprocessing.get_all_start_methods():
             self.sentinel, w = forkserver.connect_to_new_process(self._fds)
             parent_w = os.dup(w)  # the child's sentinel of this process, as in the original
             self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
-            with open(w, "wb", closefd=True) as f:
-                f.write(buf.getbuffer())
+            deadline = time.monotonic() + LAUNCH_TIMEOUT
+            try:
+                _write_before(w, buf.getbuffer(), deadline)
+            finally:
+                os.close(w)
+            if not wait([self.sentinel], max(0.0, deadline - time.monotonic())):
+                raise LaunchTimeout(
+                    f"the fork server gave no process within {LAUNCH_TIMEOUT:g} s")
             self.pid = forkserver.read_signed(self.sentinel)
+
+    def _write_before(fd: int, data: memoryview, deadline: float) -> None:
+        """Write all of ``data`` to the pipe ``fd`` unless ``deadline`` (monotonic seconds)
+        passes first (then :class:`LaunchTimeout`): a child that never reads cannot block."""
+        os.set_blocking(fd, False)
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                raise LaunchTimeout(f"the new process read nothing within {LAUNCH_TIMEOUT:g} s")
+            try:
+                data = data[os.write(fd, data):]
+            except BlockingIOError:
+                continue
 
     class _EngineProcess(ForkServerProcess):
         @staticmethod
@@ -130,7 +186,7 @@ def end_process(process: BaseProcess) -> None:
         process.join(STOP_TIMEOUT)
     if process.is_alive():
         process.kill()
-        process.join()
+        process.join(STOP_TIMEOUT)
 
 
 def send_or_lost(conn: Connection | None, message: tuple[Any, ...],
@@ -177,11 +233,7 @@ class SimulationWorker(QObject):
     @Slot()
     def start(self) -> None:
         """Start the compute process; it announces the surface and sends a first frame."""
-        ctx = _context()
-        conn, child_conn = ctx.Pipe()
-        self.process = _engine_process(ctx, child_conn, self._configs)
-        self.process.start()
-        child_conn.close()
+        self.process, conn = start_child(compute.serve, (self._configs,), "gdsim-engine")
         self._conn = conn
         self._notifier = QSocketNotifier(conn.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._receive)

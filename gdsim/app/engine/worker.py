@@ -24,9 +24,8 @@ Start method: a fork server (where available) preloaded with the engine, so a wi
 process starts in milliseconds and never carries Qt; ``spawn`` elsewhere, and for the rest of
 the session once the fork server has failed to give a process within :data:`LAUNCH_TIMEOUT`
 (every wait of the start is bounded, so a fork server that stops answering cannot hang the
-window). The process is a
-daemon that ends on ``stop``, when the pipe closes (the app went away), or is terminated at
-shutdown — nothing of the engine outlives the window.
+window). The process is a daemon that ends on ``stop``, when the pipe closes (the app went
+away), or is terminated at shutdown — nothing of the engine outlives the window.
 
 The worker never touches a widget.
 """

@@ -124,6 +124,16 @@ def test_cubic_interpolation_by_hand() -> None:
     assert cubic_interpolate(0.0, 1.0, -2.0, 3.0, 4.0, 4.0, bounds=(2.0, 5.0)) == 2.0
 
 
+def test_cubic_interpolation_on_an_exactly_straight_line() -> None:
+    """Equal slopes on a straight line make torch's denominator exactly 0 (seen on a saturated
+    logistic loss, where it raised ZeroDivisionError): a falling line extrapolates to the
+    bound as torch's IEEE division does, a flat one takes the midpoint."""
+    # f = 1 − 2x through x = 0 and x = 2: the minimizer runs off to +∞, clamped.
+    assert cubic_interpolate(0.0, 1.0, -2.0, 2.0, -3.0, -2.0, bounds=(2.02, 20.0)) == 20.0
+    assert cubic_interpolate(2.0, -3.0, -2.0, 0.0, 1.0, -2.0, bounds=(2.02, 20.0)) == 20.0
+    assert cubic_interpolate(0.0, 1.0, 0.0, 2.0, 1.0, 0.0) == 1.0  # flat: 0/0
+
+
 def test_newton_reaches_a_quadratics_minimum_in_one_undamped_step() -> None:
     for name, start in [("bowl", (3.0, 4.0)), ("booth", (-7.0, -2.0)),
                         ("ellipse", (-4.5, 2.0)), ("parabola", (4.0,))]:

@@ -84,7 +84,12 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
 def cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
                       bounds: tuple[float, float] | None = None) -> float:
     """The minimizer of the cubic through (x₁, f₁, g₁), (x₂, f₂, g₂), clamped to ``bounds``
-    (default the interval between the points); the midpoint if the cubic has none."""
+    (default the interval between the points); the midpoint if the cubic has none.
+
+    torch's formula, with its IEEE division where the denominator is exactly 0 (equal slopes
+    g₁ = g₂ on a line the data make exactly straight, as seen on saturated logistic losses):
+    a non-zero numerator sends the minimizer to ±∞, clamped to a bound as torch's tensors do;
+    0/0, where torch's tensors give NaN and the line search breaks down, gives the midpoint."""
     if bounds is not None:
         xmin_bound, xmax_bound = bounds
     else:
@@ -94,10 +99,16 @@ def cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2:
     if d2_square >= 0:
         d2 = math.sqrt(d2_square)
         if x1 <= x2:
-            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+            origin, span, num, den = x2, x2 - x1, g2 + d2 - d1, g2 - g1 + 2 * d2
         else:
-            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return min(max(min_pos, xmin_bound), xmax_bound)
+            origin, span, num, den = x1, x1 - x2, g1 + d2 - d1, g1 - g2 + 2 * d2
+        if den != 0:
+            ratio = num / den
+        elif num != 0:
+            ratio = math.copysign(math.inf, num) * math.copysign(1.0, den)
+        else:
+            return (xmin_bound + xmax_bound) / 2.0
+        return min(max(origin - span * ratio, xmin_bound), xmax_bound)
     return (xmin_bound + xmax_bound) / 2.0
 
 

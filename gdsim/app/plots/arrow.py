@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 
 from gdsim.app import style
+from gdsim.app.plots.light_items import BoundedCurve
 
 HEAD_LENGTH = 13  # pixels
 HEAD_ANGLE = 32  # degrees at the tip
@@ -73,8 +74,8 @@ class Arrow:
                  tip_gap: float = 0.0) -> None:
         self._plot_item = plot_item
         self.tip_gap = tip_gap  # pixels: the head stops short of the tip (e.g. at a marker)
-        self.shaft = pg.PlotCurveItem(pen=pg.mkPen(color, width=width, cap=Qt.PenCapStyle.FlatCap),
-                                      antialias=True)
+        self.shaft = BoundedCurve(pen=pg.mkPen(color, width=width, cap=Qt.PenCapStyle.FlatCap),
+                                  antialias=True)
         self.head = pg.ArrowItem(angle=0, headLen=HEAD_LENGTH, tipAngle=HEAD_ANGLE, tailLen=None,
                                  pen=pg.mkPen(color, width=1), brush=pg.mkBrush(color))
         self.label = pg.TextItem(label, color=color, anchor=(0, 0.5),

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app import style
 from gdsim.app.model.formatting import fmt_number, fmt_vector
+from gdsim.app.plots.light_items import Markers
 from gdsim.core.surfaces import CriticalPoint
 
 KINDS = ("global minimum", "local minimum", "saddle", "local maximum")  # legend order
@@ -30,7 +31,7 @@ class CriticalPointMarkers:
     def _item(self, kind: str) -> pg.ScatterPlotItem:
         """The scatter item of ``kind``, made on first use (kinds beyond :data:`KINDS` too)."""
         if kind not in self.items:
-            item = pg.ScatterPlotItem(hoverable=True, tip=self._tip)
+            item = Markers(hoverable=True, tip=self._tip)
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # still markers
             item.setZValue(Z_POINTS)
             self._plot_item.addItem(item, ignoreBounds=True)
@@ -79,7 +80,7 @@ class CriticalPointMarkers:
         style_kw["size"] = min(float(style_kw["size"]), 13.0)  # type: ignore[arg-type]
         if self._dim == 2 and kind != "global minimum":  # hollow white marks: dark in a legend
             style_kw["pen"] = pg.mkPen("#333333", width=1.8)
-        return pg.ScatterPlotItem(**style_kw)
+        return Markers(**style_kw)
 
     def clear(self) -> None:
         for item in self.items.values():

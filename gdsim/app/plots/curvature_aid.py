@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from gdsim.app import style
 from gdsim.app.model.formatting import fmt_number
 from gdsim.app.model.step_snapshot import StepSnapshot
+from gdsim.app.plots.light_items import BoundedCurve, Markers
 from gdsim.core import curvature
 
 AXIS_FRACTION = 0.15  # the longer half-axis: this fraction of the smaller view side
@@ -41,14 +42,14 @@ class CurvatureAid:
     """The curvature axes, the model contour and the inner-evaluation polyline of one plot."""
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
-        self.axes = [pg.PlotCurveItem(antialias=True) for _ in range(2)]
+        self.axes = [BoundedCurve(antialias=True) for _ in range(2)]
         self.labels = [pg.TextItem("", color=COLOR, anchor=(0, 0.5),
                                    fill=pg.mkBrush(255, 255, 255, 190)) for _ in range(2)]
-        self.contour = pg.PlotCurveItem(pen=pg.mkPen(COLOR, width=1.5,
-                                                     style=Qt.PenStyle.DotLine),
-                                        antialias=True)
-        self.inner = pg.PlotCurveItem(pen=pg.mkPen(INNER_COLOR, width=1), antialias=True)
-        self.inner_dots = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(INNER_COLOR))
+        self.contour = BoundedCurve(pen=pg.mkPen(COLOR, width=1.5,
+                                                 style=Qt.PenStyle.DotLine),
+                                    antialias=True)
+        self.inner = BoundedCurve(pen=pg.mkPen(INNER_COLOR, width=1), antialias=True)
+        self.inner_dots = Markers(size=4, pen=None, brush=pg.mkBrush(INNER_COLOR))
         for item in (*self.axes, *self.labels, self.contour, self.inner, self.inner_dots):
             plot_item.addItem(item, ignoreBounds=True)
             item.setZValue(Z_CURVATURE)

@@ -24,6 +24,7 @@ from gdsim.app.model.formatting import finite_range, fmt_number
 from gdsim.app.model.history import History
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.legend import Legend, path_points, set_fitting_title
+from gdsim.app.plots.light_items import BoundedCurve, LightDataItem, Markers
 from gdsim.core.surfaces import Surface
 
 PREDICTION_POINTS = 300
@@ -68,14 +69,14 @@ class DataView(QWidget):
         self._stack.addWidget(self.placeholder)
         self._stack.addWidget(self.plot_widget)
 
-        self.points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 160, width=0.8),
-                                         brush=pg.mkBrush(style.with_alpha(
-                                             style.DATA_POINT_COLOR, 150)))
+        self.points = Markers(size=7, pen=pg.mkPen(255, 255, 255, 160, width=0.8),
+                              brush=pg.mkBrush(style.with_alpha(
+                                  style.DATA_POINT_COLOR, 150)))
         self.points.setZValue(5)
         self.points.setToolTip("The data set: one point per example (xᵢ, yᵢ)")
-        self.batch_points = pg.ScatterPlotItem(size=11)
+        self.batch_points = Markers(size=11)
         self.batch_points.setZValue(20)
-        self.residuals = pg.PlotCurveItem(antialias=True)
+        self.residuals = BoundedCurve(antialias=True)
         self.residuals.setZValue(4)
         self.residuals.setToolTip("Residuals ŷ − y: the loss averages their squares")
         self.half_line = pg.InfiniteLine(pos=0.5, angle=0,
@@ -146,8 +147,8 @@ class DataView(QWidget):
         self._labels = list(labels)
         self.predictions = []
         for i, label in enumerate(labels):
-            item = pg.PlotDataItem(pen=pg.mkPen(style.lane_color(i), width=1.5),
-                                   connect="finite", antialias=True)
+            item = LightDataItem(pen=pg.mkPen(style.lane_color(i), width=1.5),
+                                 connect="finite", antialias=True)
             item.setZValue(10 + 0.01 * i)
             item.setToolTip(f"{label}: the model's prediction at the current θ")
             self.plot_item.addItem(item, ignoreBounds=True)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from gdsim.app import style
 from gdsim.app.model.history import History
 from gdsim.app.model.path_decimator import PathDecimator
+from gdsim.app.plots.light_items import LightDataItem, Markers
 from gdsim.app.plots.pieces import MAX_PIECES, Pieces, joined
 
 Z_HALO = 9
@@ -170,17 +171,17 @@ class LanePaths:
         color = style.lane_color(i)
         halo = None
         if self._dim == 2:
-            path = pg.PlotDataItem(pen=pg.mkPen(color, width=style.PATH_WIDTH), antialias=True,
-                                   connect="finite")
-            halo = pg.PlotDataItem(pen=pg.mkPen(style.HALO_COLOR, width=style.HALO_WIDTH),
-                                   antialias=True, connect="finite")
+            path = LightDataItem(pen=pg.mkPen(color, width=style.PATH_WIDTH), antialias=True,
+                                 connect="finite")
+            halo = LightDataItem(pen=pg.mkPen(style.HALO_COLOR, width=style.HALO_WIDTH),
+                                 antialias=True, connect="finite")
             halo.setZValue(Z_HALO)
         else:  # dots on the curve, joined by a faint line
-            path = pg.PlotDataItem(pen=pg.mkPen(style.with_alpha(color, 110), width=1.2),
-                                   symbol="o", symbolSize=style.PATH_DOT_SIZE,
-                                   symbolBrush=pg.mkBrush(color),
-                                   symbolPen=pg.mkPen(style.BACKGROUND, width=1),
-                                   antialias=True, connect="finite")
+            path = LightDataItem(pen=pg.mkPen(style.with_alpha(color, 110), width=1.2),
+                                 symbol="o", symbolSize=style.PATH_DOT_SIZE,
+                                 symbolBrush=pg.mkBrush(color),
+                                 symbolPen=pg.mkPen(style.BACKGROUND, width=1),
+                                 antialias=True, connect="finite")
         path.setZValue(Z_PATH + 0.01 * i)
         stroke = Stroke(path, halo)
         for item in stroke.items():
@@ -194,10 +195,10 @@ class LanePaths:
     def _make_lane(self, i: int, label: str) -> LaneGraphics:
         frozen = FrozenPieces(lambda: self._make_stroke(i, label, cached=True))
         live = self._make_stroke(i, label, cached=False)
-        start = pg.ScatterPlotItem(**style.start_marker(i))
+        start = Markers(**style.start_marker(i))
         start.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # it stays put
         start.setZValue(Z_START + 0.01 * i)
-        current = pg.ScatterPlotItem(**style.current_marker(i))
+        current = Markers(**style.current_marker(i))
         current.setZValue(Z_CURRENT + 0.01 * i)
         for item in (start, current):
             item.setToolTip(label)

@@ -51,6 +51,7 @@ from gdsim.app.model.readout import LEGEND_HZ, ReadoutPace
 from gdsim.app.plots import sharpness
 from gdsim.app.plots.axes import NumberAxis
 from gdsim.app.plots.legend import Legend, path_points
+from gdsim.app.plots.light_items import BoundedCurve, LightDataItem
 from gdsim.app.plots.pieces import Pieces
 from gdsim.core.surfaces import Surface
 
@@ -137,7 +138,7 @@ def _axes() -> dict[str, NumberAxis]:
     return {"left": NumberAxis("left"), "bottom": NumberAxis("bottom", integer=True)}
 
 
-class _Curve(pg.PlotDataItem):
+class _Curve(LightDataItem):
     """A curve that keeps its data as given: the decimation is done by :class:`LossPlot`, so
     a ``PlotItem``'s downsampling and clip-to-view settings (imposed by ``addItem`` and by
     its context menu) do not apply.
@@ -208,7 +209,7 @@ class _CurvePiece:
     """A piece of a :class:`_Curve`'s painting: a child curve item with its pen."""
 
     def __init__(self, parent: _Curve, cached: bool) -> None:
-        self.item = pg.PlotCurveItem(pen=parent.opts["pen"], connect="finite")
+        self.item = BoundedCurve(pen=parent.opts["pen"], connect="finite")
         self.item.setParentItem(parent)
         if cached:
             self.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

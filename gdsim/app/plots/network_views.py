@@ -44,6 +44,7 @@ from gdsim.app.model.network_stats import (
     layer_norm_cache,
 )
 from gdsim.app.plots.axes import NumberAxis
+from gdsim.app.plots.light_items import Markers
 from gdsim.core.landscape import Cancelled, Slice, extent_for, loss_slice, plane_for, subsample
 from gdsim.core.surfaces.network import Network
 
@@ -95,13 +96,13 @@ class DecisionMap(pg.PlotWidget):
         self.boundary = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#262626", width=2))
         self.boundary.setParentItem(self.image)
         self.plot_item.addItem(self.image)
-        self.points = [pg.ScatterPlotItem(size=7, symbol=CLASS_SYMBOLS[c],
-                                          brush=pg.mkBrush(CLASS_COLORS[c]),
-                                          pen=pg.mkPen("#262626", width=0.8)) for c in (0, 1)]
+        self.points = [Markers(size=7, symbol=CLASS_SYMBOLS[c],
+                               brush=pg.mkBrush(CLASS_COLORS[c]),
+                               pen=pg.mkPen("#262626", width=0.8)) for c in (0, 1)]
         for item in self.points:
             self.plot_item.addItem(item)
-        self.batch = pg.ScatterPlotItem(size=13, symbol="o", brush=pg.mkBrush(None),
-                                        pen=pg.mkPen("#111111", width=1.6))
+        self.batch = Markers(size=13, symbol="o", brush=pg.mkBrush(None),
+                             pen=pg.mkPen("#111111", width=1.6))
         self.plot_item.addItem(self.batch)
         self.curves: list[pg.PlotDataItem] = []
         self._surface: Network | None = None
@@ -439,7 +440,7 @@ class LandscapeView(QWidget):
         while len(self.paths) < history.runs:
             i = len(self.paths)
             self.paths.append(self.plot_item.plot(pen=pg.mkPen(style.lane_color(i), width=2)))
-            marker = pg.ScatterPlotItem(**style.current_marker(i))
+            marker = Markers(**style.current_marker(i))
             self.plot_item.addItem(marker)
             self.currents.append(marker)
         for i, (path, marker) in enumerate(zip(self.paths, self.currents, strict=True)):

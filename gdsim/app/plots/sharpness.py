@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 
 from gdsim.app import style
 from gdsim.app.model.history import History
+from gdsim.app.plots.light_items import LightDataItem
 from gdsim.core import curvature
 from gdsim.core.surfaces import Surface
 
@@ -67,8 +68,8 @@ class SharpnessRow:
         self.sharp, self.edge = [], []
         for i in range(count):
             color = style.lane_color(i)
-            sharp = pg.PlotDataItem(pen=pg.mkPen(color, width=2))
-            edge = pg.PlotDataItem(pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DashLine))
+            sharp = LightDataItem(pen=pg.mkPen(color, width=2))
+            edge = LightDataItem(pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DashLine))
             for item in (sharp, edge):
                 item.setToolTip(TOOLTIP)
                 self.plot.addItem(item)

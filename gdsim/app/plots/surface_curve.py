@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gdsim.app import style
+from gdsim.app.plots.light_items import LightDataItem
 from gdsim.core.surfaces import Surface
 
 CURVE_POINTS = 801
@@ -16,8 +17,8 @@ class SurfaceCurve:
     """The curve L(w) of a one-parameter surface, drawn dark on the light background."""
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
-        self.curve = pg.PlotDataItem(pen=pg.mkPen(style.FOREGROUND, width=2.2),
-                                     connect="finite", antialias=True)
+        self.curve = LightDataItem(pen=pg.mkPen(style.FOREGROUND, width=2.2),
+                                   connect="finite", antialias=True)
         self.curve.setZValue(Z_CURVE)
         self.curve.setToolTip("The loss L(w) over the parameter w")
         plot_item.addItem(self.curve)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from gdsim.app import style
 from gdsim.app.model.loss_grid import ColorScale, LossGrid, contour_segments
+from gdsim.app.plots.light_items import BoundedCurve
 
 CONTOUR_LEVELS = 14
 Z_IMAGE = -100
@@ -31,8 +32,8 @@ class SurfaceMap:
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(Z_IMAGE)
         self.image.setOpacity(style.MAP_OPACITY)
-        self.contours = pg.PlotCurveItem(pen=pg.mkPen(style.CONTOUR_COLOR, width=1.0),
-                                         antialias=True)
+        self.contours = BoundedCurve(pen=pg.mkPen(style.CONTOUR_COLOR, width=1.0),
+                                     antialias=True)
         self.contours.setZValue(Z_CONTOURS)
         self.contours.setToolTip("Level lines: curves of equal loss, evenly spaced in the "
                                  "colour scale. ∇L is perpendicular to them.")

@@ -35,6 +35,7 @@ from gdsim.app.model.formatting import fmt_number, fmt_vector, safe_norm
 from gdsim.app.model.step_snapshot import StepSnapshot
 from gdsim.app.plots.arrow import Arrow, pixel_size
 from gdsim.app.plots.curvature_aid import CurvatureAid
+from gdsim.app.plots.light_items import BoundedCurve
 from gdsim.app.plots.overlay_layout import OverlayLayout, ScreenFrame
 from gdsim.core.optimizers import get_optimizer
 
@@ -90,8 +91,8 @@ class VisualAids:
         self.scale_text = pg.TextItem("", color=colors["scale"], anchor=(0.5, 0),
                                       fill=pg.mkBrush(255, 255, 255, 190))
         self.scale_text.setFont(style.ui_font(style.BASE_POINT_SIZE - 1))
-        self.tangent = pg.PlotCurveItem(pen=pg.mkPen(colors["taylor"], width=2,
-                                                     style=Qt.PenStyle.DashLine), antialias=True)
+        self.tangent = BoundedCurve(pen=pg.mkPen(colors["taylor"], width=2,
+                                                 style=Qt.PenStyle.DashLine), antialias=True)
         self.tangent.setToolTip("Tangent line L(w) + L′(w)·Δw: the first-order Taylor "
                                 "approximation at the current point")
         self.taylor_text = pg.TextItem(anchor=(0, 0), border=pg.mkPen(colors["taylor"]),

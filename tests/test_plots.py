@@ -881,8 +881,11 @@ def test_a_growing_path_repaints_only_its_newest_piece(qtbot, monkeypatch) -> No
 @pytest.mark.parametrize("log_y", [False, True])
 def test_a_growing_loss_curve_repaints_only_its_new_points(qtbot, log_y: bool) -> None:
     """The loss plot's curves hold the whole (peak-decimated) curve but paint it in cached
-    pieces and a live tail: together they draw exactly the curve's display data, and a
-    frame hands the pieces only the points that became final since the last one."""
+    pieces and a live tail: together they draw exactly the curve's display data, the pieces
+    are handed final points only, :data:`~gdsim.app.plots.loss_plot.TAIL_POINTS` or more at a
+    time (not every frame), and the tail holds the rest."""
+    from gdsim.app.plots.loss_plot import TAIL_POINTS
+
     full = noisy_history(80_000, runs=2)
     history = History(2, 2)
     plot = LossPlot()
@@ -895,7 +898,7 @@ def test_a_growing_loss_curve_repaints_only_its_new_points(qtbot, log_y: bool) -
     for piece in curve._pieces.strokes():
         original = piece.set_data
         piece.set_data = lambda x, *a, f=original: (handed.append(len(x)), f(x, *a))
-    every_frame, last = 0, 0
+    every_frame, last, frames, extended = 0, 0, 0, 0
     for rows in range(500, 80_001, 1_500):  # frames, each sending the last row again
         lanes = tuple(replace(lane, steps_done=rows - 1) for lane in full.lanes)
         cut = slice(max(last - 1, 0), rows)
@@ -903,8 +906,17 @@ def test_a_growing_loss_curve_repaints_only_its_new_points(qtbot, log_y: bool) -
                                  full.used_grad[cut], full.batch_loss[cut], full.lr[cut],
                                  rows - 1, lanes, playing=True))
         last = rows
+        before, count, key = len(handed), curve._pieces.count, curve._pieces._key
         plot.update_history(history)
         every_frame += curve._pieces.count
+        frames += 1
+        extended += len(handed) > before
+        if curve._pieces._key == key:  # not drawn afresh: extended by a tail's worth, or kept
+            assert curve._pieces.count in range(count + TAIL_POINTS, 10**9) or (
+                curve._pieces.count == count)
+        final = curve.stable
+        assert curve._pieces.count <= final  # only final points go into pieces
+        assert len(curve._tail.item.xData) <= len(curve.curve.xData) - final + TAIL_POINTS
         # The pieces paint it; the curve item paints nothing but still gives the auto-range
         # its bounds.
         assert curve.curve.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
@@ -915,6 +927,7 @@ def test_a_growing_loss_curve_repaints_only_its_new_points(qtbot, log_y: bool) -
         np.testing.assert_array_equal(x, curve.curve.xData)
         np.testing.assert_array_equal(y, curve.curve.yData)
     assert sum(handed) < 0.25 * every_frame, (sum(handed), every_frame)
+    assert extended < frames, (extended, frames)  # not every frame
     # Hidden from the legend: its pieces hide with it.
     curve.setVisible(False)
     assert not any(p.item.isVisibleTo(plot.plot_item) for p, _, _ in curve._pieces.pieces)

@@ -66,6 +66,9 @@ START_DOT_SIZE = 7  # pixels: the start point (step 0) of every lane, on every p
 CURVE_POINTS = 1000
 """Rows drawn as they are; beyond, buckets of 2^k rows (≤ CURVE_POINTS buckets, 2 points each:
 a bucket's envelope about every pixel of a wide plot)."""
+TAIL_POINTS = 64
+"""A curve's final points go into a new cached piece once this many wait in its live tail
+(which is repainted every frame): pieces are made, and merged, every few frames, not each."""
 RANGE_LEAD = 0.25
 """An auto-range that must grow grows this fraction of the data's span beyond the data."""
 RANGE_FILL = 0.5
@@ -146,7 +149,8 @@ class _Curve(LightDataItem):
     With ``pieces=True`` it holds the whole curve (what readers, the legend and the auto-range
     see) but paints it as cached :class:`~gdsim.app.plots.pieces.Pieces` and a live tail: set
     :attr:`stable` before ``setData`` to the number of leading points that are final (whole
-    buckets), and a frame paints only the points that are new."""
+    buckets): final points join the pieces :data:`TAIL_POINTS` at a time, and a frame paints
+    only the tail, the points that are not in a piece yet."""
 
     def __init__(self, *args: object, pieces: bool = False, **kwargs: object) -> None:
         self.stable = 0
@@ -185,8 +189,10 @@ class _Curve(LightDataItem):
             return
         stable = min(max(self.stable, 0), len(x))
         key = (self.epoch, self.opts["logMode"][0], self.opts["logMode"][1], self._clipping(y))
-        self._pieces.show(np.column_stack([x[:stable], y[:stable]]), "finite", False, key)
-        first = max(stable - 1, 0)
+        pieces = self._pieces
+        if pieces.redraws(stable, False, key) or stable - pieces.count >= TAIL_POINTS:
+            pieces.show(np.column_stack([x[:stable], y[:stable]]), "finite", False, key)
+        first = max(pieces.count - 1, 0)  # the tail: every point not in a piece yet
         self._tail.set_data(x[first:], y[first:], "finite", False)
 
     def _clipping(self, y: np.ndarray) -> object:
@@ -220,8 +226,8 @@ class _CurvePiece:
         self.item.setVisible(True)  # shown as its parent is
 
     def clear(self) -> None:
-        """No points, and hidden: an empty item still costs the scene a look at each paint."""
-        self.item.setData(x=np.empty(0), y=np.empty(0))
+        """Hidden (a hidden item costs a paint nothing; its points are replaced when it is
+        used again, and nothing reads a piece's points)."""
         self.item.setVisible(False)
 
 

@@ -54,12 +54,17 @@ class Pieces(Generic[S]):
         """Every stroke, in use or spare, in a fixed order (for visibility, tooltips, z)."""
         return list(self._all)
 
+    def redraws(self, n: int, smooth: bool, key: object) -> bool:
+        """Whether :meth:`show` of ``n`` points with this ``key`` starts afresh (rather than
+        extending the points shown)."""
+        return key != self._key or smooth != self._smooth or n < self.count
+
     def show(self, points: np.ndarray, connect: str | np.ndarray, smooth: bool,
              key: object) -> None:
         """Show ``points`` ``(n, 2)``: with the same ``key`` as the last call, an extension of
         the points shown then (only the new ones are drawn); otherwise drawn afresh."""
         n = len(points)
-        if key != self._key or smooth != self._smooth or n < self.count:
+        if self.redraws(n, smooth, key):
             self.clear()
             self._key, self._smooth = key, smooth
         if n <= self.count:

@@ -108,6 +108,8 @@ class Arrow:
         self.refresh()
 
     def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt naming, like the items
+        if self._wanted == bool(visible):
+            return  # the items show the last refresh already (every set() refreshes)
         self._wanted = bool(visible)
         self.refresh()
 

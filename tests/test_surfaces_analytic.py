@@ -456,7 +456,9 @@ def test_every_optimizer_at_its_default_rate_stays_finite(
     Exceptions, each the method's known behaviour: a line search (gd-linesearch, L-BFGS)
     follows an unbounded saddle out of the bound at once; pure Newton and L-BFGS without a line
     search are no descent methods (Newton heads for the nearest stationary point, a maximum or
-    saddle on Rastrigin and the camel; L-BFGS's fixed step jumps off Ackley's funnel)."""
+    saddle on Rastrigin and the camel; L-BFGS's fixed step jumps off Ackley's funnel onto its
+    plateau, L ≈ 20, to a distance that is chaotic in the start: 101 to 16,226 for starts 1e-9
+    apart, beyond the bound on some CPUs' rounding, so there only finiteness is checked)."""
     surface = cls()
     opt = OPTIMIZERS[optimizer]
     hp = {**opt.defaults(), "lr": surface.default_lr(optimizer)}
@@ -475,6 +477,9 @@ def test_every_optimizer_at_its_default_rate_stays_finite(
             surface.loss(theta[0])) < start_loss
         return
     assert np.isfinite(theta).all()
+    if optimizer == "lbfgs" and cls.name == "ackley":
+        assert float(surface.loss(theta[0])) == pytest.approx(20.0, abs=0.01)  # the plateau
+        return
     assert np.abs(theta).max() <= surface.bound
     if optimizer in ("newton", "lbfgs"):
         return

@@ -69,7 +69,7 @@ a bucket's envelope about every pixel of a wide plot)."""
 TAIL_POINTS = 64
 """A curve's final points go into a new cached piece once this many wait in its live tail
 (which is repainted every frame): pieces are made, and merged, every few frames, not each."""
-RANGE_LEAD = 0.25
+RANGE_LEAD = 0.5
 """An auto-range that must grow grows this fraction of the data's span beyond the data."""
 RANGE_FILL = 0.5
 """An auto-range is kept while the data span at least this fraction of it."""

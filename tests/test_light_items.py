@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from gdsim.app.plots.light_items import BoundedCurve, LightDataItem, Markers
+from gdsim.app.plots.light_items import BoundedCurve, LightDataItem, Markers, PathCurve
 
 
 def _rect(item: pg.GraphicsObject) -> tuple[float, ...]:
@@ -87,3 +87,14 @@ def test_a_light_data_item_draws_with_the_light_children(plot) -> None:
     item.sigClicked.connect(lambda *_: clicked.append(True))
     item.curve.sigClicked.emit(item.curve, None)
     assert clicked
+
+
+def test_a_path_curve_reads_like_a_data_item(plot) -> None:
+    path = PathCurve(pen=pg.mkPen("k", width=2), connect="finite")
+    plot.addItem(path)
+    path.setData(np.array([0.0, 1.0, 3.0]), np.array([2.0, np.nan, 1.0]), connect="finite")
+    x, y = path.getOriginalDataset()
+    np.testing.assert_array_equal(x, [0.0, 1.0, 3.0])
+    np.testing.assert_array_equal(y, [2.0, np.nan, 1.0])
+    path.setData(np.empty(0), np.empty(0))
+    assert len(path.getOriginalDataset()[0]) == 0 and path.boundingRect().isNull()

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from gdsim.app import style
 from gdsim.app.model.history import History
 from gdsim.app.model.path_decimator import PathDecimator
-from gdsim.app.plots.light_items import LightDataItem, Markers
+from gdsim.app.plots.light_items import LightDataItem, Markers, PathCurve
 from gdsim.app.plots.pieces import MAX_PIECES, Pieces, joined
 
 Z_HALO = 9
@@ -47,17 +47,20 @@ PATH_POINT_BUDGET = FROZEN_POINTS + MAX_PIECES - 1 + BLOCK
 """Points one lane hands its path items, at most (each item; the halo repeats the path)."""
 ANTIALIAS_POINTS = 3000  # antialiased while the lanes' raw paths total at most this
 
+StrokeItem = PathCurve | LightDataItem
+"""A stroke's polyline: one :class:`PathCurve` in 2-D; in 1-D a data item with dots."""
+
 
 @dataclass
 class Stroke:
     """A drawn polyline and, in 2-D, the wide light halo under it (so the lane's colour stands
     out on any part of the colour map)."""
 
-    path: pg.PlotDataItem
-    halo: pg.PlotDataItem | None
+    path: StrokeItem
+    halo: StrokeItem | None
     enabled: bool = True  # False while the lane is hidden (its legend entry clicked)
 
-    def items(self) -> tuple[pg.PlotDataItem, ...]:
+    def items(self) -> tuple[StrokeItem, ...]:
         return (self.path,) if self.halo is None else (self.path, self.halo)
 
     def set_data(self, x: np.ndarray, y: np.ndarray, connect: str | np.ndarray,
@@ -83,10 +86,10 @@ class Stroke:
 class FrozenPieces(Pieces[Stroke]):
     """The frozen stroke of a lane's path, in cached pieces (see :class:`Pieces`)."""
 
-    def items(self) -> tuple[pg.PlotDataItem, ...]:
+    def items(self) -> tuple[StrokeItem, ...]:
         return tuple(item for stroke in self.strokes() for item in stroke.items())
 
-    def paths(self) -> list[pg.PlotDataItem]:
+    def paths(self) -> list[StrokeItem]:
         """The pieces' path items in order (not the halos)."""
         return [p[0].path for p in self.pieces]
 
@@ -118,7 +121,7 @@ class LaneGraphics:
     def items(self) -> tuple[pg.GraphicsObject, ...]:
         return (*self.frozen.items(), *self.live.items(), self.start, self.current)
 
-    def paths(self) -> list[pg.PlotDataItem]:
+    def paths(self) -> list[StrokeItem]:
         """The path items drawing points, frozen pieces then live (not the halos)."""
         return [*self.frozen.paths(), self.live.path]
 
@@ -171,10 +174,10 @@ class LanePaths:
         color = style.lane_color(i)
         halo = None
         if self._dim == 2:
-            path = LightDataItem(pen=pg.mkPen(color, width=style.PATH_WIDTH), antialias=True,
-                                 connect="finite")
-            halo = LightDataItem(pen=pg.mkPen(style.HALO_COLOR, width=style.HALO_WIDTH),
-                                 antialias=True, connect="finite")
+            path = PathCurve(pen=pg.mkPen(color, width=style.PATH_WIDTH), antialias=True,
+                             connect="finite")
+            halo = PathCurve(pen=pg.mkPen(style.HALO_COLOR, width=style.HALO_WIDTH),
+                             antialias=True, connect="finite")
             halo.setZValue(Z_HALO)
         else:  # dots on the curve, joined by a faint line
             path = LightDataItem(pen=pg.mkPen(style.with_alpha(color, 110), width=1.2),
@@ -187,8 +190,10 @@ class LanePaths:
         for item in stroke.items():
             item.setToolTip(label)
             self._plot_item.addItem(item, ignoreBounds=True)
-            if cached:  # the painting children: a PlotDataItem only holds them
-                for child in (item.curve, item.scatter):
+            if cached:  # the painting items (a PlotDataItem only holds its children)
+                children = (item.curve, item.scatter) if isinstance(item, pg.PlotDataItem) \
+                    else (item,)
+                for child in children:
                     child.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         return stroke
 

@@ -11,7 +11,9 @@ have changed:
   per ``setData``), the data bounds in two ``fmin``/``fmax`` reductions;
 * :class:`Markers` — the rectangle is kept while pyqtgraph's cached data bounds (dropped on
   new data and on a new view transform) and the largest symbol stay the same;
-* :class:`LightDataItem` — a ``PlotDataItem`` painted by those two.
+* :class:`LightDataItem` — a ``PlotDataItem`` painted by those two;
+* :class:`PathCurve` — a :class:`BoundedCurve` read like a ``PlotDataItem``, for polylines
+  that need nothing else (one item where a ``PlotDataItem`` makes three).
 
 They draw exactly what pyqtgraph's own items draw; only the bookkeeping is cheaper.
 """
@@ -77,6 +79,15 @@ class BoundedCurve(pg.PlotCurveItem):
         _, px, py = self._pad
         self._boundingRect = QRectF(x0 - px, y0 - py, x1 - x0 + 2 * px, y1 - y0 + 2 * py)
         return self._boundingRect
+
+
+class PathCurve(BoundedCurve):
+    """A :class:`BoundedCurve` that reads like a ``PlotDataItem`` (``getOriginalDataset``):
+    a polyline that needs no symbols, log mapping or downsampling is drawn by one item, not
+    by a ``PlotDataItem`` and its two children."""
+
+    def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:  # noqa: N802
+        return self.xData, self.yData
 
 
 class Markers(pg.ScatterPlotItem):

@@ -92,18 +92,25 @@ def wait(app: QApplication, seconds: float) -> None:
     loop.exec()
 
 
-def app_rate(app: QApplication, name: str, configs: list[RunConfig],
-             seconds: float) -> Result:
+def full_speed_window(app: QApplication, configs: list[RunConfig]):  # noqa: ANN201
+    """A shown 1280×800 :class:`~gdsim.app.MainWindow` of ``configs``, its engine started and
+    its speed at maximum (not yet playing)."""
     from gdsim.app import MainWindow
 
     window = MainWindow(configs)
     window.resize(1280, 800)
     window.show()
-    frames = [0]
-    window.controller.sigFrame.connect(lambda _f: frames.__setitem__(0, frames[0] + 1))
     while window.history is None:
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
     window.speed_control.set_speed(0)
+    return window
+
+
+def app_rate(app: QApplication, name: str, configs: list[RunConfig],
+             seconds: float) -> Result:
+    window = full_speed_window(app, configs)
+    frames = [0]
+    window.controller.sigFrame.connect(lambda _f: frames.__setitem__(0, frames[0] + 1))
 
     # The GUI thread's responsiveness: a 5 ms timer, and how late each tick comes.
     clock = QElapsedTimer()

@@ -33,21 +33,14 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_app import MIN_REDRAWS, SCENARIOS, wait  # noqa: E402
+from bench_app import MIN_REDRAWS, SCENARIOS, full_speed_window, wait  # noqa: E402
 from PySide6.QtCore import QEventLoop, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
 def record(app: QApplication, name: str, rows: int):  # noqa: ANN201 - (window, history)
     """A window of scenario ``name`` that has played ``rows`` rows at full speed, paused."""
-    from gdsim.app import MainWindow
-
-    window = MainWindow(SCENARIOS[name])
-    window.resize(1280, 800)
-    window.show()
-    while window.history is None:
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
-    window.speed_control.set_speed(0)
+    window = full_speed_window(app, SCENARIOS[name])
     window.action_run.trigger()
     while window.model.history.length < rows:
         wait(app, 0.2)

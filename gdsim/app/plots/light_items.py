@@ -61,7 +61,8 @@ class BoundedCurve(pg.PlotCurveItem):
         x, y = self.xData, self.yData
         if x is None or y is None or not len(x):
             return QRectF()
-        pen, opts = self.opts["pen"], self.opts
+        opts = self.opts
+        pen = opts["pen"]
         if (opts["fillLevel"] is not None or opts.get("stepMode") or opts["shadowPen"] is not None
                 or (pen is not None and not pen.isCosmetic())):
             return super().boundingRect()

@@ -78,6 +78,9 @@ for _ in range(200):
     app.processEvents()
 v = w.view_3d
 out["available"] = v.available
+# The main window's own painting stays raster, with the 3-D window open or not.
+out["surfaces"] = [w.windowHandle().surfaceType().name,
+                   w.view_3d_window.windowHandle().surfaceType().name]
 out["reason"] = v.reason
 w.step()
 for _ in range(119):
@@ -147,6 +150,9 @@ def test_under_xvfb_the_mesh_and_the_paths_are_painted(tmp_path: Path, artifacts
     assert result.returncode == 0 and line, result.stdout + result.stderr
     out = json.loads(line.removeprefix("RESULT "))
     assert out["platform"] == "xcb" and out["available"], out["reason"]
+    # Qt composes a window through OpenGL when any child needs it: the 3-D window, a child of
+    # the main window, must not make the main window upload itself as a texture every paint.
+    assert out["surfaces"] == ["RasterSurface", "OpenGLSurface"]
     assert out["steps"] == 121 and out["log"]  # Rosenbrock's map is log-scaled: so the height
     low, high = out["heights"]
     assert 0.0 <= low < 0.01 and high == pytest.approx(2.0)  # ½ of the 4-wide box: the top

@@ -322,6 +322,10 @@ class Surface3DWindow(QWidget):
 
     def __init__(self, action: QAction, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
+        # A native window of its own: otherwise Qt sees the OpenGL widget among the main
+        # window's children and composes the main window through OpenGL as well, uploading the
+        # whole window as a texture on every paint (with software OpenGL, half a redraw).
+        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.setObjectName("surface_3d_window")
         self.setWindowTitle("gdsim — 3-D view")
         self.resize(720, 560)

@@ -47,7 +47,25 @@ def test_offscreen_the_3d_view_says_it_is_unavailable_and_the_rest_works(qtbot) 
     w.pause()
     window.close()
     assert not action.isChecked()
+    # Not a child of the main window (which would then be composed through OpenGL), but
+    # kept above it, closed with it and deleted with it.
+    assert window.parent() is None and window not in w.findChildren(type(window))
+    action.setChecked(True)
+    qtbot.waitUntil(window.isVisible)
+    assert window.windowHandle().transientParent() is w.windowHandle()
     w.close()
+    assert not window.isVisible() and not action.isChecked()
+
+
+def test_the_3d_window_is_deleted_with_the_main_window(qtbot) -> None:
+    from gdsim.app import MainWindow
+
+    w = MainWindow([RunConfig(surface="himmelblau")])  # deleted here, not by qtbot
+    w.show()
+    window = w.view_3d_window
+    w.close()
+    with qtbot.waitSignal(window.destroyed, timeout=5_000):
+        w.deleteLater()
 
 
 SCRIPT = r"""

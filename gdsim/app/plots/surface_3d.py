@@ -298,6 +298,12 @@ class Surface3DView(QWidget):
             return QImage()
         return self.gl.grabFramebuffer()
 
+    def shutdown(self) -> None:
+        """The main window is closing: close the window this view is shown in."""
+        top = self.window()
+        if top is not self:
+            top.close()
+
     def export_png(self, path: str | Path) -> Path:
         """Save the 3-D picture as PNG; raises ``OSError`` if it cannot be written."""
         path = Path(path)
@@ -318,14 +324,16 @@ class Surface3DView(QWidget):
 
 
 class Surface3DWindow(QWidget):
-    """The 3-D view in a window of its own, shown and hidden by the View ▸ 3-D action."""
+    """The 3-D view in a window of its own, shown and hidden by the View ▸ 3-D action.
 
-    def __init__(self, action: QAction, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        # A native window of its own: otherwise Qt sees the OpenGL widget among the main
-        # window's children and composes the main window through OpenGL as well, uploading the
-        # whole window as a texture on every paint (with software OpenGL, half a redraw).
-        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+    It is no child of the main window (``owner``): Qt composes a window through OpenGL when
+    any of its children, child windows included, holds an OpenGL widget, and the main window
+    would then upload itself as a texture on every paint (with software OpenGL, half of each
+    redraw). It follows the main window instead: kept above it (its transient parent), closed
+    with it (the view's :meth:`Surface3DView.shutdown`), deleted with it."""
+
+    def __init__(self, action: QAction, owner: QWidget | None = None) -> None:
+        super().__init__(None, Qt.WindowType.Window)
         self.setObjectName("surface_3d_window")
         self.setWindowTitle("gdsim — 3-D view")
         self.resize(720, 560)
@@ -335,6 +343,15 @@ class Surface3DWindow(QWidget):
         layout.addWidget(self.view)
         self.action = action
         action.toggled.connect(self.setVisible)
+        self.owner = owner
+        if owner is not None:
+            owner.destroyed.connect(self.deleteLater)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        handle, above = self.windowHandle(), self.owner and self.owner.windowHandle()
+        if handle is not None and above is not None and handle.transientParent() is not above:
+            handle.setTransientParent(above)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.action.setChecked(False)

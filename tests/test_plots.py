@@ -577,6 +577,12 @@ def test_loss_plot_curves_stay_within_the_point_budget(qtbot) -> None:
         assert y.max() == full.loss[:, lane].max() and y.min() == full.loss[:, lane].min()
         _, y2 = plot.lanes[lane].batch_loss.getOriginalDataset()
         assert len(y2) == len(y)
+        # |∇L|, computed for the rows each update reads: the same envelope as every row's.
+        norms = np.hypot(full.grad[:, lane, 0], full.grad[:, lane, 1])
+        _, g = plot.lanes[lane].grad_norm.getOriginalDataset()
+        assert len(g) == len(y)
+        assert g.max() == pytest.approx(norms.max(), rel=1e-14)
+        assert g.min() == pytest.approx(norms.min(), rel=1e-14)
         assert plot.lanes[lane].loss.opts["downsample"] == 1
     fresh = LossPlot()
     qtbot.addWidget(fresh)

@@ -270,12 +270,17 @@ class _PeakColumn:
     def reset(self) -> None:
         self.factor, self.buckets = 1, 0
 
-    def data(self, steps: np.ndarray, values: np.ndarray, factor: int
-             ) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` to draw for ``values`` at steps ``steps`` (same length)."""
+    def data(self, values: np.ndarray | _GradNorms, factor: int,
+             steps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` to draw for ``values``, the rows of steps 0, 1, ... (an array, or a
+        column that computes the rows it is sliced for): undecimated (``factor`` 1) at
+        ``steps``, the step numbers (as many as ``values``); decimated, at each bucket's first
+        and last step."""
         n = len(values)
         if factor <= 1:
-            return steps, values
+            if steps is None or len(steps) != n:
+                raise ValueError("an undecimated column needs one step number per value")
+            return steps, values[:]
         if factor != self.factor:
             self._refactor(factor)
         whole = (n - 1) // factor
@@ -301,7 +306,6 @@ class _PeakColumn:
         y[0:2 * whole:2] = self._hi[:whole]
         y[1:2 * whole:2] = self._lo[:whole]
         y[-2], y[-1] = np.fmax.reduce(tail), np.fmin.reduce(tail)
-        x += steps[0]
         return x, y
 
     def final_points(self, rows: int) -> int:
@@ -338,33 +342,21 @@ class _LaneCurves:
         return (self.loss, self.batch_loss, self.grad_norm, self.lr)
 
 
-class _GrowingColumns:
-    """Per-lane derived columns (|∇L| per row) computed once per row, in doubling buffers."""
+class _GradNorms:
+    """|∇L| of one lane's rows, computed for the rows asked for, not stored: a decimated
+    column reads only the rows that are not in a whole bucket yet (kept in a buffer, it had
+    to be copied whenever the buffer grew: a stall of 10 ms at a million rows)."""
 
-    def __init__(self) -> None:
-        self._buf = np.empty((0, 0))
-        self._done = 0
-        self._generation: int | None = None
+    def __init__(self, grad: np.ndarray) -> None:
+        self._grad = grad  # (rows, parameters)
 
-    def grad_norms(self, history: History) -> np.ndarray:
-        """``(rows, runs)`` view of |∇L| for the history's rows."""
-        n, runs = history.length, history.runs
-        if (history.generation != self._generation or n < self._done
-                or self._buf.shape[1] != runs):
-            self._done, self._generation = 0, history.generation
-            self._buf = np.empty((max(n, 1024), runs))
-        if n > len(self._buf):
-            grown = np.empty((max(n, 2 * len(self._buf)), runs))
-            grown[: self._done] = self._buf[: self._done]
-            self._buf = grown
-        # The last row of a frame is sent again with the next one: recompute it too.
-        start = max(self._done - 1, 0)
-        if n > start:
-            with np.errstate(all="ignore"):
-                self._buf[start:n] = np.sqrt(np.einsum("rld,rld->rl", history.grad[start:n],
-                                                       history.grad[start:n]))
-        self._done = n
-        return self._buf[:n]
+    def __len__(self) -> int:
+        return len(self._grad)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        g = self._grad[rows]
+        with np.errstate(all="ignore"):
+            return np.sqrt(np.einsum("rd,rd->r", g, g))
 
 
 class LossPlot(QWidget):
@@ -449,8 +441,7 @@ class LossPlot(QWidget):
         self.lanes: list[_LaneCurves] = []
         self._labels: list[str] = []
         self._reference: float | None = None  # L*, the known minimum loss
-        self._columns = _GrowingColumns()
-        self._steps = np.arange(1024, dtype=float)
+        self._steps = np.arange(1024, dtype=float)  # x of undecimated curves (≤ CURVE_POINTS)
         self.history: History | None = None
         self._legend_pace = ReadoutPace(LEGEND_HZ)
         self._decimated: tuple[History, int] | None = None  # whose columns are decimated
@@ -637,16 +628,15 @@ class LossPlot(QWidget):
         if history is None:
             return
         n = history.length
-        if n > len(self._steps):
-            self._steps = np.arange(max(n, 2 * len(self._steps)), dtype=float)
         if (history, history.generation) != self._decimated:
             self._decimated = (history, history.generation)
             for lane in self.lanes:
                 for column in lane.columns.values():
                     column.reset()
-        norms = self._columns.grad_norms(history)
         offset = self._reference if (self.log_y() and self._reference is not None) else 0.0
         factor = decimation_factor(n, self.bucket_budget())
+        if factor == 1 and n > len(self._steps):  # decimated curves need no step numbers
+            self._steps = np.arange(max(n, 2 * len(self._steps)), dtype=float)
         any_batch = False
         lr_top, lr_bottom = 0.0, math.inf
         constant_rates: set[float] | None = set()  # each lane's η, while every one is constant
@@ -657,11 +647,11 @@ class LossPlot(QWidget):
                 lane.start_values = [None] * len(lane.starts)
                 continue
             rows = history.lane_rows(i)
-            steps = self._steps[:rows]
+            steps = self._steps[:rows] if factor == 1 else None
             columns = lane.columns
 
             def shown(name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-                return columns[name].data(steps, values, factor)  # noqa: B023
+                return columns[name].data(values, factor, steps)  # noqa: B023
 
             def final(item: pg.PlotDataItem, name: str) -> None:
                 """Tell ``item`` which of the points it is given next are final."""
@@ -681,12 +671,12 @@ class LossPlot(QWidget):
                     lane.batch_loss.setData(x, y - offset if offset else y)
                 else:
                     lane.batch_loss.setData(np.empty(0), np.empty(0))
-                x, y = shown("grad_norm", norms[:rows, i])
+                x, y = shown("grad_norm", _GradNorms(history.grad[:rows, i]))
                 final(lane.grad_norm, "grad_norm")
                 lane.grad_norm.setData(x, y)
                 x, rates = shown("lr", history.lr[:rows, i])
                 lane.lr.setData(*_without_flat_interiors(x, rates))
-                self._show_start(lane, history, i, norms, offset)
+                self._show_start(lane, history, i, offset)
                 rates = rates[np.isfinite(rates) & (rates > 0)]
             if rates.size:
                 lr_top = max(lr_top, float(rates.max()))
@@ -705,11 +695,11 @@ class LossPlot(QWidget):
         self._settle_ranges()
         self._place_legend()
 
-    def _show_start(self, lane: _LaneCurves, history: History, i: int, norms: np.ndarray,
-                    offset: float) -> None:
+    def _show_start(self, lane: _LaneCurves, history: History, i: int, offset: float
+                    ) -> None:
         """Step 0 as a dot on each panel (a one-row curve draws nothing); none where the
         value cannot be drawn (not finite, or ≤ 0 on a log axis)."""
-        values = (float(history.loss[0, i]) - offset, float(norms[0, i]),
+        values = (float(history.loss[0, i]) - offset, float(np.linalg.norm(history.grad[0, i])),
                   float(history.lr[0, i]))
         for k, (dot, value, plot) in enumerate(zip(lane.starts, values, self.plots,
                                                    strict=True)):

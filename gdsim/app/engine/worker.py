@@ -20,8 +20,8 @@ app reached about half the headless steps/s, with 5–8 redraws a second, even w
 interval and a hold protocol). A compute process steps on its own core with its own lock; the
 worker thread only relays a few messages a second, and the GUI thread keeps the lock to itself.
 Measured with ``tests/bench_app.py`` on a 2-core machine (offscreen and under Xvfb alike): the app
-at 0.89–0.97 of the headless steps/s, about 50 redraws a second, the event loop's longest stall
-8–27 ms.
+at 0.89–1.00 of the headless steps/s, about 50 redraws a second, the event loop's longest stall
+7–27 ms (once 35 ms, in 33 runs of a scenario).
 
 Start method: a fork server (where available) preloaded with the engine, so a window's compute
 process starts in milliseconds and never carries Qt; ``spawn`` elsewhere, and for the rest of

@@ -168,8 +168,8 @@ def test_under_xvfb_the_mesh_and_the_paths_are_painted(tmp_path: Path, artifacts
     assert result.returncode == 0 and line, result.stdout + result.stderr
     out = json.loads(line.removeprefix("RESULT "))
     assert out["platform"] == "xcb" and out["available"], out["reason"]
-    # Qt composes a window through OpenGL when any child needs it: the 3-D window, a child of
-    # the main window, must not make the main window upload itself as a texture every paint.
+    # Qt composes a window through OpenGL when any child, child windows included, needs it:
+    # the 3-D window must not make the main window upload itself as a texture every paint.
     assert out["surfaces"] == ["RasterSurface", "OpenGLSurface"]
     assert out["steps"] == 121 and out["log"]  # Rosenbrock's map is log-scaled: so the height
     low, high = out["heights"]

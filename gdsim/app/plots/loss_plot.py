@@ -441,7 +441,6 @@ class LossPlot(QWidget):
         self.lanes: list[_LaneCurves] = []
         self._labels: list[str] = []
         self._reference: float | None = None  # L*, the known minimum loss
-        self._steps = np.arange(1024, dtype=float)  # x of undecimated curves (≤ CURVE_POINTS)
         self.history: History | None = None
         self._legend_pace = ReadoutPace(LEGEND_HZ)
         self._decimated: tuple[History, int] | None = None  # whose columns are decimated
@@ -635,8 +634,6 @@ class LossPlot(QWidget):
                     column.reset()
         offset = self._reference if (self.log_y() and self._reference is not None) else 0.0
         factor = decimation_factor(n, self.bucket_budget())
-        if factor == 1 and n > len(self._steps):  # decimated curves need no step numbers
-            self._steps = np.arange(max(n, 2 * len(self._steps)), dtype=float)
         any_batch = False
         lr_top, lr_bottom = 0.0, math.inf
         constant_rates: set[float] | None = set()  # each lane's η, while every one is constant
@@ -647,7 +644,9 @@ class LossPlot(QWidget):
                 lane.start_values = [None] * len(lane.starts)
                 continue
             rows = history.lane_rows(i)
-            steps = self._steps[:rows] if factor == 1 else None
+            # Step numbers for an undecimated curve (at most CURVE_POINTS rows); decimated
+            # curves compute theirs per bucket.
+            steps = np.arange(rows, dtype=float) if factor == 1 else None
             columns = lane.columns
 
             def shown(name: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
